@@ -1,0 +1,239 @@
+/**
+ * The storage boundary. Routes speak only to an `EventStore`; SQLite (embedded, one process) and PostgreSQL
+ * (scale-out, many processes) implement it. Every method returns a Promise so a networked store fits, even
+ * where the SQLite store answers synchronously.
+ *
+ * Everything that does not depend on the database lives outside the store and is shared by both
+ * (`../lib/`): validation, cursor signing, problem documents, date parsing and time-zone day math. The store
+ * receives already-validated, already-normalised values: instants as epoch milliseconds, event ids as
+ * canonical lowercase UUID strings, day boundaries precomputed for the requested zone.
+ */
+
+/** A JSON object as stored in `properties`. */
+export type JsonObject = { [key: string]: unknown };
+
+/** One event ready to store: validated, id and timestamp filled in. */
+export interface NewEvent {
+  /** Canonical lowercase UUID (the server makes a UUIDv7 when the client sent none). */
+  eventId: string;
+  eventType: string;
+  userId: string | null;
+  /** Event time, epoch milliseconds (UTC). */
+  ts: number;
+  properties: JsonObject;
+  schemaVersion: number;
+}
+
+/** An event as read back. */
+export interface StoredEvent extends NewEvent {
+  orgId: string;
+  /** When the server accepted it, epoch milliseconds. */
+  receivedAt: number;
+}
+
+/** What a successful ingest answers with (the 202 body of the contract). */
+export interface IngestResult {
+  /** Events newly stored. */
+  accepted: number;
+  /** Events whose `event_id` was already stored for the org (never stored twice). */
+  duplicates: number;
+  /** Every event's id, in request order. */
+  eventIds: string[];
+}
+
+export interface IngestBatch {
+  orgId: string;
+  events: NewEvent[];
+  /** Receive time stamped on every event of the batch, epoch milliseconds. */
+  receivedAt: number;
+  /**
+   * When present, the completed idempotency record (status 202 and the result as body) is written in the
+   * same transaction as the events, and the in-flight claim taken by `claimIdempotencyKey` is released.
+   */
+  idempotency?: { key: string; requestHash: string };
+}
+
+/** The response remembered for an idempotency key. */
+export interface StoredResponse {
+  status: number;
+  /** The response body exactly as first sent (JSON text). */
+  body: string;
+}
+
+/**
+ * Outcome of claiming an idempotency key (scoped to the org):
+ * - `claimed`: nobody holds it; the caller now owns it until `ingest` completes it or `releaseIdempotencyKey`.
+ * - `in_flight`: another request with this key is being processed (answer 409).
+ * - `completed`: a request with this key finished; `sameRequest` tells whether its body hash matches
+ *   (replay `response` with `Idempotent-Replayed: true`) or not (answer 422).
+ */
+export type IdempotencyClaim =
+  | { state: 'claimed' }
+  | { state: 'in_flight' }
+  | { state: 'completed'; sameRequest: boolean; response: StoredResponse };
+
+export interface IdempotencyClaimInput {
+  orgId: string;
+  key: string;
+  /** Hex SHA-256 of the canonical request body. */
+  requestHash: string;
+  /** Now, epoch milliseconds (injectable for tests). */
+  now: number;
+}
+
+/** Keyset position: the last row of the previous page. */
+export interface EventKey {
+  ts: number;
+  eventId: string;
+}
+
+export interface EventQuery {
+  orgId: string;
+  userId?: string;
+  /** Any of these types (empty or absent: all types). */
+  eventTypes?: string[];
+  /** Inclusive lower bound on `ts`, epoch ms. */
+  fromTs?: number;
+  /** Exclusive upper bound on `ts`, epoch ms. */
+  toTs?: number;
+  /** Return only rows strictly before this key in (ts DESC, event_id DESC) order. */
+  before?: EventKey;
+  /** 1..1000 rows. */
+  limit: number;
+}
+
+export interface EventPage {
+  /** Newest first: `ts` DESC, then `eventId` DESC (byte order of the UUID = its canonical text order). */
+  events: StoredEvent[];
+  /** Whether at least one more row matches after the last one returned. */
+  hasMore: boolean;
+}
+
+export interface SummaryQuery {
+  orgId: string;
+  /**
+   * Local-day boundaries in the requested zone as epoch ms: day i covers `[dayStarts[i], dayStarts[i+1])`,
+   * so the length is the number of days + 1. When every boundary falls on a UTC midnight (UTC itself, or a
+   * zone at offset 0 over the range) the store may answer from its daily rollups.
+   */
+  dayStarts: number[];
+  /** The calendar dates `YYYY-MM-DD` of those days (length = days), for the stored `metrics` table. */
+  dates: string[];
+  /** Count all events per day (`events`). */
+  events: boolean;
+  /** Distinct users per day and over the whole range (`active_users`). */
+  activeUsers: boolean;
+  /** Per-type counts wanted (`events:<type>`). */
+  eventTypes: string[];
+  /** Names from the stored `metrics` table wanted, summed per day. */
+  storedMetrics: string[];
+}
+
+export interface SummaryDay {
+  events: number;
+  activeUsers: number;
+  byType: Record<string, number>;
+  stored: Record<string, number>;
+}
+
+export interface SummaryResult {
+  /** One entry per day, in order, zeros included. */
+  days: SummaryDay[];
+  /** Distinct users over the whole range (not the sum of the days). */
+  totalActiveUsers: number;
+}
+
+export interface EventTypeStat {
+  eventType: string;
+  count: number;
+  /** Newest event timestamp of that type, epoch ms. */
+  lastSeen: number;
+}
+
+/** Sample data as read from `sample_data/` (timestamps already shifted by the caller). */
+export interface SampleData {
+  organizations: { orgId: string; name: string; plan: string; createdAt: string }[];
+  users: {
+    userId: string;
+    email: string;
+    name: string;
+    role: string;
+    createdAt: string;
+    updatedAt: string;
+  }[];
+  userOrgs: { userId: string; orgId: string; role: string; joinedAt: string }[];
+  events: (NewEvent & { orgId: string })[];
+  metrics: { orgId: string; date: string; name: string; value: number }[];
+}
+
+export interface StoreInfo {
+  kind: 'sqlite' | 'postgres';
+  /** Where the data lives, without credentials (a path, or host/database). */
+  location: string;
+}
+
+export interface EventStore {
+  readonly info: StoreInfo;
+
+  /** Apply pending forward-only numbered migrations (idempotent; called at start). */
+  migrate(): Promise<void>;
+
+  /** Readiness: resolves when the database answers a trivial query, rejects otherwise. */
+  ping(): Promise<void>;
+
+  /**
+   * Take an idempotency key for a request, or report its state. A claim older than the store's lease (a
+   * crashed process) may be taken over. Completed records are kept at least 24 hours.
+   */
+  claimIdempotencyKey(input: IdempotencyClaimInput): Promise<IdempotencyClaim>;
+
+  /** Give up an in-flight claim without completing it (the request failed), so a retry can proceed. */
+  releaseIdempotencyKey(orgId: string, key: string): Promise<void>;
+
+  /**
+   * Store a batch atomically: events (deduplicated by `(org, event_id)`), rollups and, when given, the
+   * completed idempotency record, all in one transaction. Resolves only after the transaction committed
+   * durably: a 202 sent after this resolves survives the process being killed.
+   */
+  ingest(batch: IngestBatch): Promise<IngestResult>;
+
+  /** One keyset page, newest first. */
+  queryEvents(query: EventQuery): Promise<EventPage>;
+
+  /** Daily values for a metrics summary; cost proportional to days (from rollups) where the zone allows. */
+  metricsSummary(query: SummaryQuery): Promise<SummaryResult>;
+
+  /** Names in the org's stored `metrics` table (to validate and list known metric names). */
+  storedMetricNames(orgId: string): Promise<string[]>;
+
+  /** The org's event types, most frequent first. */
+  eventTypes(orgId: string): Promise<EventTypeStat[]>;
+
+  /**
+   * Load `sample_data/` once: when the store already holds the sample (a marker it keeps), does nothing
+   * and resolves `false`; otherwise loads it in one transaction and resolves `true`.
+   */
+  seedSample(data: SampleData): Promise<boolean>;
+
+  /**
+   * Bulk load for generated data sets: the same rows and rollups as `ingest`, without idempotency
+   * records, in as few transactions as the store likes. Call repeatedly with chunks (10k–100k rows).
+   * Returns the number of events newly stored.
+   */
+  bulkLoad(events: (NewEvent & { orgId: string; receivedAt: number })[]): Promise<number>;
+
+  /** Delete idempotency records older than `olderThan` (epoch ms); returns how many went. */
+  purgeIdempotencyKeys(olderThan: number): Promise<number>;
+
+  /** Finish pending work and close the database. Further calls reject. */
+  close(): Promise<void>;
+}
+
+/** Options every store factory accepts. */
+export interface StoreOptions {
+  /** How long an in-flight idempotency claim is honoured before another request may take it over, ms. */
+  idempotencyLeaseMs?: number;
+}
+
+/** What `store/postgres/index.ts` must export (loaded dynamically for `postgres://` URLs). */
+export type StoreFactory = (databaseUrl: string, options?: StoreOptions) => Promise<EventStore>;
