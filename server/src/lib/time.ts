@@ -1,0 +1,153 @@
+/**
+ * Date and time handling shared by every store: RFC 3339 instants, calendar dates, and the boundaries of
+ * local days in an IANA zone. Everything is epoch milliseconds in UTC once parsed.
+ */
+
+export const DAY_MS = 86_400_000;
+
+const RFC3339_RE =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|([+-])(\d{2}):(\d{2}))$/;
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+function validYmd(y: number, m: number, d: number): boolean {
+  if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1) return false;
+  return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
+/** An RFC 3339 timestamp with an offset (`Z` or `±hh:mm`) → epoch ms, or `null` when invalid. */
+export function parseInstant(text: string): number | null {
+  const m = RFC3339_RE.exec(text);
+  if (!m) return null;
+  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (!validYmd(y, mo, d) || h > 23 || mi > 59 || s > 60) return null;
+  const frac = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
+  let offsetMin = 0;
+  if (m[9]) {
+    const oh = Number(m[10]);
+    const om = Number(m[11]);
+    if (oh > 23 || om > 59) return null;
+    offsetMin = (m[9] === '-' ? -1 : 1) * (oh * 60 + om);
+  }
+  // A leap second (:60) is folded onto the next second's start, as most systems do.
+  return Date.UTC(y, mo - 1, d, h, mi, Math.min(s, 59)) + (s === 60 ? 1000 : 0) + frac - offsetMin * 60_000;
+}
+
+/** `YYYY-MM-DD` → the UTC day number (days since 1970-01-01), or `null` when invalid. */
+export function parseDate(text: string): number | null {
+  const m = DATE_RE.exec(text);
+  if (!m) return null;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (!validYmd(y, mo, d)) return null;
+  return Date.UTC(y, mo - 1, d) / DAY_MS;
+}
+
+/** A UTC day number → `YYYY-MM-DD`. */
+export function formatDay(day: number): string {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** Epoch ms → RFC 3339 in UTC with milliseconds (`2024-05-01T12:00:00.000Z`). */
+export function formatInstant(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** A query bound: a date (`YYYY-MM-DD`, a whole UTC day) or an RFC 3339 instant. */
+export type Bound = { kind: 'date'; day: number } | { kind: 'instant'; ms: number };
+
+export function parseBound(text: string): Bound | null {
+  const day = parseDate(text);
+  if (day !== null) return { kind: 'date', day };
+  const ms = parseInstant(text);
+  return ms === null ? null : { kind: 'instant', ms };
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(tz: string): Intl.DateTimeFormat {
+  let f = formatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formatters.set(tz, f);
+  }
+  return f;
+}
+
+/** Whether `tz` is an IANA zone this runtime knows. */
+export function isValidTimeZone(tz: string): boolean {
+  if (tz.length === 0 || tz.length > 64) return false;
+  try {
+    formatterFor(tz);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function localParts(ms: number, tz: string): { y: number; m: number; d: number; wallMs: number } {
+  const parts: Record<string, number> = {};
+  for (const p of formatterFor(tz).formatToParts(new Date(ms))) {
+    if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  }
+  const y = parts.year ?? 1970;
+  const m = parts.month ?? 1;
+  const d = parts.day ?? 1;
+  const wallMs = Date.UTC(y, m - 1, d, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0);
+  return { y, m, d, wallMs };
+}
+
+/** The zone's offset from UTC at an instant, ms (positive east of Greenwich). */
+export function zoneOffset(ms: number, tz: string): number {
+  const whole = Math.floor(ms / 1000) * 1000;
+  return localParts(whole, tz).wallMs - whole;
+}
+
+/**
+ * The instant a local calendar day begins in `tz`. Two passes settle the offset across a DST change; where
+ * local midnight does not exist (a spring-forward gap at midnight) the day begins at the first instant after
+ * the gap, found by bisection over whole minutes (transitions happen on minute boundaries).
+ */
+export function startOfLocalDay(day: number, tz: string): number {
+  if (tz === 'UTC') return day * DAY_MS;
+  const wall = day * DAY_MS;
+  let t = wall - zoneOffset(wall, tz);
+  t = wall - zoneOffset(t, tz);
+  if (localParts(t, tz).wallMs === wall) return t;
+  let lo = (t - 3 * 3_600_000) / 60_000; // in minutes: localDay(lo) < day
+  let hi = (t + 3 * 3_600_000) / 60_000; // localDay(hi) >= day
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (localDay(mid * 60_000, tz) >= day) hi = mid;
+    else lo = mid;
+  }
+  return hi * 60_000;
+}
+
+/** The local calendar day (UTC day number of the local date) of an instant in `tz`. */
+export function localDay(ms: number, tz: string): number {
+  if (tz === 'UTC') return Math.floor(ms / DAY_MS);
+  const { y, m, d } = localParts(ms, tz);
+  return Date.UTC(y, m - 1, d) / DAY_MS;
+}
+
+/** Boundaries of days `firstDay..lastDay` (inclusive) in `tz`: length = days + 1. */
+export function dayBoundaries(firstDay: number, lastDay: number, tz: string): number[] {
+  const out: number[] = [];
+  for (let day = firstDay; day <= lastDay + 1; day++) out.push(startOfLocalDay(day, tz));
+  return out;
+}

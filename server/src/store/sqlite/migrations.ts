@@ -1,0 +1,115 @@
+import type { Db } from './db.js';
+
+/**
+ * Forward-only numbered migrations. Each runs once, in order, inside one exclusive transaction together with
+ * the bump of `PRAGMA user_version`, so a crash leaves the schema either before or after a step, never half.
+ * Never edit a released step: add the next number.
+ */
+export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'events, dictionaries, rollups, idempotency',
+    sql: `
+      -- Dictionaries: events carry small integers instead of repeated text (shorter keys, faster index
+      -- compares). orgs and users double as the sample data's profile tables.
+      CREATE TABLE orgs (
+        id INTEGER PRIMARY KEY,
+        org_id TEXT NOT NULL UNIQUE,
+        name TEXT,
+        plan TEXT,
+        created_at TEXT
+      );
+      CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        user_id TEXT NOT NULL UNIQUE,
+        email TEXT,
+        name TEXT,
+        role TEXT,
+        created_at TEXT,
+        updated_at TEXT
+      );
+      CREATE TABLE user_orgs (
+        org INTEGER NOT NULL REFERENCES orgs (id),
+        user INTEGER NOT NULL REFERENCES users (id),
+        role TEXT NOT NULL,
+        joined_at TEXT,
+        PRIMARY KEY (org, user)
+      ) WITHOUT ROWID;
+      CREATE TABLE event_types (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+      );
+
+      -- Clustered on the main read order: an org's events newest first is one contiguous range of the
+      -- primary key, so page N costs what page 1 costs and a page is read without a second lookup.
+      CREATE TABLE events (
+        org INTEGER NOT NULL,
+        ts INTEGER NOT NULL,               -- event time, epoch ms UTC
+        event_id BLOB NOT NULL,            -- 16-byte UUID
+        type INTEGER NOT NULL,
+        user INTEGER,                      -- NULL: anonymous event
+        received_at INTEGER NOT NULL,      -- epoch ms
+        schema_version INTEGER NOT NULL,
+        properties TEXT NOT NULL,          -- JSON object
+        PRIMARY KEY (org, ts, event_id)
+      ) WITHOUT ROWID;
+      -- Dedup: an event id is stored once per org (retries without an idempotency key are safe).
+      CREATE UNIQUE INDEX events_org_event_id ON events (org, event_id);
+      -- Filter by user: selective (one user among many), so scanning the org's range would read far more
+      -- rows than it returns. Anonymous events are left out of the index.
+      CREATE INDEX events_org_user_ts ON events (org, user, ts) WHERE user IS NOT NULL;
+
+      -- Rollups maintained in the ingest transaction, aggregated per batch.
+      CREATE TABLE daily_counts (
+        org INTEGER NOT NULL,
+        day INTEGER NOT NULL,              -- UTC day number (days since 1970-01-01)
+        type INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        last_ts INTEGER NOT NULL,          -- newest event of that type that day (event-types' last_seen)
+        PRIMARY KEY (org, day, type)
+      ) WITHOUT ROWID;
+      CREATE TABLE daily_users (
+        org INTEGER NOT NULL,
+        day INTEGER NOT NULL,
+        user INTEGER NOT NULL,
+        PRIMARY KEY (org, day, user)
+      ) WITHOUT ROWID;
+
+      -- Metrics supplied as data (sample_data/metrics.csv), summed by name.
+      CREATE TABLE metrics (
+        org INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        day INTEGER NOT NULL,
+        value REAL NOT NULL,
+        PRIMARY KEY (org, name, day)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE idempotency_keys (
+        org INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (org, key)
+      ) WITHOUT ROWID;
+      CREATE INDEX idempotency_keys_created_at ON idempotency_keys (created_at);
+
+      CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
+];
+
+export function migrate(db: Db): void {
+  db.transaction(() => {
+    const current = Number(db.handle.pragma('user_version', { simple: true }));
+    for (const m of MIGRATIONS) {
+      if (m.version <= current) continue;
+      db.exec(m.sql);
+      db.handle.pragma(`user_version = ${m.version}`);
+    }
+  }, 'exclusive');
+}
