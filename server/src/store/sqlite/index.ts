@@ -249,13 +249,7 @@ export class SqliteEventStore implements EventStore {
     let stored = 0;
     this.db.transaction(() => {
       // Group by org and receive time so each group shares one rollup pass.
-      const byOrg = new Map<string, Row[]>();
-      for (const e of events) {
-        let list = byOrg.get(e.orgId);
-        if (!list) byOrg.set(e.orgId, (list = []));
-        list.push(e);
-      }
-      for (const [orgId, rows] of byOrg) stored += this.#bulkOrg(orgId, rows, fresh);
+      for (const [orgId, rows] of groupByOrg(events)) stored += this.#bulkOrg(orgId, rows, fresh);
     });
     this.#adopt(fresh);
     return stored;
@@ -320,13 +314,8 @@ export class SqliteEventStore implements EventStore {
           m.joinedAt,
         ]);
       }
-      const byOrg = new Map<string, Row[]>();
-      for (const e of data.events) {
-        let list = byOrg.get(e.orgId);
-        if (!list) byOrg.set(e.orgId, (list = []));
-        list.push({ ...e, receivedAt: e.ts });
-      }
-      for (const [orgId, rows] of byOrg) this.#bulkOrg(orgId, rows, fresh);
+      const rows = data.events.map((e) => ({ ...e, receivedAt: e.ts }));
+      for (const [orgId, list] of groupByOrg(rows)) this.#bulkOrg(orgId, list, fresh);
       for (const m of data.metrics) {
         const day = parseDate(m.date);
         if (day === null) throw new Error(`metrics: invalid date "${m.date}"`);
@@ -621,6 +610,16 @@ export class SqliteEventStore implements EventStore {
   #assertOpen(): void {
     if (this.#closed) throw new Error('store is closed');
   }
+}
+
+function groupByOrg(rows: Row[]): Map<string, Row[]> {
+  const byOrg = new Map<string, Row[]>();
+  for (const e of rows) {
+    const list = byOrg.get(e.orgId);
+    if (list) list.push(e);
+    else byOrg.set(e.orgId, [e]);
+  }
+  return byOrg;
 }
 
 class Dicts {
