@@ -1,5 +1,11 @@
 import type { ReadonlySignal } from '@preact/signals-core';
-import type { AnalyticsEvent, EventFilters, EventTypeCount, MetricsParams, MetricsSummary } from '../types.js';
+import type {
+  AnalyticsEvent,
+  EventFilters,
+  EventTypeCount,
+  MetricsParams,
+  MetricsSummary,
+} from '../types.js';
 
 /**
  * The reactive state that widgets (Lit) and hooks (React) subscribe to. All fetching, caching and

@@ -1,0 +1,667 @@
+import { AnalyticsApiError, AnalyticsError, isRetryable, toApiError } from './errors.js';
+import { idbKv, type Kv, memoryKv } from './kv.js';
+import {
+  adopt,
+  type Batch,
+  body,
+  byteLength,
+  type Chunk,
+  clear,
+  add as enqueue,
+  getConsent,
+  MAX_BYTES,
+  MAX_EVENTS,
+  next,
+  rejected,
+  settle,
+} from './queue.js';
+import type {
+  AnalyticsEvent,
+  EventFilters,
+  EventPayload,
+  EventsPage,
+  EventTypeCount,
+  IngestResponse,
+  MetricsParams,
+  MetricsSummary,
+  ProblemDocument,
+} from './types.js';
+import { uuidv7 } from './uuid.js';
+
+/**
+ * Platform hooks, injected so tests drive them and server rendering never touches `window`
+ * (the defaults read `window` only when it exists). Each subscriber returns its cleanup.
+ */
+export interface AnalyticsPlatform {
+  /** Connectivity: call `setOnline` now and on every change. Default: `navigator.onLine` and `online`/`offline`. */
+  online?: (setOnline: (online: boolean) => void) => (() => void) | undefined;
+  /** Page exit: call `onExit` when the page may be about to go. Default: `pagehide` and `visibilitychange` to hidden. */
+  exit?: (onExit: () => void) => (() => void) | undefined;
+  /** Cross-tab mutual exclusion; `null` turns it off. Default: `navigator.locks` where it exists. */
+  locks?: Pick<LockManager, 'request'> | null;
+  /** For the backoff's jitter. Default: `Math.random`. */
+  random?: () => number;
+}
+
+export interface AnalyticsClientOptions {
+  /** The API's origin (and path prefix, if any), e.g. `https://analytics.example.com`. */
+  baseUrl: string;
+  /** A static bearer token (a browser ingest key carries only `events:write`). */
+  apiKey?: string;
+  /**
+   * Returns a bearer token. Called for every request, so cache inside (as `createTokenFetcher` does); after a
+   * 401 it is called once more with `forceRefresh: true` and the request retried once, concurrent 401s
+   * sharing that one call.
+   */
+  getToken?: (options: { forceRefresh: boolean }) => string | Promise<string>;
+  /** Told of everything that goes wrong in the background. Default: `console.warn`. */
+  onError?: (error: AnalyticsError) => void;
+  /** Send once this many events are queued (default 20). */
+  flushAt?: number;
+  /** Send queued events at the latest this many ms after they were tracked (default 1000). */
+  flushInterval?: number;
+  /** Most events kept queued; beyond, the oldest are dropped and `onError` says how many (default 10,000). */
+  maxQueueSize?: number;
+  /** `auto` (default): IndexedDB where it exists, else memory. */
+  persistence?: 'auto' | 'indexeddb' | 'memory';
+  /** Name of the IndexedDB database; clients of one origin with the same name share one queue. */
+  storageName?: string;
+  fetch?: typeof fetch;
+  /** Per request, ms (default 10,000); a request that times out is retried with the same idempotency key. */
+  timeout?: number;
+  /** Backoff (full jitter): delay = random × min(maxDelay, baseDelay × 2^attempt). Reads retry `reads` times. */
+  retry?: { baseDelay?: number; maxDelay?: number; reads?: number };
+  /** Treat `navigator.doNotTrack === '1'` or Global Privacy Control as opted out, unless `optIn()` was called. */
+  respectDoNotTrack?: boolean;
+  platform?: AnalyticsPlatform;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+}
+
+/** A batch the API refused with a 4xx other than 401: kept aside, never silently dropped. */
+export interface RejectedBatch {
+  id: string;
+  idempotencyKey: string;
+  events: EventPayload[];
+  problem: ProblemDocument;
+}
+
+interface Waiter {
+  mark: string;
+  resolve(): void;
+  reject(error: unknown): void;
+  error?: unknown;
+}
+
+interface Group {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+const EVENT_TYPE = /^[\w.:$-]{1,128}$/;
+const UUID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i;
+/** Events kept in memory for the page-exit flush; the rest wait in storage for the next page. */
+const LOOSE_KEPT = 2 * MAX_EVENTS;
+const noop = (): void => {};
+const win = (): Window | undefined => (typeof window === 'undefined' ? undefined : window);
+
+const defaultOnline: AnalyticsPlatform['online'] = (set) => {
+  const w = win();
+  if (!w) return;
+  set(w.navigator.onLine !== false);
+  const on = (): void => set(true);
+  const off = (): void => set(false);
+  w.addEventListener('online', on);
+  w.addEventListener('offline', off);
+  return () => {
+    w.removeEventListener('online', on);
+    w.removeEventListener('offline', off);
+  };
+};
+
+const defaultExit: AnalyticsPlatform['exit'] = (onExit) => {
+  const w = win();
+  if (!w) return;
+  const d = w.document;
+  const hidden = (): void => {
+    if (d.visibilityState === 'hidden') onExit();
+  };
+  w.addEventListener('pagehide', onExit);
+  d.addEventListener('visibilitychange', hidden);
+  return () => {
+    w.removeEventListener('pagehide', onExit);
+    d.removeEventListener('visibilitychange', hidden);
+  };
+};
+
+/**
+ * The analytics client: a durable, batched, retried event queue with exactly-once effect on the server,
+ * plus typed reads of events (a cursor iterator), the metrics summary and event types.
+ *
+ * Delivery: events are stored (IndexedDB in browsers, memory elsewhere) before `trackEvent` resolves, grouped
+ * into batches of at most 100 events and 64 KiB, each batch given an `Idempotency-Key` when it is formed and
+ * keeping it through every retry and reload. Only one tab sends at a time (Web Locks); without Web Locks two
+ * tabs may send one batch twice, which the key makes harmless.
+ */
+export class AnalyticsClient {
+  readonly options: AnalyticsClientOptions;
+  #base: string;
+  #idb: Kv | undefined;
+  #kv: Kv;
+  #lockName: string;
+  #pending: [string, number][] = [];
+  #group: Group | undefined;
+  #writing: Promise<unknown> | undefined;
+  /** This page's chunks not yet formed into batches, oldest first, for the page-exit flush. */
+  #loose = new Map<string, Chunk>();
+  #unflushed = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #again = false;
+  #draining: Promise<void> | undefined;
+  #online = true;
+  #wake: (() => void) | undefined;
+  #attempt = 0;
+  /** The batch waiting out a backoff, which the page-exit flush may still send. */
+  #held: Batch | undefined;
+  #waiters: Waiter[] = [];
+  #known = false;
+  #optedOut = false;
+  #ready: Promise<void>;
+  #token: string | undefined;
+  #refresh: { stale: string | undefined; next: Promise<string> } | undefined;
+  #closed = false;
+  #off: (() => void)[] = [];
+
+  constructor(options: AnalyticsClientOptions) {
+    this.options = options;
+    this.#base = options.baseUrl.replace(/\/+$/, '');
+    this.#token = options.apiKey;
+    const name = options.storageName ?? `acme-analytics ${this.#base}`;
+    this.#lockName = `acme-analytics:${name}`;
+    const idb = options.persistence !== 'memory' && typeof indexedDB !== 'undefined';
+    this.#idb = idb ? idbKv(name) : undefined;
+    this.#kv = this.#idb ?? memoryKv();
+    this.#ready = this.#store(getConsent).then((consent) => {
+      if (options.persistence === 'indexeddb' && !idb) {
+        this.#report(
+          new AnalyticsError('IndexedDB is not available: events are kept in memory', 'storage_unavailable'),
+        );
+      }
+      const nav: (Navigator & { globalPrivacyControl?: boolean }) | undefined = win()?.navigator;
+      this.#optedOut =
+        consent === 'out' ||
+        (consent !== 'in' &&
+          !!options.respectDoNotTrack &&
+          (nav?.doNotTrack === '1' || nav?.globalPrivacyControl === true));
+      this.#known = true;
+    });
+    const platform = options.platform ?? {};
+    for (const off of [
+      (platform.online ?? defaultOnline)?.((online) => {
+        this.#online = online;
+        if (online) {
+          this.#attempt = 0;
+          this.#wake?.();
+          if (this.#known) this.#kick();
+        }
+      }),
+      (platform.exit ?? defaultExit)?.(() => this.#exit()),
+    ]) {
+      if (off) this.#off.push(off);
+    }
+    // Deliver what earlier pages (or crashed tabs) left in the queue.
+    this.#ready.then(() => this.#kick(), noop);
+  }
+
+  /** True once `optOut()` was called (or Do Not Track applies), until `optIn()`. */
+  get optedOut(): boolean {
+    return this.#optedOut;
+  }
+
+  /**
+   * Queues one event. Fills in `event_id` (a UUIDv7) and `timestamp` now. Resolves once the event is durably
+   * queued (written to IndexedDB, or to the memory queue where there is none), not when it is delivered: see
+   * `flush()`. Rejects with `invalid_event` for an event the API would refuse, so it never spoils a batch.
+   * Opted out, it resolves without queueing anything.
+   */
+  trackEvent(event: EventPayload): Promise<void> {
+    return this.trackEvents([event]);
+  }
+
+  /** Queues several events together (all or none): they go out in the same batch where they fit. */
+  trackEvents(events: EventPayload[]): Promise<void> {
+    if (this.#closed) return Promise.reject(new AnalyticsError('The client is shut down', 'closed'));
+    if (this.#optedOut) return Promise.resolve();
+    const serialized: [string, number][] = [];
+    try {
+      for (const event of events) serialized.push(serialize(event));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#pending.push(...serialized);
+    if (!this.#group) {
+      let resolve = noop;
+      let reject: (error: unknown) => void = noop;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      this.#group = { promise, resolve, reject };
+      // Everything tracked in this tick goes to storage in one write.
+      queueMicrotask(() => this.#ready.then(() => this.#writePending(), noop));
+    }
+    return this.#group.promise;
+  }
+
+  /**
+   * Resolves once every event queued before the call has been accepted by the API (waiting out offline
+   * periods and backoffs meanwhile); rejects with the `AnalyticsApiError` if one of their batches was
+   * rejected (it is kept aside: `rejectedBatches()`).
+   */
+  async flush(): Promise<void> {
+    await this.#ready;
+    this.#writePending();
+    await this.#writing?.catch(noop);
+    if (this.#closed) throw new AnalyticsError('The client is shut down', 'closed');
+    return new Promise((resolve, reject) => {
+      this.#waiters.push({ mark: uuidv7(), resolve, reject });
+      this.#kick();
+    });
+  }
+
+  /**
+   * Flushes (for at most `timeout` ms, default 5000), then stops timers and listeners. Rejects with `timeout`
+   * when events remain undelivered: persisted ones go out from the next page; memory ones are lost.
+   */
+  async shutdown({ timeout = 5000 }: { timeout?: number } = {}): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      await Promise.race([
+        this.flush(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new AnalyticsError(`Events still undelivered after ${timeout} ms`, 'timeout')),
+            timeout,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      clearTimeout(this.#timer);
+      this.#closed = true;
+      for (const off of this.#off) off();
+      this.#wake?.();
+      for (const w of this.#waiters) w.reject(new AnalyticsError('The client is shut down', 'closed'));
+      this.#waiters = [];
+    }
+  }
+
+  /** Stops tracking, persistently, and deletes the queued events. */
+  async optOut(): Promise<void> {
+    await this.#ready;
+    this.#optedOut = true;
+    this.#pending = [];
+    this.#loose.clear();
+    this.#held = undefined;
+    await this.#store((kv) => clear(kv, ['q/'], 'out'));
+  }
+
+  /** Resumes tracking, persistently (and overrides Do Not Track). */
+  async optIn(): Promise<void> {
+    await this.#ready;
+    this.#optedOut = false;
+    await this.#store((kv) => clear(kv, [], 'in'));
+  }
+
+  /** Batches the API refused (a 4xx other than 401), oldest first. */
+  async rejectedBatches(): Promise<RejectedBatch[]> {
+    return (await this.#store(rejected)).map(([key, r]) => ({
+      id: key.slice(2),
+      idempotencyKey: r.k,
+      events: r.e.map((json) => JSON.parse(json) as EventPayload),
+      problem: r.p,
+    }));
+  }
+
+  discardRejectedBatches(): Promise<void> {
+    return this.#store((kv) => clear(kv, ['x/']));
+  }
+
+  /** One page of `GET /api/v1/events`. */
+  getEventsPage(
+    filters: EventFilters = {},
+    options: RequestOptions & { cursor?: string } = {},
+  ): Promise<EventsPage> {
+    return this.#read('/api/v1/events', { ...filters, cursor: options.cursor }, options.signal);
+  }
+
+  /** Every event matching `filters`, newest first, fetching page after page as the loop asks for more. */
+  async *getEvents(
+    filters: EventFilters = {},
+    { signal }: RequestOptions = {},
+  ): AsyncGenerator<AnalyticsEvent> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.getEventsPage(filters, { cursor, signal });
+      yield* page.data;
+      cursor = (page.has_more && page.next_cursor) || undefined;
+    } while (cursor);
+  }
+
+  getMetricsSummary(params: MetricsParams = {}, { signal }: RequestOptions = {}): Promise<MetricsSummary> {
+    return this.#read('/api/v1/metrics/summary', params, signal);
+  }
+
+  async getEventTypes({ signal }: RequestOptions = {}): Promise<EventTypeCount[]> {
+    return (await this.#read<{ data: EventTypeCount[] }>('/api/v1/event-types', {}, signal)).data;
+  }
+
+  #report(error: AnalyticsError): void {
+    try {
+      (this.options.onError ?? console.warn)(error);
+    } catch {
+      // The host's handler must not break delivery.
+    }
+  }
+
+  /** Runs a queue operation; if IndexedDB fails, switches to the memory queue for good and says so. */
+  #store<T>(op: (kv: Kv) => Promise<T>): Promise<T> {
+    const kv = this.#kv;
+    return op(kv).catch((error: unknown) => {
+      if (kv !== this.#idb) throw error;
+      if (this.#kv === kv) {
+        this.#kv = memoryKv();
+        this.#report(
+          new AnalyticsError('IndexedDB failed: events are now kept in memory', 'storage_unavailable', error),
+        );
+      }
+      return op(this.#kv);
+    });
+  }
+
+  /** Writes the events tracked so far as new chunks (split at the batch limits), synchronously choosing their ids. */
+  #writePending(): void {
+    const group = this.#group;
+    const events = this.#pending;
+    if (!group) return;
+    this.#group = undefined;
+    this.#pending = [];
+    if (this.#optedOut) {
+      group.resolve();
+      return;
+    }
+    const chunks: [string, Chunk][] = [];
+    let cur: Chunk | undefined;
+    for (const [json, bytes] of events) {
+      if (!cur || cur.e.length >= MAX_EVENTS || 13 + cur.b + bytes > MAX_BYTES) {
+        cur = { e: [], b: 0 };
+        chunks.push([uuidv7(), cur]);
+      }
+      cur.e.push(json);
+      cur.b += bytes;
+    }
+    for (const [id, chunk] of chunks) this.#loose.set(id, chunk);
+    let kept = 0;
+    for (const [id, chunk] of [...this.#loose].reverse()) {
+      kept += chunk.e.length;
+      if (kept > LOOSE_KEPT) this.#loose.delete(id);
+    }
+    this.#writing = this.#store((kv) => enqueue(kv, chunks, this.options.maxQueueSize ?? 10_000)).then(
+      (dropped) => {
+        if (dropped)
+          this.#report(
+            counted(`Queue full: dropped the ${dropped} oldest events`, 'queue_overflow', dropped),
+          );
+        group.resolve();
+        this.#unflushed += events.length;
+        if (this.#unflushed >= (this.options.flushAt ?? 20)) this.#kick();
+        else this.#timer ??= setTimeout(() => this.#kick(), this.options.flushInterval ?? 1000);
+      },
+      group.reject,
+    );
+  }
+
+  #kick(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#unflushed = 0;
+    this.#again = true;
+    this.#draining ??= this.#drain()
+      .catch((error: unknown) =>
+        this.#report(
+          error instanceof AnalyticsError
+            ? error
+            : new AnalyticsError('Queue storage failed', 'storage_unavailable', error),
+        ),
+      )
+      .finally(() => {
+        this.#draining = undefined;
+        // A kick that arrived while the loop was finishing.
+        if (this.#again && !this.#closed) this.#kick();
+      });
+  }
+
+  /** The one delivery loop of this client: until the queue is empty, form the oldest batch and send it. */
+  async #drain(): Promise<void> {
+    while (this.#again && !this.#closed) {
+      this.#again = false;
+      for (;;) {
+        if (!this.#online) await new Promise<void>((resolve) => (this.#wake = resolve));
+        if (this.#closed) return;
+        const delay = await this.#lock(async () => {
+          const { batch, consumed } = await this.#store(next);
+          for (const id of consumed) this.#loose.delete(id);
+          // Sending goes oldest first, so a flush is done once the oldest batch left is younger than it.
+          this.#waiters = this.#waiters.filter((w) => {
+            if (batch && batch.id <= w.mark) return true;
+            if (w.error) w.reject(w.error);
+            else w.resolve();
+            return false;
+          });
+          return batch && this.#send(batch);
+        });
+        if (delay === undefined) break;
+        if (delay > 0) {
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, delay);
+            this.#wake = () => {
+              clearTimeout(t);
+              resolve();
+            };
+          });
+        }
+      }
+    }
+  }
+
+  #lock<T>(fn: () => Promise<T>): Promise<T> {
+    const { locks = typeof navigator === 'undefined' ? undefined : navigator.locks } =
+      this.options.platform ?? {};
+    // The memory queue is this page's alone: nothing to share.
+    return locks && this.#kv === this.#idb ? locks.request(this.#lockName, fn) : fn();
+  }
+
+  /**
+   * Sends one batch; returns the delay before the next attempt (0: done with it). `formed` is the page-exit
+   * path's pending write of the batch, which must land before the batch can be settled.
+   */
+  async #send(batch: Batch, keepalive?: boolean, formed?: Promise<boolean>): Promise<number> {
+    this.#held = undefined;
+    try {
+      await this.#request<IngestResponse>('/api/v1/events', { body: body(batch.e), key: batch.k, keepalive });
+      if (!formed || (await formed)) await this.#store((kv) => settle(kv, batch));
+      this.#attempt = 0;
+      return 0;
+    } catch (error) {
+      if (error instanceof AnalyticsApiError && !isRetryable(error.status) && error.status !== 401) {
+        // The batch itself is refused: keep it aside, tell the host and whoever flushes, go on with the rest.
+        if (!formed || (await formed)) {
+          const dropped = await this.#store((kv) => settle(kv, batch, error.problem));
+          if (dropped)
+            this.#report(counted(`Dropped ${dropped} oldest rejected events`, 'queue_overflow', dropped));
+        }
+        error.count = batch.e.length;
+        for (const w of this.#waiters) if (batch.id <= w.mark) w.error ??= error;
+        this.#report(error);
+        return 0;
+      }
+      if (keepalive) return 0;
+      // Network errors and timeouts are what offline looks like; API errors are worth knowing about.
+      if (error instanceof AnalyticsApiError && error.status !== 409) this.#report(error);
+      this.#held = batch;
+      const { baseDelay = 1000, maxDelay = 60_000 } = this.options.retry ?? {};
+      return error instanceof AnalyticsApiError && error.retryAfter !== undefined
+        ? error.retryAfter
+        : (this.options.platform?.random ?? Math.random)() *
+            Math.min(maxDelay, baseDelay * 2 ** this.#attempt++);
+    }
+  }
+
+  /**
+   * Page exit: send what this page knows without waiting for storage (`fetch` with `keepalive`, within the
+   * browser's 64 KiB budget). Its loose chunks become one batch under a new key, persisted in the same order
+   * as the write, so a resend from the next page replays rather than duplicates. What does not fit stays queued.
+   */
+  #exit(): void {
+    if (this.#closed || !this.#known || this.#optedOut) return;
+    this.#writePending();
+    let budget = MAX_BYTES;
+    const held = this.#held;
+    if (held) {
+      budget -= 13 + held.b;
+      this.#send(held, true).catch(noop);
+    }
+    const ids: string[] = [];
+    const events: string[] = [];
+    let bytes = 0;
+    for (const [id, chunk] of this.#loose) {
+      if (events.length + chunk.e.length > MAX_EVENTS || 13 + bytes + chunk.b > budget) break;
+      ids.push(id);
+      events.push(...chunk.e);
+      bytes += chunk.b;
+    }
+    if (!ids[0]) return;
+    for (const id of ids) this.#loose.delete(id);
+    const batch: Batch = { id: ids[0], k: uuidv7(), e: events, b: bytes };
+    const formed = this.#store((kv) => adopt(kv, ids, batch.k)).catch(() => false);
+    this.#send(batch, true, formed).catch(noop);
+  }
+
+  /** Token for a request; with `stale`, the shared refresh after a 401 with that token. */
+  async #auth(refresh?: boolean, stale?: string): Promise<string | undefined> {
+    const { getToken } = this.options;
+    if (!getToken) return this.#token;
+    if (refresh && this.#refresh?.stale !== stale) {
+      const next = Promise.resolve().then(() => getToken({ forceRefresh: true }));
+      this.#refresh = { stale, next };
+      // A failed refresh must not be shared forever.
+      next.catch(() => {
+        if (this.#refresh?.next === next) this.#refresh = undefined;
+      });
+    }
+    this.#token = await (refresh ? this.#refresh!.next : getToken({ forceRefresh: false }));
+    return this.#token;
+  }
+
+  async #request<T>(
+    path: string,
+    init: { query?: string; body?: string; key?: string; signal?: AbortSignal; keepalive?: boolean },
+  ): Promise<T> {
+    const { signal, keepalive } = init;
+    const timeout = this.options.timeout ?? 10_000;
+    for (let retried = false; ; retried = true) {
+      // The exit path cannot wait for a token: it uses the last one, synchronously.
+      const token = keepalive ? this.#token : await this.#auth();
+      signal?.throwIfAborted();
+      const headers: Record<string, string> = { accept: 'application/json' };
+      if (token) headers.authorization = `Bearer ${token}`;
+      if (init.body) headers['content-type'] = 'application/json';
+      if (init.key) headers['idempotency-key'] = init.key;
+      const ctl = new AbortController();
+      const abort = (): void => ctl.abort(signal?.reason);
+      signal?.addEventListener('abort', abort);
+      const timer = keepalive
+        ? undefined
+        : setTimeout(
+            () => ctl.abort(new AnalyticsError(`No response within ${timeout} ms`, 'timeout')),
+            timeout,
+          );
+      try {
+        const f = this.options.fetch ?? fetch;
+        const res = await f(this.#base + path + (init.query ? `?${init.query}` : ''), {
+          method: init.body ? 'POST' : 'GET',
+          headers,
+          body: init.body,
+          signal: ctl.signal,
+          keepalive,
+        });
+        if (res.ok) return (await res.json()) as T;
+        if (res.status !== 401 || !this.options.getToken || retried) throw await toApiError(res);
+      } finally {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', abort);
+      }
+      await this.#auth(true, token);
+    }
+  }
+
+  /** GETs, retried `retry.reads` times (default 2) on 408/429/5xx and network errors. */
+  async #read<T>(path: string, params: object, signal?: AbortSignal): Promise<T> {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(params)) {
+      for (const v of [value].flat()) if (v != null) query.append(key, String(v));
+    }
+    const { reads = 2, baseDelay = 1000, maxDelay = 60_000 } = this.options.retry ?? {};
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#request<T>(path, { query: query.toString(), signal });
+      } catch (error) {
+        const api = error instanceof AnalyticsApiError ? error : undefined;
+        if (signal?.aborted || attempt >= reads || (api && !isRetryable(api.status))) throw error;
+        const delay =
+          api?.retryAfter ??
+          (this.options.platform?.random ?? Math.random)() * Math.min(maxDelay, baseDelay * 2 ** attempt);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+}
+
+function counted(message: string, code: string, count: number): AnalyticsError {
+  const error = new AnalyticsError(message, code);
+  error.count = count;
+  return error;
+}
+
+/** Fills in id and time, checks the event against the API's rules, returns its JSON and byte size. */
+function serialize(event: EventPayload): [string, number] {
+  const fail = (why: string): never => {
+    throw new AnalyticsError(`Invalid event: ${why}`, 'invalid_event');
+  };
+  const { event_type, event_id, user_id, timestamp, properties: p, schema_version } = event ?? {};
+  if (typeof event_type !== 'string' || !EVENT_TYPE.test(event_type)) {
+    fail('event_type must be 1 to 128 characters of A-Z a-z 0-9 _ . : $ -');
+  }
+  if (event_id !== undefined && !UUID.test(event_id)) fail('event_id must be a UUID');
+  if (user_id !== undefined && (typeof user_id !== 'string' || user_id.length > 255)) {
+    fail('user_id must be a string of at most 255 characters');
+  }
+  if (timestamp !== undefined && Number.isNaN(Date.parse(timestamp))) fail('timestamp must be RFC 3339');
+  if (p !== undefined && (typeof p !== 'object' || !p || Array.isArray(p)))
+    fail('properties must be an object');
+  if (schema_version !== undefined && !(Number.isInteger(schema_version) && schema_version > 0)) {
+    fail('schema_version must be a positive integer');
+  }
+  const json = JSON.stringify({
+    ...event,
+    event_id: event_id ?? uuidv7(),
+    timestamp: timestamp ?? new Date().toISOString(),
+  });
+  const bytes = byteLength(json);
+  if (bytes > 32768 && p && byteLength(JSON.stringify(p)) > 32769) fail('properties exceed 32 KiB');
+  if (bytes + 13 > MAX_BYTES) fail('the event exceeds 64 KiB');
+  return [json, bytes];
+}

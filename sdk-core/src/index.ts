@@ -1,0 +1,21 @@
+export {
+  AnalyticsClient,
+  type AnalyticsClientOptions,
+  type AnalyticsPlatform,
+  type RejectedBatch,
+  type RequestOptions,
+} from './client.js';
+export { AnalyticsApiError, AnalyticsError, type AnalyticsErrorCode } from './errors.js';
+export { trackPageViews } from './pageviews.js';
+export { createEventsStore } from './stores/events.js';
+export {
+  createEventTypesStore,
+  createMetricsStore,
+  createQueryStore,
+  normaliseMetricsParams,
+  type QueryStoreOptions,
+} from './stores/query.js';
+export type { EventsStore, EventTypesStore, MetricsStore, QueryStore } from './stores/types.js';
+export { createTokenFetcher, tokenExpiry } from './token.js';
+export type * from './types.js';
+export { uuidv7 } from './uuid.js';

@@ -1,0 +1,173 @@
+import type { Kv, KvTx } from './kv.js';
+import type { ProblemDocument } from './types.js';
+import { uuidv7 } from './uuid.js';
+
+/**
+ * The persisted queue. Events are stored as their JSON text, so a batch's body is byte-for-byte the same
+ * on every retry (the server compares bodies under one idempotency key) and any value reaches storage
+ * as a plain string, never failing the structured clone.
+ *
+ * Keys (one IndexedDB record each):
+ * - `q/<uuidv7>`: a chunk of events written by one `trackEvent` tick, or, once it has `k`, a formed batch
+ *   whose idempotency key `k` is persisted with it and never changes. A new event only ever writes its own
+ *   chunk, never the whole queue.
+ * - `x/<uuidv7>`: batches the API rejected with a 4xx, kept aside for inspection.
+ * - `n`: how many events are queued, kept in step in the same transactions, so the bound costs one read.
+ * - `consent`: `'in' | 'out'`.
+ */
+export interface Chunk {
+  /** Events as JSON text. */
+  e: string[];
+  /** Bytes of the events plus one comma each: a batch body is `{"events":[...]}`, 13 bytes more. */
+  b: number;
+  /** Idempotency key, set when the chunk became a batch. */
+  k?: string;
+}
+
+export interface Batch extends Chunk {
+  id: string;
+  k: string;
+}
+
+export interface RejectedChunk extends Batch {
+  p: ProblemDocument;
+}
+
+export const MAX_EVENTS = 100;
+/** Per request, and the browser's budget for keepalive bodies in flight. */
+export const MAX_BYTES = 65536;
+/** Rejected batches kept aside at most; beyond, the oldest go (reported, never silently). */
+const MAX_REJECTED = 100;
+const Q = 'q/';
+const X = 'x/';
+const N = 'n';
+
+let encoder: TextEncoder | undefined;
+export const byteLength = (s: string): number => {
+  encoder ??= new TextEncoder();
+  return encoder.encode(s).length + 1;
+};
+
+export const body = (events: string[]): string => `{"events":[${events.join(',')}]}`;
+
+const count = async (tx: KvTx, delta: number): Promise<number> => {
+  const n = ((await tx.get<number>(N)) ?? 0) + delta;
+  tx.put(N, n);
+  return n;
+};
+
+/** Stores new chunks; past `max` queued events drops the oldest and returns how many. */
+export const add = (kv: Kv, chunks: [string, Chunk][], max: number): Promise<number> =>
+  kv(async (tx) => {
+    let n = await count(tx, 0);
+    for (const [id, chunk] of chunks) {
+      tx.put(Q + id, chunk);
+      n += chunk.e.length;
+    }
+    let dropped = 0;
+    if (n > max) {
+      for (const [key, c] of await tx.list<Chunk>(Q)) {
+        const over = n - max;
+        if (over <= 0) break;
+        const cut = Math.min(over, c.e.length);
+        if (cut === c.e.length) tx.del(key);
+        else {
+          // A cut batch loses its idempotency key: it becomes a chunk again and is re-formed under a new
+          // key (the server's event_id dedup covers events that went out under the old one).
+          const e = c.e.slice(cut);
+          tx.put(key, { e, b: e.reduce((s, x) => s + byteLength(x), 0) });
+        }
+        n -= cut;
+        dropped += cut;
+      }
+    }
+    tx.put(N, n);
+    return dropped;
+  });
+
+/**
+ * Forms batches (at most 100 events and 64 KiB, whole chunks, in order) from all loose chunks and returns
+ * the oldest batch, with the ids of the chunks consumed. A batch keeps the key of its first chunk, so the
+ * queue stays in order.
+ */
+export const next = (kv: Kv): Promise<{ batch: Batch | undefined; consumed: string[] }> =>
+  kv(async (tx) => {
+    const consumed: string[] = [];
+    let first: Batch | undefined;
+    let cur: Batch | undefined;
+    const formed: Batch[] = [];
+    for (const [key, c] of await tx.list<Chunk>(Q)) {
+      const id = key.slice(2);
+      if (c.k) {
+        first ??= { ...c, id } as Batch;
+        // A new batch never spans an existing one, so sending stays in queue order.
+        cur = undefined;
+        continue;
+      }
+      consumed.push(id);
+      if (cur && cur.e.length + c.e.length <= MAX_EVENTS && 13 + cur.b + c.b <= MAX_BYTES) {
+        cur.e = cur.e.concat(c.e);
+        cur.b += c.b;
+        tx.del(key);
+      } else {
+        cur = { id, k: uuidv7(), e: c.e, b: c.b };
+        first ??= cur;
+        formed.push(cur);
+      }
+    }
+    for (const { id, ...rest } of formed) tx.put(Q + id, rest);
+    return { batch: first, consumed };
+  });
+
+/**
+ * Turns the given loose chunks into one batch with key `k` (the page-exit path, which sends before it can
+ * write). Returns false, changing nothing, when any of them was meanwhile formed or removed elsewhere.
+ */
+export const adopt = (kv: Kv, ids: string[], k: string): Promise<boolean> =>
+  kv(async (tx) => {
+    const chunks = await Promise.all(ids.map((id) => tx.get<Chunk>(Q + id)));
+    if (chunks.some((c) => !c || c.k)) return false;
+    for (const id of ids.slice(1)) tx.del(Q + id);
+    tx.put(Q + ids[0], {
+      e: chunks.flatMap((c) => c!.e),
+      b: chunks.reduce((s, c) => s + c!.b, 0),
+      k,
+    });
+    return true;
+  });
+
+/**
+ * Removes a delivered batch, or moves a rejected one aside, only when it still carries the key it was
+ * sent with; returns how many rejected events had to go to keep the aside bounded.
+ */
+export const settle = (kv: Kv, batch: Batch, problem?: ProblemDocument): Promise<number> =>
+  kv(async (tx) => {
+    const c = await tx.get<Chunk>(Q + batch.id);
+    if (c?.k !== batch.k) return 0;
+    tx.del(Q + batch.id);
+    await count(tx, -c.e.length);
+    let dropped = 0;
+    if (problem) {
+      tx.put(X + batch.id, { ...c, p: problem });
+      const aside = await tx.list<Chunk>(X);
+      for (const [key, r] of aside.slice(0, Math.max(0, aside.length - MAX_REJECTED))) {
+        tx.del(key);
+        dropped += r.e.length;
+      }
+    }
+    return dropped;
+  });
+
+export const rejected = (kv: Kv): Promise<[string, RejectedChunk][]> => kv((tx) => tx.list<RejectedChunk>(X));
+
+/** Deletes queued events (`q/`) and/or rejected ones (`x/`), optionally recording consent. */
+export const clear = (kv: Kv, prefixes: string[], consent?: 'in' | 'out'): Promise<void> =>
+  kv(async (tx) => {
+    for (const prefix of prefixes) {
+      for (const [key] of await tx.list(prefix)) tx.del(key);
+      if (prefix === Q) tx.put(N, 0);
+    }
+    if (consent) tx.put('consent', consent);
+  });
+
+export const getConsent = (kv: Kv): Promise<string | undefined> => kv((tx) => tx.get<string>('consent'));
