@@ -1,0 +1,113 @@
+# Key Vault in RBAC mode (no access policies): who may read what is an Azure role assignment, audited
+# and reviewable like any other. The app identity gets exactly one role, Key Vault Secrets User, on this
+# vault: it can read secret values and nothing else (no listing keys, no writing, no other vault).
+
+resource "azurerm_key_vault" "main" {
+  # 24 characters at most, globally unique.
+  name                = "kv-${var.name_prefix}-${substr(var.environment, 0, 4)}-${local.suffix}"
+  resource_group_name = azurerm_resource_group.main.name
+  location            = azurerm_resource_group.main.location
+  tenant_id           = data.azurerm_client_config.current.tenant_id
+  sku_name            = "standard"
+
+  enable_rbac_authorization     = true
+  public_network_access_enabled = length(var.deployer_ip_ranges) > 0
+  purge_protection_enabled      = var.key_vault_purge_protection
+  soft_delete_retention_days    = 90
+
+  network_acls {
+    default_action = "Deny"
+    bypass         = "AzureServices"
+    ip_rules       = var.deployer_ip_ranges
+  }
+
+  tags = local.tags
+}
+
+resource "azurerm_private_endpoint" "keyvault" {
+  name                = "pe-${local.name}-kv"
+  resource_group_name = azurerm_resource_group.main.name
+  location            = azurerm_resource_group.main.location
+  subnet_id           = azurerm_subnet.data.id
+  tags                = local.tags
+
+  private_service_connection {
+    name                           = "kv"
+    private_connection_resource_id = azurerm_key_vault.main.id
+    subresource_names              = ["vault"]
+    is_manual_connection           = false
+  }
+
+  private_dns_zone_group {
+    name                 = "keyvault"
+    private_dns_zone_ids = [azurerm_private_dns_zone.zones["keyvault"].id]
+  }
+}
+
+# The deployment principal writes the secrets below; it is a different identity from the app's.
+resource "azurerm_role_assignment" "deployer_secrets_officer" {
+  scope                = azurerm_key_vault.main.id
+  role_definition_name = "Key Vault Secrets Officer"
+  principal_id         = data.azurerm_client_config.current.object_id
+}
+
+resource "azurerm_role_assignment" "app_secrets_user" {
+  scope                = azurerm_key_vault.main.id
+  role_definition_name = "Key Vault Secrets User"
+  principal_id         = azurerm_user_assigned_identity.app.principal_id
+  principal_type       = "ServicePrincipal"
+}
+
+# ── Secrets ───────────────────────────────────────────────────────────────────────────────────────────
+# Generated here so no human ever sees them. They live in state too, which is why the state account is
+# private, encrypted and RBAC-guarded (see README.md). Rotation: README.md, "Secrets and rotation".
+
+resource "random_password" "jwt_signing_key" {
+  # HS256 key: the API uses the secret's UTF-8 bytes; 64 characters is well over 256 bits.
+  length  = 64
+  special = false
+}
+
+resource "random_password" "database_admin" {
+  length           = 40
+  special          = true
+  override_special = "-_.~" # URL-safe, so the password can sit in DATABASE_URL unescaped
+  min_lower        = 4
+  min_upper        = 4
+  min_numeric      = 4
+}
+
+resource "azurerm_key_vault_secret" "jwt_signing_key" {
+  name         = "jwt-signing-key"
+  value        = random_password.jwt_signing_key.result
+  key_vault_id = azurerm_key_vault.main.id
+  content_type = "text/plain; HS256 key for ANALYTICS_JWT_SECRET"
+  depends_on   = [azurerm_role_assignment.deployer_secrets_officer]
+}
+
+resource "azurerm_key_vault_secret" "database_admin_password" {
+  name         = "database-admin-password"
+  value        = random_password.database_admin.result
+  key_vault_id = azurerm_key_vault.main.id
+  content_type = "text/plain"
+  depends_on   = [azurerm_role_assignment.deployer_secrets_officer]
+}
+
+resource "azurerm_key_vault_secret" "database_url" {
+  name         = "database-url"
+  value        = local.database_url
+  key_vault_id = azurerm_key_vault.main.id
+  content_type = "text/plain; postgres:// URL for DATABASE_URL"
+  depends_on   = [azurerm_role_assignment.deployer_secrets_officer]
+}
+
+resource "azurerm_monitor_diagnostic_setting" "keyvault" {
+  name                       = "to-log-analytics"
+  target_resource_id         = azurerm_key_vault.main.id
+  log_analytics_workspace_id = azurerm_log_analytics_workspace.main.id
+
+  # Every secret read is recorded: who read the signing key, and when.
+  enabled_log {
+    category = "AuditEvent"
+  }
+}

@@ -1,0 +1,49 @@
+output "api_url" {
+  description = "Base URL of the versioned API, as the SDK's baseUrl takes it (the SDK appends /api/v1/...)."
+  value       = "https://${azurerm_cdn_frontdoor_endpoint.main.host_name}"
+}
+
+output "api_events_url" {
+  description = "The ingest and query endpoint, for a quick curl."
+  value       = "https://${azurerm_cdn_frontdoor_endpoint.main.host_name}/api/v1/events"
+}
+
+output "dashboard_url" {
+  description = "The dashboard, on the same Front Door host."
+  value       = "https://${azurerm_cdn_frontdoor_endpoint.main.host_name}/dashboard"
+}
+
+output "api_internal_fqdn" {
+  description = "The API's private host name inside the VNet (for Prometheus scraping /metrics)."
+  value       = azurerm_container_app.api.ingress[0].fqdn
+}
+
+output "key_vault_uri" {
+  description = "Key Vault holding jwt-signing-key, database-url and database-admin-password."
+  value       = azurerm_key_vault.main.vault_uri
+}
+
+output "app_identity_client_id" {
+  description = "Client id of the app's user-assigned managed identity."
+  value       = azurerm_user_assigned_identity.app.client_id
+}
+
+output "database_engine" {
+  description = "Which data tier this environment runs."
+  value       = var.database_engine
+}
+
+output "database_host" {
+  description = "Private host name of the PostgreSQL server (Flexible Server, or the Citus coordinator)."
+  value       = local.database_host
+}
+
+output "log_analytics_workspace_id" {
+  description = "Workspace receiving container, Front Door, WAF, Key Vault and database logs."
+  value       = azurerm_log_analytics_workspace.main.workspace_id
+}
+
+output "front_door_private_link_note" {
+  description = "Reminder for the first apply."
+  value       = "Approve the two pending private endpoint connections on ${azurerm_container_app_environment.main.name} before traffic flows."
+}

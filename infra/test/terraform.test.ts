@@ -1,0 +1,238 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from '@cdktf/hcl2json';
+import { describe, expect, it } from 'vitest';
+import { checkModule, type Json, readModule, validationConditions } from '../lint/terraform.js';
+
+const terraform = join(import.meta.dirname, '..', 'terraform');
+const modules = ['azure', 'aws'] as const;
+
+type Block = { [key: string]: Json };
+/** How hcl2json spells an expression attribute: `x = var.y` becomes `"x": "${var.y}"`. */
+const hcl = (expression: string) => `\${${expression}}`;
+const blocks = (value: Json | undefined): Block[] =>
+  Array.isArray(value)
+    ? (value.filter((v) => typeof v === 'object' && v !== null && !Array.isArray(v)) as Block[])
+    : [];
+
+/** Every resource block of a module by address, merged across its files. */
+async function resources(dir: string): Promise<Map<string, Block>> {
+  const byAddress = new Map<string, Block>();
+  for (const [file, text] of Object.entries(readModule(dir))) {
+    if (!file.endsWith('.tf')) continue;
+    const json = (await parse(file, text)) as { resource?: Record<string, Record<string, Json>> };
+    for (const [type, named] of Object.entries(json.resource ?? {})) {
+      for (const [name, body] of Object.entries(named)) byAddress.set(`${type}.${name}`, blocks(body)[0]!);
+    }
+  }
+  return byAddress;
+}
+
+describe.each(modules)('infra/terraform/%s', (name) => {
+  const dir = join(terraform, name);
+
+  it('parses, and every reference resolves to a declaration', async () => {
+    const report = await checkModule(readModule(dir));
+    expect(report.findings).toEqual([]);
+    expect(report.declarations.resources.size).toBeGreaterThan(20);
+  });
+
+  it('validates environment to dev, staging or prod', async () => {
+    const { declarations } = await checkModule(readModule(dir));
+    const conditions = validationConditions(declarations, 'environment');
+    expect(conditions).toHaveLength(1);
+    for (const env of ['dev', 'staging', 'prod']) expect(conditions[0]).toContain(`"${env}"`);
+    expect(conditions[0]).toContain('var.environment');
+  });
+
+  it('outputs the API URL', async () => {
+    const { declarations } = await checkModule(readModule(dir));
+    expect(declarations.outputs.has('api_url')).toBe(true);
+  });
+
+  it('sets environment in each tfvars file to the file’s own name', async () => {
+    const tfvars = Object.keys(readModule(dir)).filter((file) => file.endsWith('.tfvars'));
+    expect(tfvars.length).toBeGreaterThanOrEqual(2);
+    for (const file of tfvars) {
+      const json = (await parse(file, readFileSync(join(dir, file), 'utf8'))) as { environment?: string };
+      expect(json.environment, file).toBe(file.replace('.tfvars', ''));
+    }
+  });
+});
+
+describe('infra/terraform/azure', () => {
+  const dir = join(terraform, 'azure');
+
+  it('has dev, staging and prod tfvars and a remote azurerm backend', async () => {
+    for (const env of ['dev', 'staging', 'prod']) expect(existsSync(join(dir, `${env}.tfvars`))).toBe(true);
+    const backend = (await parse('backend.tf', readFileSync(join(dir, 'backend.tf'), 'utf8'))) as {
+      terraform: { backend: { azurerm: Block[] } }[];
+    };
+    expect(backend.terraform[0]!.backend.azurerm[0]!.use_azuread_auth).toBe(true);
+  });
+
+  it('pins the azurerm provider to one major version', async () => {
+    const versions = (await parse('versions.tf', readFileSync(join(dir, 'versions.tf'), 'utf8'))) as {
+      terraform: { required_providers: Record<string, { version: string }>[] }[];
+    };
+    expect(versions.terraform[0]!.required_providers[0]!.azurerm!.version).toMatch(/^~> 4\.\d+$/);
+  });
+
+  it('probes the API on /health (liveness, startup) and /ready (readiness)', async () => {
+    const api = (await resources(dir)).get('azurerm_container_app.api')!;
+    const container = blocks(blocks(api.template)[0]!.container)[0]!;
+    expect(blocks(container.liveness_probe)[0]!.path).toBe('/health');
+    expect(blocks(container.startup_probe)[0]!.path).toBe('/health');
+    expect(blocks(container.readiness_probe)[0]!.path).toBe('/ready');
+    expect(blocks(container.liveness_probe)[0]!.port).toBe(hcl('local.api_port'));
+    expect(readFileSync(join(dir, 'main.tf'), 'utf8')).toMatch(/api_port\s*=\s*8787/);
+    // Replica bounds come from per-environment variables.
+    expect(blocks(api.template)[0]!.min_replicas).toBe(hcl('var.api_min_replicas'));
+    expect(blocks(api.template)[0]!.max_replicas).toBe(hcl('var.api_max_replicas'));
+  });
+
+  it('gives the app identity exactly one role on the Key Vault: Key Vault Secrets User', async () => {
+    const all = await resources(dir);
+    const vault = all.get('azurerm_key_vault.main')!;
+    expect(vault.enable_rbac_authorization).toBe(true);
+    const appRoles = [...all.entries()].filter(
+      ([address, body]) =>
+        address.startsWith('azurerm_role_assignment.') &&
+        body.principal_id === hcl('azurerm_user_assigned_identity.app.principal_id') &&
+        body.scope === hcl('azurerm_key_vault.main.id'),
+    );
+    expect(appRoles.map(([, body]) => body.role_definition_name)).toEqual(['Key Vault Secrets User']);
+  });
+
+  it('keeps the JWT signing key and the database credentials in Key Vault, and the app reads them from there', async () => {
+    const all = await resources(dir);
+    const secrets = [...all.keys()].filter((address) => address.startsWith('azurerm_key_vault_secret.'));
+    expect(secrets.sort()).toEqual(
+      ['database_admin_password', 'database_url', 'jwt_signing_key'].map(
+        (n) => `azurerm_key_vault_secret.${n}`,
+      ),
+    );
+    const api = all.get('azurerm_container_app.api')!;
+    for (const secret of blocks(api.secret)) {
+      expect(secret.key_vault_secret_id).toMatch(/^\$\{azurerm_key_vault_secret\.\w+\.versionless_id\}$/);
+      expect(secret.identity).toBe(hcl('azurerm_user_assigned_identity.app.id'));
+      expect(secret).not.toHaveProperty('value');
+    }
+  });
+
+  it('chooses Flexible Server or Cosmos DB for PostgreSQL by variable, never both', async () => {
+    const all = await resources(dir);
+    expect(all.get('azurerm_postgresql_flexible_server.main')!.count).toBe(hcl('local.use_citus ? 0 : 1'));
+    expect(all.get('azurerm_cosmosdb_postgresql_cluster.main')!.count).toBe(hcl('local.use_citus ? 1 : 0'));
+    expect(all.get('azurerm_postgresql_flexible_server.main')!.public_network_access_enabled).toBe(false);
+    expect(all.get('azurerm_cosmosdb_postgresql_cluster.main')!.coordinator_public_ip_access_enabled).toBe(
+      false,
+    );
+    const prod = await parse('prod.tfvars', readFileSync(join(dir, 'prod.tfvars'), 'utf8'));
+    expect(prod.database_engine).toBe('cosmos_citus');
+  });
+
+  it('puts a Premium Front Door with a WAF policy in front of both apps', async () => {
+    const all = await resources(dir);
+    expect(all.get('azurerm_cdn_frontdoor_profile.main')!.sku_name).toBe('Premium_AzureFrontDoor');
+    const policy = blocks(all.get('azurerm_cdn_frontdoor_security_policy.main')!.security_policies)[0]!;
+    expect(blocks(policy.firewall)[0]!.cdn_frontdoor_firewall_policy_id).toBe(
+      hcl('azurerm_cdn_frontdoor_firewall_policy.main.id'),
+    );
+    const apiRoute = all.get('azurerm_cdn_frontdoor_route.api')!;
+    expect(apiRoute.patterns_to_match).toContain('/api/*');
+    // Operations endpoints are never routed to the internet.
+    for (const route of ['api', 'dashboard']) {
+      const patterns = all.get(`azurerm_cdn_frontdoor_route.${route}`)!.patterns_to_match as string[];
+      expect(patterns.some((p) => p.startsWith('/metrics') || p.startsWith('/health'))).toBe(false);
+    }
+  });
+
+  it('has public, app and data subnets, each with an NSG', async () => {
+    const all = await resources(dir);
+    for (const tier of ['public', 'app', 'data']) {
+      expect(all.has(`azurerm_subnet.${tier}`), tier).toBe(true);
+      const association = all.get(`azurerm_subnet_network_security_group_association.${tier}`)!;
+      expect(association.network_security_group_id).toBe(hcl(`azurerm_network_security_group.${tier}.id`));
+    }
+    expect(all.get('azurerm_container_app_environment.main')!.internal_load_balancer_enabled).toBe(true);
+  });
+});
+
+describe('checkModule()', () => {
+  const base = {
+    'variables.tf': `
+variable "environment" {
+  type = string
+  validation {
+    condition     = contains(["dev", "staging", "prod"], var.environment)
+    error_message = "bad"
+  }
+}
+variable "size" {
+  type    = number
+  default = 1
+}`,
+    'main.tf': `
+locals {
+  name = "app-\${var.environment}"
+}
+resource "null_resource" "a" {
+  triggers = { name = local.name, size = var.size }
+  dynamic "setting" {
+    for_each = { x = 1 }
+    content { value = setting.value }
+  }
+}
+output "id" {
+  value = null_resource.a.id
+}`,
+  };
+
+  it('accepts a module whose references all resolve', async () => {
+    expect((await checkModule(base)).findings).toEqual([]);
+  });
+
+  it('reports an undeclared variable and local', async () => {
+    const files = { ...base, 'extra.tf': 'output "x" {\n  value = join("-", [var.sise, local.nmae])\n}\n' };
+    const messages = (await checkModule(files)).findings.map((f) => f.message);
+    expect(messages).toContain('var.sise is not declared');
+    expect(messages).toContain('local.nmae is not declared');
+  });
+
+  it('reports a reference to a resource or data source that does not exist', async () => {
+    const files = {
+      ...base,
+      'extra.tf': 'output "x" {\n  value = [null_resource.b.id, data.null_data_source.d.id]\n}\n',
+    };
+    const messages = (await checkModule(files)).findings.map((f) => f.message);
+    expect(messages).toContain('null_resource.b (in null_resource.b.id): no such resource');
+    expect(messages).toContain('data.null_data_source.d is not declared');
+  });
+
+  it('ignores look-alikes inside string literals', async () => {
+    const files = { ...base, 'extra.tf': 'output "x" {\n  value = "var.nothing and local.nothing"\n}\n' };
+    expect((await checkModule(files)).findings).toEqual([]);
+  });
+
+  it('reports a syntax error with its file and position', async () => {
+    const files = { ...base, 'broken.tf': 'resource "null_resource" "c" {\n  triggers = {\n' };
+    const [finding] = (await checkModule(files)).findings;
+    expect(finding!.file).toBe('broken.tf');
+    expect(finding!.message).toMatch(/does not parse: .*broken\.tf:\d+/);
+  });
+
+  it('reports a tfvars key that is not a variable, and a required variable left unset', async () => {
+    const files = { ...base, 'dev.tfvars': 'size = 2\nsiez = 3\n' };
+    const messages = (await checkModule(files)).findings.map((f) => `${f.file}: ${f.message}`);
+    expect(messages).toContain('dev.tfvars: sets siez, which is not a declared variable');
+    expect(messages).toContain('dev.tfvars: does not set environment, which has no default');
+  });
+
+  it('reports a variable nobody uses', async () => {
+    const files = { ...base, 'more.tf': 'variable "orphan" {\n  type = string\n  default = ""\n}\n' };
+    expect((await checkModule(files)).findings.map((f) => f.message)).toContain(
+      'var.orphan is declared but never used',
+    );
+  });
+});
