@@ -1,0 +1,104 @@
+import { createHmac } from 'node:crypto';
+import { isAbsolute, resolve } from 'node:path';
+
+/**
+ * Configuration from the environment (the contract's table, plus a few operational knobs). Parsed once at
+ * start; a bad value stops the process with a message instead of misbehaving later.
+ */
+
+export const DEV_JWT_SECRET = 'analytics-dev-secret-change-me-0123456789';
+export const JWT_AUDIENCE = 'analytics-api';
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  jwtSecret: string;
+  jwtIssuer: string;
+  jwksUrl: string | undefined;
+  /** `['*']` allows any origin. */
+  corsOrigins: string[];
+  seed: 'sample' | 'none';
+  /** Directory with the five sample files. */
+  sampleDir: string;
+  /** Requests per minute per org (per IP for unauthenticated requests); `false` disables limiting. */
+  rateLimit: false | { max: number; timeWindowMs: number };
+  /** Keep completed idempotency records this long (at least 24 h). */
+  idempotencyTtlMs: number;
+  /** Secret for cursor HMACs; defaults to one derived from the JWT secret. */
+  cursorSecret: string;
+  logLevel: string;
+  production: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+  }
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Partial<Config> = {}): Config {
+  const production = env.NODE_ENV === 'production';
+  const jwtSecret = env.ANALYTICS_JWT_SECRET || defaults.jwtSecret || DEV_JWT_SECRET;
+  if (production && jwtSecret === DEV_JWT_SECRET) {
+    throw new ConfigError(
+      'NODE_ENV=production refuses the default ANALYTICS_JWT_SECRET: set your own secret',
+    );
+  }
+  if (production && Buffer.byteLength(jwtSecret) < 32) {
+    throw new ConfigError('ANALYTICS_JWT_SECRET must be at least 32 bytes in production (HS256 key)');
+  }
+  const seed = env.ANALYTICS_SEED ?? defaults.seed ?? 'none';
+  if (seed !== 'sample' && seed !== 'none') {
+    throw new ConfigError(`ANALYTICS_SEED must be "sample" or "none" (got "${seed}")`);
+  }
+  const perMinute = int(env, 'ANALYTICS_RATE_LIMIT_PER_MINUTE', 6000, 0, 10_000_000);
+  const ttlHours = int(env, 'ANALYTICS_IDEMPOTENCY_TTL_HOURS', 24, 24, 24 * 365);
+  const origins = (env.ANALYTICS_CORS_ORIGINS ?? 'http://localhost:3000')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  return {
+    port: int(env, 'PORT', defaults.port ?? 8787, 0, 65535),
+    host: env.HOST || defaults.host || '127.0.0.1',
+    databaseUrl: resolveSqlitePath(
+      env.DATABASE_URL || defaults.databaseUrl || 'sqlite:./data/analytics.db',
+      env,
+    ),
+    jwtSecret,
+    jwtIssuer: env.ANALYTICS_JWT_ISSUER || 'acme-analytics',
+    jwksUrl: env.ANALYTICS_JWKS_URL || undefined,
+    corsOrigins: origins.includes('*') ? ['*'] : origins,
+    seed,
+    sampleDir:
+      env.ANALYTICS_SAMPLE_DIR ||
+      defaults.sampleDir ||
+      new URL('../../sample_data/', import.meta.url).pathname,
+    rateLimit: perMinute === 0 ? false : { max: perMinute, timeWindowMs: 60_000 },
+    idempotencyTtlMs: ttlHours * 3_600_000,
+    cursorSecret:
+      env.ANALYTICS_CURSOR_SECRET ||
+      createHmac('sha256', jwtSecret).update('analytics cursor key').digest('hex'),
+    logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    production,
+  };
+}
+
+/**
+ * A relative `sqlite:` path is taken from where the command was typed (npm runs workspace scripts inside the
+ * workspace, but `npm run server` at the root should create `./data/` at the root).
+ */
+function resolveSqlitePath(url: string, env: NodeJS.ProcessEnv): string {
+  if (!url.startsWith('sqlite:')) return url;
+  const path = url.slice('sqlite:'.length);
+  if (path === ':memory:' || path === '' || path.startsWith('//') || isAbsolute(path)) return url;
+  return `sqlite:${resolve(env.INIT_CWD || process.cwd(), path)}`;
+}

@@ -1,0 +1,101 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+
+const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+function esc(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+/**
+ * A small Prometheus registry: request counts and latency histograms by method, route and status, and events
+ * ingested by org. Route labels are route patterns (never raw URLs), so cardinality stays bounded.
+ */
+export class Metrics {
+  readonly #requests = new Map<string, { labels: string; count: number; sum: number; buckets: number[] }>();
+  readonly #ingested = new Map<string, number>();
+  readonly #started = Date.now();
+
+  observeRequest(method: string, route: string, status: number, seconds: number): void {
+    const labels = `method="${esc(method)}",route="${esc(route)}",status="${status}"`;
+    let s = this.#requests.get(labels);
+    if (!s) {
+      s = { labels, count: 0, sum: 0, buckets: BUCKETS.map(() => 0) };
+      this.#requests.set(labels, s);
+    }
+    s.count++;
+    s.sum += seconds;
+    for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]!) s.buckets[i]!++;
+  }
+
+  eventsIngested(orgId: string, n: number): void {
+    if (n > 0) this.#ingested.set(orgId, (this.#ingested.get(orgId) ?? 0) + n);
+  }
+
+  render(): string {
+    const out: string[] = [];
+    out.push('# HELP http_requests_total HTTP requests by method, route and status.');
+    out.push('# TYPE http_requests_total counter');
+    for (const s of this.#requests.values()) out.push(`http_requests_total{${s.labels}} ${s.count}`);
+    out.push('# HELP http_request_duration_seconds HTTP request latency by method, route and status.');
+    out.push('# TYPE http_request_duration_seconds histogram');
+    for (const s of this.#requests.values()) {
+      BUCKETS.forEach((b, i) => {
+        out.push(`http_request_duration_seconds_bucket{${s.labels},le="${b}"} ${s.buckets[i]}`);
+      });
+      out.push(`http_request_duration_seconds_bucket{${s.labels},le="+Inf"} ${s.count}`);
+      out.push(`http_request_duration_seconds_sum{${s.labels}} ${s.sum}`);
+      out.push(`http_request_duration_seconds_count{${s.labels}} ${s.count}`);
+    }
+    out.push('# HELP analytics_events_ingested_total Events newly stored, by org.');
+    out.push('# TYPE analytics_events_ingested_total counter');
+    for (const [org, n] of this.#ingested)
+      out.push(`analytics_events_ingested_total{org_id="${esc(org)}"} ${n}`);
+    out.push('# HELP process_uptime_seconds Seconds since the server started.');
+    out.push('# TYPE process_uptime_seconds gauge');
+    out.push(`process_uptime_seconds ${(Date.now() - this.#started) / 1000}`);
+    return `${out.join('\n')}\n`;
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: Metrics;
+  }
+}
+
+function routeOf(request: FastifyRequest): string {
+  return request.routeOptions.url ?? '(unmatched)';
+}
+
+/**
+ * `X-Request-Id` on every response, one JSON log line per request (method, route, status, duration, request
+ * id), and the Prometheus counters.
+ */
+export default fp(
+  async (app) => {
+    app.decorate('metrics', new Metrics());
+
+    app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+      reply.header('X-Request-Id', request.id);
+    });
+
+    app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+      const route = routeOf(request);
+      const ms = reply.elapsedTime;
+      app.metrics.observeRequest(request.method, route, reply.statusCode, ms / 1000);
+      request.log.info(
+        {
+          method: request.method,
+          route,
+          status: reply.statusCode,
+          duration_ms: Math.round(ms * 100) / 100,
+          request_id: request.id,
+          org_id: request.principal?.orgId,
+        },
+        'request',
+      );
+    });
+  },
+  { name: 'observability' },
+);

@@ -1,0 +1,33 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { formatInstant } from '../../../lib/time.js';
+import { principalOf } from '../../../plugins/app/auth.js';
+import { problems } from '../../../schemas/common.js';
+import { EventTypesResponse } from '../../../schemas/events.js';
+
+const eventTypes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/api/v1/event-types',
+    {
+      onRequest: [app.authenticate, app.limitRate, app.authorize('events:read')],
+      schema: {
+        tags: ['events'],
+        summary: "The org's event types, most frequent first (for filter menus)",
+        security: [{ bearerAuth: [] }],
+        response: { 200: EventTypesResponse, ...problems(401, 403, 429) },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const stats = await app.store.eventTypes(principal.orgId);
+      return {
+        data: stats.map((s) => ({
+          event_type: s.eventType,
+          count: s.count,
+          last_seen: formatInstant(s.lastSeen),
+        })),
+      };
+    },
+  );
+};
+
+export default eventTypes;

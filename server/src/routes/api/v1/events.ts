@@ -1,0 +1,212 @@
+import { createHash } from 'node:crypto';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import { decodeCursor, encodeCursor, filterHash } from '../../../lib/cursor.js';
+import { ApiError, type FieldError } from '../../../lib/errors.js';
+import { uuidv7 } from '../../../lib/ids.js';
+import { DAY_MS, formatInstant, parseBound, parseInstant } from '../../../lib/time.js';
+import { assertOrg, principalOf } from '../../../plugins/app/auth.js';
+import { problems } from '../../../schemas/common.js';
+import {
+  EventsPage,
+  EventsQuery,
+  IngestAccepted,
+  IngestBody,
+  IngestHeaders,
+  MAX_PROPERTIES_BYTES,
+} from '../../../schemas/events.js';
+import { ingestResponseBody } from '../../../store/shared.js';
+import type { JsonObject, NewEvent } from '../../../store/types.js';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+const events: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
+    '/api/v1/events',
+    {
+      onRequest: [app.authenticate, app.limitRate, app.authorize('events:write')],
+      schema: {
+        tags: ['events'],
+        summary: 'Ingest a batch of 1–100 events',
+        description:
+          'A 202 means the events are durably stored. With `Idempotency-Key`, repeating the same body within ' +
+          '24 h replays the first response (`Idempotent-Replayed: true`); another body with that key is a 422, ' +
+          'and a repeat while the first is still in flight a 409. An `event_id` already stored counts as a ' +
+          'duplicate and is never stored twice.',
+        security: [{ bearerAuth: [] }],
+        headers: IngestHeaders,
+        body: IngestBody,
+        response: {
+          202: IngestAccepted,
+          ...problems(400, 401, 403, 409, 413, 415, 422, 429),
+        },
+      },
+    },
+    async (request, typedReply) => {
+      // Responses are sent as pre-serialised text (the exact bytes an idempotent replay repeats), which the
+      // typed reply does not model; the 202 schema still documents them.
+      const reply = typedReply as unknown as FastifyReply;
+      const principal = principalOf(request);
+      const receivedAt = Date.now();
+      const input = request.body.events;
+
+      const foreign = input.findIndex((e) => e.org_id !== undefined && e.org_id !== principal.orgId);
+      if (foreign !== -1) assertOrg(principal, input[foreign]!.org_id, `/events/${foreign}/org_id`);
+
+      const errors: FieldError[] = [];
+      const batch: NewEvent[] = input.map((e, i) => {
+        let ts = receivedAt;
+        if (e.timestamp !== undefined) {
+          const parsed = parseInstant(e.timestamp);
+          if (parsed === null) {
+            errors.push({
+              path: `/events/${i}/timestamp`,
+              message: 'must be an RFC 3339 timestamp with an offset',
+            });
+          } else ts = parsed;
+        }
+        const properties = (e.properties ?? {}) as JsonObject;
+        if (
+          e.properties !== undefined &&
+          Buffer.byteLength(JSON.stringify(properties)) > MAX_PROPERTIES_BYTES
+        ) {
+          errors.push({ path: `/events/${i}/properties`, message: 'must be at most 32 KiB when serialised' });
+        }
+        return {
+          eventId: e.event_id?.toLowerCase() ?? uuidv7(receivedAt),
+          eventType: e.event_type,
+          userId: e.user_id ?? null,
+          ts,
+          properties,
+          schemaVersion: e.schema_version ?? 1,
+        };
+      });
+      if (errors.length > 0) {
+        throw new ApiError('validation_failed', 'Some events are invalid; see `errors`.', { errors });
+      }
+
+      const key = request.headers['idempotency-key'];
+      let idempotency: { key: string; requestHash: string } | undefined;
+      if (key !== undefined) {
+        const requestHash = createHash('sha256').update(JSON.stringify(request.body)).digest('hex');
+        const claim = await app.store.claimIdempotencyKey({
+          orgId: principal.orgId,
+          key,
+          requestHash,
+          now: receivedAt,
+        });
+        if (claim.state === 'in_flight') {
+          throw new ApiError(
+            'idempotency_key_in_use',
+            'A request with this Idempotency-Key is still being processed; retry after it completes.',
+          );
+        }
+        if (claim.state === 'completed') {
+          if (!claim.sameRequest) {
+            throw new ApiError(
+              'idempotency_key_reused',
+              'This Idempotency-Key was used with a different body; use a new key for a new batch.',
+            );
+          }
+          return reply
+            .code(claim.response.status)
+            .header('Idempotent-Replayed', 'true')
+            .type(JSON_TYPE)
+            .send(claim.response.body);
+        }
+        idempotency = { key, requestHash };
+      }
+
+      let result: Awaited<ReturnType<typeof app.store.ingest>>;
+      try {
+        result = await app.store.ingest({ orgId: principal.orgId, events: batch, receivedAt, idempotency });
+      } catch (err) {
+        if (idempotency) await app.store.releaseIdempotencyKey(principal.orgId, idempotency.key);
+        throw err;
+      }
+      app.metrics.eventsIngested(principal.orgId, result.accepted);
+      return reply.code(202).type(JSON_TYPE).send(ingestResponseBody(result));
+    },
+  );
+
+  app.get(
+    '/api/v1/events',
+    {
+      onRequest: [app.authenticate, app.limitRate, app.authorize('events:read')],
+      schema: {
+        tags: ['events'],
+        summary: 'List events, newest first, with keyset cursors',
+        description:
+          'Order: `timestamp` descending, then `event_id` descending. `next_cursor` is opaque, signed and ' +
+          'bound to the filters and the org; reuse it only with the same filters. Walking every page returns ' +
+          'each event that matched when the walk began exactly once, even while events are being ingested.',
+        security: [{ bearerAuth: [] }],
+        querystring: EventsQuery,
+        response: { 200: EventsPage, ...problems(401, 403, 422, 429) },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const q = request.query;
+      assertOrg(principal, q.org_id, '/org_id');
+
+      const errors: FieldError[] = [];
+      let fromTs: number | undefined;
+      let toTs: number | undefined;
+      if (q.start_date !== undefined) {
+        const b = parseBound(q.start_date);
+        if (!b)
+          errors.push({ path: '/start_date', message: 'must be a date YYYY-MM-DD or an RFC 3339 instant' });
+        else fromTs = b.kind === 'date' ? b.day * DAY_MS : b.ms;
+      }
+      if (q.end_date !== undefined) {
+        const b = parseBound(q.end_date);
+        if (!b)
+          errors.push({ path: '/end_date', message: 'must be a date YYYY-MM-DD or an RFC 3339 instant' });
+        else toTs = b.kind === 'date' ? (b.day + 1) * DAY_MS : b.ms;
+      }
+      if (fromTs !== undefined && toTs !== undefined && fromTs > toTs) {
+        errors.push({ path: '/end_date', message: 'must not be before start_date' });
+      }
+      if (errors.length > 0)
+        throw new ApiError('validation_failed', 'The query string is invalid; see `errors`.', { errors });
+
+      const eventTypes = q.event_type && q.event_type.length > 0 ? [...new Set(q.event_type)] : undefined;
+      const filters = { userId: q.user_id, eventTypes, fromTs, toTs };
+      const hash = filterHash(filters);
+      const secret = app.config.cursorSecret;
+      let before: { ts: number; eventId: string } | undefined;
+      if (q.cursor !== undefined) {
+        const decoded = decodeCursor(secret, principal.orgId, hash, q.cursor);
+        if (!decoded) {
+          throw new ApiError(
+            'invalid_cursor',
+            'The cursor is malformed, was altered, or belongs to other filters or another organisation; ' +
+              'start again without a cursor.',
+            { errors: [{ path: '/cursor', message: 'is not valid for this query' }] },
+          );
+        }
+        before = decoded;
+      }
+      const limit = q.limit ?? 50;
+      const page = await app.store.queryEvents({ orgId: principal.orgId, ...filters, before, limit });
+      const last = page.events[page.events.length - 1];
+      return {
+        data: page.events.map((e) => ({
+          event_id: e.eventId,
+          org_id: e.orgId,
+          user_id: e.userId,
+          event_type: e.eventType,
+          timestamp: formatInstant(e.ts),
+          received_at: formatInstant(e.receivedAt),
+          properties: e.properties,
+          schema_version: e.schemaVersion,
+        })),
+        next_cursor: page.hasMore && last ? encodeCursor(secret, principal.orgId, hash, last) : null,
+        has_more: page.hasMore,
+      };
+    },
+  );
+};
+
+export default events;

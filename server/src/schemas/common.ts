@@ -1,0 +1,52 @@
+import { type Static, Type } from 'typebox';
+
+/** RFC 9457 problem document: the body of every error response. */
+export const Problem = Type.Object(
+  {
+    type: Type.String({ description: 'URI reference identifying the problem type (stable per `code`)' }),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String({ description: 'What went wrong and how to fix it' }),
+    code: Type.String({ description: 'Stable machine-readable error code' }),
+    request_id: Type.String({ description: 'Equals the `X-Request-Id` response header' }),
+    errors: Type.Optional(
+      Type.Array(
+        Type.Object({
+          path: Type.String({ description: 'JSON Pointer to the field, e.g. `/events/3/event_type`' }),
+          message: Type.String(),
+        }),
+      ),
+    ),
+  },
+  { $id: 'Problem', title: 'Problem' },
+);
+export type ProblemT = Static<typeof Problem>;
+
+const ref = Type.Ref('Problem');
+
+/** Problem responses shared by the API routes, merged into each route's `response`. */
+export function problems(...statuses: number[]): Record<number, ReturnType<typeof Type.Ref>> {
+  return Object.fromEntries(
+    statuses.map((s) => [s, { ...ref, description: PROBLEM_DESCRIPTIONS[s] ?? 'Error' }]),
+  );
+}
+
+const PROBLEM_DESCRIPTIONS: Record<number, string> = {
+  400: 'Malformed JSON',
+  401: 'Missing or invalid token (`WWW-Authenticate: Bearer`)',
+  403: "Token lacks the scope, or `org_id` is not the token's",
+  409: 'A request with the same `Idempotency-Key` is in flight',
+  413: 'Body over 1 MiB',
+  415: 'Content type is not `application/json`',
+  422: 'Validation failed (`errors` lists each field)',
+  429: 'Rate limited (`Retry-After` says when to retry)',
+  503: 'Not ready (database unreachable) or shutting down',
+};
+
+/** `YYYY-MM-DD` or an RFC 3339 instant; checked semantically in the handler (calendar validity). */
+export const DateOrInstant = Type.String({
+  minLength: 10,
+  maxLength: 40,
+  description: 'A date `YYYY-MM-DD` (UTC day) or an RFC 3339 instant with offset',
+  examples: ['2024-05-01', '2024-05-01T12:00:00Z'],
+});
