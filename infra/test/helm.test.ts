@@ -1,0 +1,141 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { type Chart, chartValues, checkChart, lookup, readChart } from '../lint/helm.js';
+
+const chartDir = join(import.meta.dirname, '..', 'helm', 'analytics-platform');
+
+describe('infra/helm/analytics-platform', () => {
+  const chart = readChart(chartDir);
+
+  it('passes the chart checks: files parse, overlays and template references match values.yaml', () => {
+    expect(checkChart(chart)).toEqual([]);
+  });
+
+  it('has the templates a deployment needs', () => {
+    for (const template of [
+      '_helpers.tpl',
+      'api-deployment.yaml',
+      'dashboard-deployment.yaml',
+      'services.yaml',
+      'ingress.yaml',
+      'hpa.yaml',
+      'configmap.yaml',
+      'serviceaccount.yaml',
+      'pdb.yaml',
+    ]) {
+      expect(Object.keys(chart.files)).toContain(`templates/${template}`);
+    }
+    for (const env of ['dev', 'staging', 'prod']) {
+      expect(Object.keys(chart.files)).toContain(`values-${env}.yaml`);
+      expect((parseYaml(chart.files[`values-${env}.yaml`]!) as { environment: string }).environment).toBe(
+        env,
+      );
+    }
+  });
+
+  it('probes the API on /health and /ready at the contract port', () => {
+    const { api, dashboard } = chartValues(chart) as {
+      api: { port: number; probes: Record<string, { path: string }> };
+      dashboard: { port: number };
+    };
+    expect(api.port).toBe(8787);
+    expect(dashboard.port).toBe(3000);
+    expect(api.probes.liveness!.path).toBe('/health');
+    expect(api.probes.startup!.path).toBe('/health');
+    expect(api.probes.readiness!.path).toBe('/ready');
+    const deployment = chart.files['templates/api-deployment.yaml']!;
+    for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe'])
+      expect(deployment).toContain(`${probe}:`);
+  });
+
+  it('takes secrets from a referenced Secret, never from values', () => {
+    const deployment = chart.files['templates/api-deployment.yaml']!;
+    expect(deployment).toMatch(/name: DATABASE_URL\s+valueFrom:\s+secretKeyRef:/);
+    expect(deployment).toMatch(/name: ANALYTICS_JWT_SECRET\s+valueFrom:\s+secretKeyRef:/);
+    const values = chart.files['values.yaml']!;
+    expect(values).not.toMatch(/postgres:\/\/\w+:\w+@/);
+  });
+
+  it('runs pods as non-root with a read-only root file system', () => {
+    const values = chartValues(chart) as {
+      podSecurityContext: { runAsNonRoot: boolean; runAsUser: number };
+      containerSecurityContext: { readOnlyRootFilesystem: boolean; allowPrivilegeEscalation: boolean };
+    };
+    expect(values.podSecurityContext.runAsNonRoot).toBe(true);
+    expect(values.podSecurityContext.runAsUser).not.toBe(0);
+    expect(values.containerSecurityContext.readOnlyRootFilesystem).toBe(true);
+    expect(values.containerSecurityContext.allowPrivilegeEscalation).toBe(false);
+  });
+
+  it('routes only the API and the dashboard through the ingress, never /metrics', () => {
+    const ingress = chart.files['templates/ingress.yaml']!;
+    expect(ingress).toContain('"/api"');
+    expect(ingress).not.toContain('/metrics');
+  });
+});
+
+describe('checkChart()', () => {
+  const minimal = (): Chart => ({
+    files: {
+      'Chart.yaml': 'apiVersion: v2\nname: x\nversion: 1.0.0\nappVersion: "1"\n',
+      'values.yaml': 'api:\n  port: 8787\n  annotations: {}\n',
+      'values-prod.yaml': 'api:\n  port: 80\n',
+      'templates/_helpers.tpl': '{{- define "x.name" -}}x{{- end -}}\n',
+      'templates/svc.yaml':
+        'name: {{ include "x.name" . }}\nport: {{ .Values.api.port }}\n{{- with .Values.api.annotations.foo }}\nfoo: {{ . }}\n{{- end }}\n',
+    },
+  });
+
+  it('accepts a chart whose references all resolve', () => {
+    expect(checkChart(minimal())).toEqual([]);
+  });
+
+  it('reports a template reading a value values.yaml does not declare', () => {
+    const chart = minimal();
+    chart.files['templates/svc.yaml'] += 'replicas: {{ .Values.api.replicas }}\n';
+    expect(checkChart(chart)).toEqual([
+      { file: 'templates/svc.yaml', message: 'line 6: .Values.api.replicas is not declared in values.yaml' },
+    ]);
+  });
+
+  it('reports an overlay key the defaults do not have', () => {
+    const chart = minimal();
+    chart.files['values-prod.yaml'] = 'api:\n  prot: 80\n';
+    expect(checkChart(chart)).toEqual([
+      { file: 'values-prod.yaml', message: 'sets api.prot, which values.yaml does not declare' },
+    ]);
+  });
+
+  it('reports an include of an undefined template and an unclosed block', () => {
+    const chart = minimal();
+    chart.files['templates/svc.yaml'] = '{{ include "x.nmae" . }}\n{{- if .Values.api.port }}\nx: 1\n';
+    const messages = checkChart(chart).map((f) => f.message);
+    expect(messages).toContain('1 block(s) never closed with {{ end }}');
+    expect(messages).toContain('line 1: includes "x.nmae", which no template defines');
+  });
+
+  it('reports YAML that does not parse, and a Chart.yaml without a SemVer version', () => {
+    const chart = minimal();
+    chart.files['values-prod.yaml'] = 'api:\n  port: 80\n  port: 81\n';
+    chart.files['Chart.yaml'] = 'apiVersion: v2\nname: x\nversion: "1.0"\nappVersion: "1"\n';
+    const messages = checkChart(chart).map((f) => `${f.file}: ${f.message}`);
+    expect(messages.some((m) => m.startsWith('values-prod.yaml: does not parse'))).toBe(true);
+    expect(messages).toContain('Chart.yaml: version 1.0 is not SemVer');
+  });
+});
+
+describe('lookup()', () => {
+  const values = { a: { b: 1, free: {} }, list: [1, 2] };
+
+  it('finds declared paths and anything below an empty (free-form) map', () => {
+    expect(lookup(values, ['a', 'b'])).toBe('found');
+    expect(lookup(values, ['a', 'free', 'anything', 'deeper'])).toBe('found');
+  });
+
+  it('misses undeclared keys and paths that continue below a scalar or list', () => {
+    expect(lookup(values, ['a', 'c'])).toBe('missing');
+    expect(lookup(values, ['a', 'b', 'c'])).toBe('missing');
+    expect(lookup(values, ['list', 'x'])).toBe('missing');
+  });
+});
