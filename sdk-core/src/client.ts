@@ -572,9 +572,9 @@ export class AnalyticsClient {
   ): Promise<T> {
     const { signal, keepalive } = init;
     const timeout = this.options.timeout ?? 10_000;
+    // The exit path cannot wait for a token: it uses the last one, synchronously.
+    let token = keepalive ? this.#token : await this.#auth();
     for (let retried = false; ; retried = true) {
-      // The exit path cannot wait for a token: it uses the last one, synchronously.
-      const token = keepalive ? this.#token : await this.#auth();
       signal?.throwIfAborted();
       const headers: Record<string, string> = { accept: 'application/json' };
       if (token) headers.authorization = `Bearer ${token}`;
@@ -604,7 +604,7 @@ export class AnalyticsClient {
         clearTimeout(timer);
         signal?.removeEventListener('abort', abort);
       }
-      await this.#auth(true, token);
+      token = await this.#auth(true, token);
     }
   }
 

@@ -39,7 +39,8 @@ export function memoryKv(): Kv {
  */
 export function idbKv(name: string): Kv {
   const use = createStore(name, 'queue');
-  return (fn) =>
+  // async: an `indexedDB.open` that throws (some private modes) becomes a rejection the client handles.
+  return async (fn) =>
     use('readwrite', async (store) => {
       const done = promisifyRequest(store.transaction);
       // If fn fails, the abort rejects `done` too; that rejection is expected and handled by the caller's error.

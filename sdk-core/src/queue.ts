@@ -59,7 +59,7 @@ const count = async (tx: KvTx, delta: number): Promise<number> => {
 /** Stores new chunks; past `max` queued events drops the oldest and returns how many. */
 export const add = (kv: Kv, chunks: [string, Chunk][], max: number): Promise<number> =>
   kv(async (tx) => {
-    let n = await count(tx, 0);
+    let n = (await tx.get<number>(N)) ?? 0;
     for (const [id, chunk] of chunks) {
       tx.put(Q + id, chunk);
       n += chunk.e.length;
