@@ -108,7 +108,7 @@ describe('infra/terraform/azure', () => {
     const all = await resources(dir);
     const secrets = [...all.keys()].filter((address) => address.startsWith('azurerm_key_vault_secret.'));
     expect(secrets.sort()).toEqual(
-      ['database_admin_password', 'database_url', 'jwt_signing_key'].map(
+      ['cursor_signing_key', 'database_admin_password', 'database_url', 'jwt_signing_key'].map(
         (n) => `azurerm_key_vault_secret.${n}`,
       ),
     );

@@ -57,6 +57,12 @@ resource "azurerm_container_app" "api" {
   }
 
   secret {
+    name                = "cursor-secret"
+    key_vault_secret_id = azurerm_key_vault_secret.cursor_signing_key.versionless_id
+    identity            = azurerm_user_assigned_identity.app.id
+  }
+
+  secret {
     name                = "database-url"
     key_vault_secret_id = azurerm_key_vault_secret.database_url.versionless_id
     identity            = azurerm_user_assigned_identity.app.id
@@ -109,6 +115,10 @@ resource "azurerm_container_app" "api" {
       env {
         name        = "ANALYTICS_JWT_SECRET"
         secret_name = "jwt-secret"
+      }
+      env {
+        name        = "ANALYTICS_CURSOR_SECRET"
+        secret_name = "cursor-secret"
       }
       env {
         name  = "ANALYTICS_JWT_ISSUER"

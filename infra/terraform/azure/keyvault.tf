@@ -68,6 +68,13 @@ resource "random_password" "jwt_signing_key" {
   special = false
 }
 
+# Signs pagination cursors. Separate from the JWT key so that rotating one never invalidates the other:
+# a JWT rotation would otherwise break every cursor a dashboard holds.
+resource "random_password" "cursor_signing_key" {
+  length  = 64
+  special = false
+}
+
 resource "random_password" "database_admin" {
   length           = 40
   special          = true
@@ -82,6 +89,14 @@ resource "azurerm_key_vault_secret" "jwt_signing_key" {
   value        = random_password.jwt_signing_key.result
   key_vault_id = azurerm_key_vault.main.id
   content_type = "text/plain; HS256 key for ANALYTICS_JWT_SECRET"
+  depends_on   = [azurerm_role_assignment.deployer_secrets_officer]
+}
+
+resource "azurerm_key_vault_secret" "cursor_signing_key" {
+  name         = "cursor-signing-key"
+  value        = random_password.cursor_signing_key.result
+  key_vault_id = azurerm_key_vault.main.id
+  content_type = "text/plain; HMAC key for ANALYTICS_CURSOR_SECRET"
   depends_on   = [azurerm_role_assignment.deployer_secrets_officer]
 }
 

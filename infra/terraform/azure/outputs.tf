@@ -19,7 +19,7 @@ output "api_internal_fqdn" {
 }
 
 output "key_vault_uri" {
-  description = "Key Vault holding jwt-signing-key, database-url and database-admin-password."
+  description = "Key Vault holding jwt-signing-key, cursor-signing-key, database-url and database-admin-password."
   value       = azurerm_key_vault.main.vault_uri
 }
 
