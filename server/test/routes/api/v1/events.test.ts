@@ -42,11 +42,9 @@ describe.each(stores)('POST /api/v1/events ($name)', (storeCase) => {
     let n = 0;
     let cursor: string | null = null;
     do {
-      const res = await t.app.inject({
-        url: `/api/v1/events?limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
-        headers: bearer(token),
-      });
-      const page = res.json();
+      const url: string = `/api/v1/events?limit=1000${cursor ? `&cursor=${cursor}` : ''}`;
+      const res = await t.app.inject({ url, headers: bearer(token) });
+      const page = res.json() as { data: unknown[]; next_cursor: string | null };
       n += page.data.length;
       cursor = page.next_cursor;
     } while (cursor);
