@@ -1,0 +1,78 @@
+import { AnalyticsClient, createTokenFetcher } from '@acme/analytics-sdk';
+import { provide } from '@lit/context';
+import { css, html, LitElement, type PropertyValues } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import { clientContext } from './context.js';
+
+/**
+ * Provides one analytics client to every component inside it. A page may hold several providers, one
+ * per tenant; each component reads from the nearest one above it.
+ *
+ * Read tokens do not belong in public pages: give `token-url` (an endpoint of the host application's
+ * own backend, fetched same-origin with credentials) and the client fetches short-lived tokens from it
+ * and refreshes them before they expire. `api-key` suits a write-only ingest key.
+ *
+ * @tagname analytics-provider
+ * @slot - The components that read from this provider's client.
+ */
+export class AnalyticsProvider extends LitElement {
+  static override styles = css`
+    :host {
+      display: contents;
+    }
+  `;
+
+  /** The API's origin, e.g. `https://analytics.example.com`. Defaults to the page's origin. */
+  @property({ attribute: 'base-url', reflect: true })
+  baseUrl?: string;
+
+  /** A static bearer token (typically a write-only ingest key). */
+  @property({ attribute: 'api-key' })
+  apiKey?: string;
+
+  /** The host application's endpoint that hands out short-lived read tokens. */
+  @property({ attribute: 'token-url', reflect: true })
+  tokenUrl?: string;
+
+  /** A ready-made client to provide instead of one made from the attributes. */
+  @property({ attribute: false })
+  client?: AnalyticsClient;
+
+  @provide({ context: clientContext })
+  @state()
+  protected _provided?: AnalyticsClient;
+
+  #own?: AnalyticsClient;
+
+  override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('baseUrl') || changed.has('apiKey') || changed.has('tokenUrl')) {
+      // Stop the replaced client's timers and listeners; it only ever read, so there is nothing to flush.
+      void this.#own?.shutdown({ timeout: 0 }).catch(() => {});
+      this.#own = undefined;
+    }
+    if (this.client) {
+      this._provided = this.client;
+      return;
+    }
+    this.#own ??= new AnalyticsClient({
+      baseUrl: this.baseUrl || location.origin,
+      apiKey: this.apiKey || undefined,
+      getToken: this.tokenUrl ? createTokenFetcher(this.tokenUrl) : undefined,
+      // A provider's client reads. Kept in memory, it never joins the page's persisted event queue,
+      // which every client of the same API origin shares and would drain with its own credentials:
+      // with two tenants on one page, that would send one tenant's events under the other's token.
+      persistence: 'memory',
+    });
+    this._provided = this.#own;
+  }
+
+  override render() {
+    return html`<slot></slot>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'analytics-provider': AnalyticsProvider;
+  }
+}

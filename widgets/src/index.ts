@@ -1,0 +1,33 @@
+/**
+ * `@acme/analytics-widgets`: Lit web components over the SDK's stores. Importing this module defines
+ * nothing; call `defineElements()` (or import `@acme/analytics-widgets/define`) to register the tags.
+ */
+import { AnalyticsDashboard } from './analytics-dashboard.js';
+import { AnalyticsProvider } from './analytics-provider.js';
+import { EventTypeSelect } from './event-type-select.js';
+import { EventsTable } from './events-table.js';
+import { MetricsCard } from './metrics-card.js';
+
+export { AnalyticsElement } from './analytics-element.js';
+export { clientContext, defaultClient, setDefaultClient } from './context.js';
+export { AnalyticsDashboard, AnalyticsProvider, EventsTable, EventTypeSelect, MetricsCard };
+
+/** Every element this package defines, by tag name. */
+export const elements = {
+  'analytics-provider': AnalyticsProvider,
+  'events-table': EventsTable,
+  'metrics-card': MetricsCard,
+  'event-type-select': EventTypeSelect,
+  'analytics-dashboard': AnalyticsDashboard,
+} as const;
+
+/**
+ * Registers every element (those already registered, say by a second copy of the bundle, are left
+ * alone). The provider comes first: when the others upgrade, the providers above them already listen
+ * for their context requests.
+ */
+export function defineElements(registry: CustomElementRegistry = customElements): void {
+  for (const [tag, element] of Object.entries(elements)) {
+    if (!registry.get(tag)) registry.define(tag, element);
+  }
+}

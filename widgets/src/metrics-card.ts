@@ -1,0 +1,305 @@
+import {
+  type AnalyticsClient,
+  createMetricsStore,
+  type MetricsParams,
+  type MetricsStore,
+  type MetricsSummary,
+} from '@acme/analytics-sdk';
+import { css, html, nothing, type PropertyValues } from 'lit';
+import { property } from 'lit/decorators.js';
+import { AnalyticsElement } from './analytics-element.js';
+import { describeError } from './errors.js';
+import { type DateRange, dateTimeFormat, formatOptions, numberFormat, periods } from './format.js';
+import { tokens } from './styles.js';
+
+const LABELS: Record<string, string> = { events: 'Events', active_users: 'Active users' };
+
+/** A readable name for a metric: `events:signup` becomes "signup events". */
+function defaultLabel(metric: string): string {
+  if (LABELS[metric]) return LABELS[metric];
+  if (metric.startsWith('events:')) return `${metric.slice(7)} events`;
+  return metric.replace(/_/g, ' ');
+}
+
+/**
+ * One metric over a period: its total, the change against the previous period of equal length, and a
+ * sparkline of the daily values.
+ *
+ * @tagname metrics-card
+ * @csspart card - The card's box.
+ * @csspart label - The metric's name.
+ * @csspart value - The total.
+ * @csspart change - The change against the previous period (also `change-up`, `change-down`).
+ * @csspart sparkline - The inline SVG of daily values.
+ * @csspart error - The error message box.
+ * @csspart retry-button - The button that retries after an error.
+ * @cssprop --acme-color-background - Card background.
+ * @cssprop --acme-color-text - Text colour.
+ * @cssprop --acme-color-muted - Label and period text colour.
+ * @cssprop --acme-color-border - Card border.
+ * @cssprop --acme-color-accent - Sparkline colour.
+ * @cssprop --acme-color-positive - Colour of an increase.
+ * @cssprop --acme-color-negative - Colour of a decrease and of errors.
+ * @cssprop --acme-color-skeleton - Loading placeholder.
+ * @cssprop --acme-color-focus - Focus ring.
+ * @cssprop --acme-font-family - Font family.
+ * @cssprop --acme-font-size - Base font size.
+ * @cssprop --acme-radius - Corner radius.
+ * @cssprop --acme-space - Base spacing unit.
+ */
+export class MetricsCard extends AnalyticsElement {
+  static override styles = [
+    tokens,
+    css`
+      :host {
+        display: block;
+      }
+      .card {
+        display: grid;
+        gap: 4px;
+        min-height: 7.5em;
+        box-sizing: border-box;
+        padding: var(--_space);
+        background: var(--_bg);
+        border: 1px solid var(--_border);
+        border-radius: var(--_radius);
+      }
+      .label,
+      .period {
+        margin: 0;
+        color: var(--_muted);
+      }
+      .value {
+        margin: 0;
+        font-size: 1.9em;
+        font-weight: 650;
+        font-variant-numeric: tabular-nums;
+      }
+      .change {
+        margin: 0;
+        font-weight: 600;
+      }
+      .up {
+        color: var(--_positive);
+      }
+      .down {
+        color: var(--_negative);
+      }
+      svg {
+        display: block;
+        width: 100%;
+        height: 36px;
+        color: var(--_accent);
+      }
+      .skeleton {
+        height: 1em;
+      }
+      .skeleton.big {
+        height: 1.9em;
+        width: 60%;
+      }
+      .error {
+        padding: 0;
+      }
+    `,
+  ];
+
+  /** `events`, `active_users`, `events:<type>`, or a stored metric's name. */
+  @property()
+  metric = 'events';
+
+  /** `7d`, `30d`, `90d` (any `<n>d`), ending today; ignored when `start-date` is set. */
+  @property()
+  range = '30d';
+
+  /** First day, `YYYY-MM-DD`, inclusive. */
+  @property({ attribute: 'start-date' })
+  startDate?: string;
+
+  /** Last day, `YYYY-MM-DD`, inclusive; today by default. */
+  @property({ attribute: 'end-date' })
+  endDate?: string;
+
+  /** Shown name; derived from `metric` by default. */
+  @property()
+  label?: string;
+
+  /** `number` (default), `compact`, `percent`, `currency:EUR`, `unit:second`. */
+  @property()
+  format = 'number';
+
+  /** BCP 47 locale for numbers and dates; the browser's by default. */
+  @property()
+  locale?: string;
+
+  /** IANA time zone that days are counted in; `UTC` by default. */
+  @property({ attribute: 'time-zone' })
+  timeZone?: string;
+
+  /** The tenant; must match the token's when given. */
+  @property({ attribute: 'org-id' })
+  orgId?: string;
+
+  #current?: MetricsStore;
+  #previous?: MetricsStore;
+  #client?: AnalyticsClient;
+  #key = '';
+  #range?: { current: DateRange; previous: DateRange };
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#current?.dispose();
+    this.#previous?.dispose();
+    this.#current = this.#previous = undefined;
+  }
+
+  override willUpdate(changed: PropertyValues<this>): void {
+    super.willUpdate(changed);
+    const client = this._client;
+    const range = periods(this.range, this.startDate, this.endDate, this.timeZone);
+    const base: MetricsParams = { metrics: [this.metric], tz: this.timeZone || 'UTC' };
+    if (this.orgId) base.org_id = this.orgId;
+    const key = JSON.stringify([range, base]);
+    if (this.#current && client === this.#client && key === this.#key) return;
+    this.#current?.dispose();
+    this.#previous?.dispose();
+    this.#client = client;
+    this.#key = key;
+    this.#range = range;
+    const params = (period: DateRange): MetricsParams => ({
+      ...base,
+      start_date: period.start,
+      end_date: period.end,
+    });
+    this.#current = client ? createMetricsStore(client, params(range.current)) : undefined;
+    this.#previous = client ? createMetricsStore(client, params(range.previous)) : undefined;
+  }
+
+  /** Fetches both periods again. */
+  refresh(): Promise<void> {
+    return Promise.all([this.#current?.refresh(), this.#previous?.refresh()]).then(() => undefined);
+  }
+
+  override render() {
+    const label = this.label || defaultLabel(this.metric);
+    const current = this.#current;
+    const previous = this.#previous;
+    const range = this.#range;
+    if (!current || !previous || !range) {
+      return this.#frame(label, html`<p class="error" part="error" role="alert">No analytics client.</p>`);
+    }
+    const data = current.data.value;
+    const before = previous.data.value;
+    const error = current.error.value ?? (before ? null : previous.error.value);
+    if (!data && error) {
+      return this.#frame(
+        label,
+        html`<div class="error" part="error" role="alert">
+          <span>Couldn't load ${label}. ${describeError(error)}</span>
+          <button part="retry-button" @click=${() => void this.refresh()} aria-label="Retry loading ${label}">
+            Retry
+          </button>
+        </div>`,
+      );
+    }
+    if (!data) {
+      return this.#frame(
+        label,
+        html`<div class="skeleton big"></div>
+          <div class="skeleton"></div>
+          <span class="sr-only" role="status">Loading ${label}…</span>`,
+        true,
+      );
+    }
+
+    const number = numberFormat(this.locale, formatOptions(this.format));
+    const total = this.#total(data);
+    const prior = before ? this.#total(before) : undefined;
+    const days = range.current.days;
+    const series = data.daily.map((day) => day.values[this.metric] ?? 0);
+    return this.#frame(
+      label,
+      html`<p class="value" part="value">${number.format(total)}</p>
+        ${this.#change(total, prior, days)}
+        <p class="period">${this.#period(range.current)}</p>
+        ${this.#sparkline(series, label, number)}`,
+    );
+  }
+
+  #frame(label: string, content: unknown, busy = false) {
+    return html`<div class="card" part="card" role="group" aria-label=${label} aria-busy=${busy ? 'true' : 'false'}>
+      <p class="label" part="label" aria-hidden="true">${label}</p>
+      ${content}
+    </div>`;
+  }
+
+  #total(summary: MetricsSummary): number {
+    const total = summary.totals[this.metric];
+    if (typeof total === 'number') return total;
+    return summary.daily.reduce((sum, day) => sum + (day.values[this.metric] ?? 0), 0);
+  }
+
+  #change(total: number, prior: number | undefined, days: number) {
+    const span = `the previous ${days === 1 ? 'day' : `${days} days`}`;
+    if (prior === undefined) return html`<p class="change" part="change">&nbsp;</p>`;
+    if (prior === 0) {
+      return html`<p class="change" part="change">${total === 0 ? 'No change' : 'New'} vs ${span}</p>`;
+    }
+    const ratio = (total - prior) / prior;
+    const direction = ratio > 0 ? 'up' : ratio < 0 ? 'down' : 'flat';
+    const percent = numberFormat(this.locale, { style: 'percent', maximumFractionDigits: 1 }).format(
+      Math.abs(ratio),
+    );
+    const arrow = direction === 'up' ? '▲' : direction === 'down' ? '▼' : '';
+    const words = direction === 'up' ? 'Up' : direction === 'down' ? 'Down' : 'Unchanged,';
+    return html`<p class="change ${direction}" part="change change-${direction}">
+      <span aria-hidden="true">${arrow}</span> ${words} ${direction === 'flat' ? '' : percent} vs ${span}
+    </p>`;
+  }
+
+  #period(period: DateRange): string {
+    const format = dateTimeFormat(this.locale, {
+      month: 'short',
+      day: 'numeric',
+      year: 'numeric',
+      timeZone: 'UTC',
+    });
+    const date = (day: string) => new Date(`${day}T00:00:00Z`);
+    return format.formatRange(date(period.start), date(period.end));
+  }
+
+  #sparkline(series: number[], label: string, number: Intl.NumberFormat) {
+    if (series.length < 2) return nothing;
+    const max = Math.max(...series);
+    const min = Math.min(...series);
+    const spread = max - min || 1;
+    const step = 100 / (series.length - 1);
+    // Leave a pixel of headroom so the stroke is not clipped at the extremes.
+    const points = series.map(
+      (v, i) => `${(i * step).toFixed(2)},${(29 - ((v - min) / spread) * 28).toFixed(2)}`,
+    );
+    return html`<svg
+      part="sparkline"
+      viewBox="0 0 100 30"
+      preserveAspectRatio="none"
+      role="img"
+      aria-label="Daily ${label}: ${series.length} days, lowest ${number.format(min)}, highest ${number.format(max)}"
+    >
+      <polyline
+        points=${points.join(' ')}
+        fill="none"
+        stroke="currentColor"
+        stroke-width="1.5"
+        vector-effect="non-scaling-stroke"
+        stroke-linejoin="round"
+        stroke-linecap="round"
+      />
+    </svg>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'metrics-card': MetricsCard;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The drop-in bundle: `<script src=".../analytics.js" data-base-url="…" data-api-key="…"></script>`.
+ * Registers every element, makes the page's default client from its own tag's data attributes, and
+ * exposes `window.AcmeAnalytics`. No inline script or eval is needed, so it runs under a strict CSP.
+ *
+ * - `data-base-url`: the API's origin (default: the origin the script was served from).
+ * - `data-api-key`: a static token, typically a write-only ingest key.
+ * - `data-token-url`: the host application's endpoint for short-lived read tokens (same-origin).
+ * - `data-auto-pageview`: track `page_view` on load and on every SPA navigation.
+ */
+import {
+  AnalyticsClient,
+  createTokenFetcher,
+  type EventPayload,
+  type JsonObject,
+  trackPageViews,
+} from '@acme/analytics-sdk';
+import { defineElements, setDefaultClient } from './index.js';
+
+export interface AcmeAnalyticsGlobal {
+  /** The client that tracks (with `data-api-key`). */
+  readonly client: AnalyticsClient;
+  /** The client the components on this page fall back to: `client`, or one using `data-token-url`. */
+  readonly reader: AnalyticsClient;
+  /** Queues an event: `track('signup', { plan: 'pro' })` or `track({ event_type: 'signup', … })`. */
+  track(event: string | EventPayload, properties?: JsonObject): Promise<void>;
+  /** Sends what is queued now (say, before navigating away). */
+  flush(): Promise<void>;
+}
+
+declare global {
+  interface Window {
+    AcmeAnalytics?: AcmeAnalyticsGlobal;
+  }
+}
+
+function ownScript(): HTMLScriptElement | null {
+  if (document.currentScript instanceof HTMLScriptElement) return document.currentScript;
+  // Modules and scripts run later have no currentScript: find the tag by its configuration.
+  return document.querySelector('script[data-base-url],script[data-api-key],script[data-token-url]');
+}
+
+function start(): AcmeAnalyticsGlobal {
+  const script = ownScript();
+  const data = script?.dataset ?? {};
+  const baseUrl = data.baseUrl || (script?.src ? new URL(script.src, location.href).origin : location.origin);
+  const apiKey = data.apiKey || undefined;
+  // Tracking goes out with the ingest key and a persisted queue.
+  const tracker = new AnalyticsClient({ baseUrl, apiKey });
+  // With a token URL, the components read with short-lived tokens through a second client, kept in
+  // memory so it never drains the tracker's queue with read credentials.
+  const reader = data.tokenUrl
+    ? new AnalyticsClient({ baseUrl, getToken: createTokenFetcher(data.tokenUrl), persistence: 'memory' })
+    : tracker;
+  setDefaultClient(reader);
+  defineElements();
+  if (data.autoPageview !== undefined && data.autoPageview !== 'false') trackPageViews(tracker);
+  return {
+    client: tracker,
+    reader,
+    track: (event, properties) =>
+      tracker.trackEvent(typeof event === 'string' ? { event_type: event, properties } : event),
+    flush: () => tracker.flush(),
+  };
+}
+
+// A second copy of the bundle on the page keeps the first one's client.
+window.AcmeAnalytics ??= start();

@@ -1,0 +1,97 @@
+import { css } from 'lit';
+
+/**
+ * Design tokens shared by every component. Each public `--acme-*` property falls back to a private
+ * `--_*` one whose default depends on the colour scheme, so a page can override a token once for both
+ * schemes, or per scheme from its own media query.
+ */
+export const tokens = css`
+  :host {
+    --_bg: var(--acme-color-background, #ffffff);
+    --_surface: var(--acme-color-surface, #f6f7f9);
+    --_text: var(--acme-color-text, #1f2937);
+    --_muted: var(--acme-color-muted, #4b5563);
+    --_border: var(--acme-color-border, #d1d5db);
+    --_accent: var(--acme-color-accent, #1d4ed8);
+    --_accent-text: var(--acme-color-accent-text, #ffffff);
+    --_positive: var(--acme-color-positive, #047857);
+    --_negative: var(--acme-color-negative, #b91c1c);
+    --_focus: var(--acme-color-focus, #2563eb);
+    --_skeleton: var(--acme-color-skeleton, #e5e7eb);
+    --_radius: var(--acme-radius, 8px);
+    --_space: var(--acme-space, 12px);
+    color-scheme: light dark;
+    font-family: var(--acme-font-family, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
+    font-size: var(--acme-font-size, 14px);
+    color: var(--_text);
+  }
+  @media (prefers-color-scheme: dark) {
+    :host {
+      --_bg: var(--acme-color-background, #111827);
+      --_surface: var(--acme-color-surface, #1f2937);
+      --_text: var(--acme-color-text, #f3f4f6);
+      --_muted: var(--acme-color-muted, #9ca3af);
+      --_border: var(--acme-color-border, #374151);
+      --_accent: var(--acme-color-accent, #93c5fd);
+      --_accent-text: var(--acme-color-accent-text, #111827);
+      --_positive: var(--acme-color-positive, #6ee7b7);
+      --_negative: var(--acme-color-negative, #fca5a5);
+      --_focus: var(--acme-color-focus, #93c5fd);
+      --_skeleton: var(--acme-color-skeleton, #374151);
+    }
+  }
+  [hidden] {
+    display: none !important;
+  }
+  .sr-only {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    margin: -1px;
+    padding: 0;
+    overflow: hidden;
+    clip-path: inset(50%);
+    white-space: nowrap;
+    border: 0;
+  }
+  button {
+    font: inherit;
+    color: var(--_accent-text);
+    background: var(--_accent);
+    border: 1px solid var(--_accent);
+    border-radius: calc(var(--_radius) / 2);
+    padding: 6px 14px;
+    cursor: pointer;
+  }
+  button:disabled {
+    cursor: progress;
+    opacity: 0.8;
+  }
+  :focus-visible {
+    outline: 2px solid var(--_focus);
+    outline-offset: 2px;
+  }
+  .error {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: var(--_space);
+    color: var(--_negative);
+    padding: var(--_space);
+  }
+  .skeleton {
+    background: var(--_skeleton);
+    border-radius: 4px;
+    animation: pulse 1.2s ease-in-out infinite;
+  }
+  @keyframes pulse {
+    50% {
+      opacity: 0.5;
+    }
+  }
+  @media (prefers-reduced-motion: reduce) {
+    .skeleton {
+      animation: none;
+    }
+  }
+`;
