@@ -1,0 +1,587 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { ApiError, type FieldError } from '../../lib/errors.js';
+import { DAY_MS, formatDay, parseDate } from '../../lib/time.js';
+import { DEFAULT_IDEMPOTENCY_LEASE_MS } from '../shared.js';
+import type {
+  EventPage,
+  EventQuery,
+  EventStore,
+  EventTypeStat,
+  IdempotencyClaim,
+  IdempotencyClaimInput,
+  IngestBatch,
+  IngestResult,
+  NewEvent,
+  SampleData,
+  StoredEvent,
+  StoreFactory,
+  StoreInfo,
+  StoreOptions,
+  SummaryQuery,
+  SummaryResult,
+} from '../types.js';
+import { lockKey, migrate } from './migrations.js';
+import { coveredMonths, createPartitions, monthOf, monthsOf } from './partitions.js';
+import * as SQL from './statements.js';
+import { type PgTarget, parsePgUrl } from './url.js';
+
+type Row = NewEvent & { orgId: string; receivedAt: number };
+type Queryable = pg.Pool | pg.PoolClient;
+
+/** Months of partitions kept ready ahead of the current one, and how often the server checks. */
+const MONTHS_AHEAD = 3;
+const MAINTENANCE_INTERVAL_MS = 3_600_000;
+/** Rows per statement for bulk loads: big enough to amortise the round trip, small enough to stay in memory. */
+const BULK_CHUNK = 5_000;
+/** Deadlock and serialisation failures abort a whole statement, which is therefore safe to run again. */
+const RETRYABLE = new Set(['40P01', '40001']);
+const NO_PARTITION = '23514';
+
+export const createStore: StoreFactory = async (databaseUrl, options) =>
+  new PostgresEventStore(parsePgUrl(databaseUrl), options);
+
+/**
+ * The scale-out store: any number of API processes share one PostgreSQL database (or a Citus cluster).
+ * Nothing that must be consistent lives in process memory: idempotency claims are rows, taken with
+ * `INSERT … ON CONFLICT` under row locks; dedup is a primary key; cursors depend only on the shared secret.
+ * The only per-process state is a cache of which monthly partitions exist, which is allowed to be stale
+ * (an insert that finds no partition makes it and retries).
+ *
+ * Durability: each batch is one statement committed with `synchronous_commit = on` (forced per session), so
+ * `ingest` resolves only once the WAL record is flushed.
+ */
+export class PostgresEventStore implements EventStore {
+  readonly info: StoreInfo;
+  readonly pool: pg.Pool;
+  readonly #target: PgTarget;
+  readonly #leaseMs: number;
+  #months = new Set<number>();
+  #maintenance: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(target: PgTarget, options: StoreOptions = {}) {
+    this.#target = target;
+    this.#leaseMs = options.idempotencyLeaseMs ?? DEFAULT_IDEMPOTENCY_LEASE_MS;
+    this.info = { kind: 'postgres', location: target.location };
+    this.pool = new pg.Pool({
+      connectionString: target.connectionString,
+      options: target.options,
+      max: target.poolMax,
+      application_name: 'analytics-api',
+      idleTimeoutMillis: 30_000,
+    });
+    // An idle connection that the server drops (restart, failover) emits here; without a listener the
+    // process would crash. The pool discards that client and the next query opens a new one.
+    this.pool.on('error', () => {});
+  }
+
+  get schema(): string {
+    return this.#target.schema;
+  }
+
+  async migrate(): Promise<void> {
+    this.#assertOpen();
+    const client = await this.pool.connect();
+    try {
+      await migrate(client, this.#target.schema);
+    } finally {
+      client.release();
+    }
+    await this.maintainPartitions();
+    if (!this.#maintenance) {
+      this.#maintenance = setInterval(() => {
+        this.maintainPartitions().catch(() => {
+          // Retried at the next tick; an insert into a missing month creates its partition anyway.
+        });
+      }, MAINTENANCE_INTERVAL_MS);
+      this.#maintenance.unref();
+    }
+  }
+
+  /** Make sure the partitions from last month to MONTHS_AHEAD months ahead exist. */
+  async maintainPartitions(now = Date.now()): Promise<number[]> {
+    const current = monthOf(now);
+    const wanted: number[] = [];
+    for (let m = current - 1; m <= current + MONTHS_AHEAD; m++) wanted.push(m);
+    const created = await createPartitions(this.pool, this.#target.schema, wanted);
+    this.#months = await coveredMonths(this.pool, this.#target.schema);
+    return created;
+  }
+
+  async ping(): Promise<void> {
+    this.#assertOpen();
+    await this.pool.query('SELECT 1');
+  }
+
+  // ---- idempotency ----------------------------------------------------------------------------------
+
+  async claimIdempotencyKey(input: IdempotencyClaimInput): Promise<IdempotencyClaim> {
+    this.#assertOpen();
+    const claim = randomUUID();
+    // A released key can vanish between the two statements; then the claim is simply tried again.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const taken = await this.#run(this.pool, SQL.CLAIM, [
+        input.orgId,
+        input.key,
+        input.requestHash,
+        claim,
+        input.now,
+        input.now - this.#leaseMs,
+      ]);
+      if (taken.rowCount === 1) return { state: 'claimed' };
+      const { rows } = await this.#run<{ request_hash: string; status: number | null; body: string | null }>(
+        this.pool,
+        SQL.CLAIM_STATE,
+        [input.orgId, input.key],
+      );
+      const row = rows[0];
+      if (!row) continue;
+      if (row.status === null || row.body === null) return { state: 'in_flight' };
+      return {
+        state: 'completed',
+        sameRequest: row.request_hash === input.requestHash,
+        response: { status: row.status, body: row.body },
+      };
+    }
+    // Claimed and released five times in a row by others: report it as busy rather than spin.
+    return { state: 'in_flight' };
+  }
+
+  async releaseIdempotencyKey(orgId: string, key: string): Promise<void> {
+    this.#assertOpen();
+    await this.#run(this.pool, SQL.RELEASE, [orgId, key]);
+  }
+
+  async purgeIdempotencyKeys(olderThan: number): Promise<number> {
+    this.#assertOpen();
+    return (await this.#run(this.pool, SQL.PURGE, [olderThan])).rowCount ?? 0;
+  }
+
+  // ---- writes ---------------------------------------------------------------------------------------
+
+  async ingest(batch: IngestBatch): Promise<IngestResult> {
+    this.#assertOpen();
+    const events = batch.events;
+    const properties = serialise(events);
+    const eventIds = events.map((e) => e.eventId);
+    const values: unknown[] = [
+      batch.orgId,
+      eventIds,
+      events.map((e) => e.eventType),
+      events.map((e) => e.userId),
+      events.map((e) => e.ts),
+      properties,
+      events.map((e) => e.schemaVersion),
+      batch.receivedAt,
+    ];
+    let stmt = INGEST;
+    if (batch.idempotency) {
+      stmt = INGEST_IDEM;
+      values.push(
+        batch.idempotency.key,
+        batch.idempotency.requestHash,
+        events.length,
+        JSON.stringify(eventIds),
+      );
+    }
+    const accepted = await this.#write(
+      events.map((e) => e.ts),
+      stmt,
+      values,
+    );
+    return { accepted, duplicates: events.length - accepted, eventIds };
+  }
+
+  async bulkLoad(events: Row[]): Promise<number> {
+    this.#assertOpen();
+    let stored = 0;
+    for (let i = 0; i < events.length; i += BULK_CHUNK) {
+      stored += await this.#bulkChunk(this.pool, events.slice(i, i + BULK_CHUNK));
+    }
+    return stored;
+  }
+
+  async #bulkChunk(db: Queryable, rows: Row[]): Promise<number> {
+    const properties = serialise(rows);
+    return this.#write(
+      rows.map((e) => e.ts),
+      BULK,
+      [
+        rows.map((e) => e.orgId),
+        rows.map((e) => e.eventId),
+        rows.map((e) => e.eventType),
+        rows.map((e) => e.userId),
+        rows.map((e) => e.ts),
+        properties,
+        rows.map((e) => e.schemaVersion),
+        rows.map((e) => e.receivedAt),
+      ],
+      db,
+    );
+  }
+
+  /**
+   * Run a write statement after making sure its months have partitions. Outside a transaction, a deadlock
+   * or a partition dropped behind the cache's back is retried: the failed statement changed nothing.
+   */
+  async #write(
+    timestamps: number[],
+    stmt: SQL.Statement,
+    values: unknown[],
+    db: Queryable = this.pool,
+  ): Promise<number> {
+    await this.#ensureMonths(timestamps);
+    const retry = db === this.pool;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { rows } = await this.#run<{ accepted: number }>(db, stmt, values);
+        return rows[0]?.accepted ?? 0;
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (!retry || attempt >= 4) throw err;
+        if (code === NO_PARTITION && /no partition/.test((err as Error).message)) {
+          this.#months = await coveredMonths(this.pool, this.#target.schema);
+          await this.#ensureMonths(timestamps, true);
+        } else if (!RETRYABLE.has(code ?? '')) {
+          throw err;
+        }
+      }
+    }
+  }
+
+  async #ensureMonths(timestamps: number[], force = false): Promise<void> {
+    const needed = monthsOf(timestamps);
+    const missing = force ? [...needed] : [...needed].filter((m) => !this.#months.has(m));
+    if (missing.length === 0) return;
+    await createPartitions(this.pool, this.#target.schema, missing);
+    this.#months = await coveredMonths(this.pool, this.#target.schema);
+  }
+
+  async seedSample(data: SampleData): Promise<boolean> {
+    this.#assertOpen();
+    const rows: Row[] = data.events.map((e) => ({ ...e, receivedAt: e.ts }));
+    await this.#ensureMonths(rows.map((r) => r.ts));
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // Replicas starting together all try to seed; the lock makes the second one find the marker.
+      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+        lockKey(this.#target.schema, 'seed'),
+      ]);
+      const marker = await client.query("SELECT 1 FROM meta WHERE key = 'sample_seeded'");
+      if (marker.rowCount === 1) {
+        await client.query('COMMIT');
+        return false;
+      }
+      await client.query(
+        `INSERT INTO organizations (org_id, name, plan, created_at)
+         SELECT o, n, p, NULLIF(c, '')::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+                AS t(o, n, p, c)
+         ON CONFLICT (org_id) DO UPDATE SET name = excluded.name, plan = excluded.plan,
+           created_at = excluded.created_at`,
+        [
+          data.organizations.map((o) => o.orgId),
+          data.organizations.map((o) => o.name),
+          data.organizations.map((o) => o.plan),
+          data.organizations.map((o) => o.createdAt),
+        ],
+      );
+      await client.query(
+        `INSERT INTO users (user_id, email, name, role, created_at, updated_at)
+         SELECT u, e, n, r, NULLIF(c, '')::timestamptz, NULLIF(m, '')::timestamptz
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(u, e, n, r, c, m)
+         ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, name = excluded.name, role = excluded.role,
+           created_at = excluded.created_at, updated_at = excluded.updated_at`,
+        [
+          data.users.map((u) => u.userId),
+          data.users.map((u) => u.email),
+          data.users.map((u) => u.name),
+          data.users.map((u) => u.role),
+          data.users.map((u) => u.createdAt),
+          data.users.map((u) => u.updatedAt),
+        ],
+      );
+      const memberships = new Map(data.userOrgs.map((m) => [`${m.orgId}\0${m.userId}`, m]));
+      const userOrgs = [...memberships.values()];
+      await client.query(
+        `INSERT INTO user_orgs (org_id, user_id, role, joined_at)
+         SELECT o, u, r, NULLIF(j, '')::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+                AS t(o, u, r, j)
+         ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role, joined_at = excluded.joined_at`,
+        [
+          userOrgs.map((m) => m.orgId),
+          userOrgs.map((m) => m.userId),
+          userOrgs.map((m) => m.role),
+          userOrgs.map((m) => m.joinedAt),
+        ],
+      );
+      for (let i = 0; i < rows.length; i += BULK_CHUNK) {
+        await this.#bulkChunk(client, rows.slice(i, i + BULK_CHUNK));
+      }
+      // Rows of the same org, name and day are summed, as the SQLite store does.
+      const sums = new Map<string, { orgId: string; name: string; date: string; value: number }>();
+      for (const m of data.metrics) {
+        if (parseDate(m.date) === null) throw new Error(`metrics: invalid date "${m.date}"`);
+        const k = `${m.orgId}\0${m.name}\0${m.date}`;
+        const hit = sums.get(k);
+        if (hit) hit.value += m.value;
+        else sums.set(k, { ...m });
+      }
+      const metrics = [...sums.values()];
+      await client.query(
+        `INSERT INTO metrics (org_id, metric_name, day, value)
+         SELECT o, n, d::date, v FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[]) AS t(o, n, d, v)
+         ON CONFLICT (org_id, metric_name, day) DO UPDATE SET value = metrics.value + excluded.value`,
+        [
+          metrics.map((m) => m.orgId),
+          metrics.map((m) => m.name),
+          metrics.map((m) => m.date),
+          metrics.map((m) => m.value),
+        ],
+      );
+      await client.query("INSERT INTO meta (key, value) VALUES ('sample_seeded', $1)", [
+        new Date().toISOString(),
+      ]);
+      await client.query('COMMIT');
+      return true;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  // ---- reads ----------------------------------------------------------------------------------------
+
+  async queryEvents(q: EventQuery): Promise<EventPage> {
+    this.#assertOpen();
+    const types = q.eventTypes && q.eventTypes.length > 0 ? q.eventTypes : undefined;
+    const shape = {
+      user: q.userId !== undefined,
+      types: types !== undefined,
+      from: q.fromTs !== undefined,
+      to: q.toTs !== undefined,
+      before: q.before !== undefined,
+    };
+    const values: unknown[] = [q.orgId];
+    if (q.userId !== undefined) values.push(q.userId);
+    if (types) values.push(types);
+    if (q.fromTs !== undefined) values.push(q.fromTs);
+    if (q.toTs !== undefined) values.push(q.toTs);
+    if (q.before) values.push(q.before.ts, q.before.eventId);
+    values.push(q.limit + 1);
+    const { rows } = await this.#run<{
+      ts: number;
+      event_id: string;
+      event_type: string;
+      user_id: string | null;
+      received_at: number;
+      schema_version: number;
+      properties: StoredEvent['properties'];
+    }>(this.pool, pageStatement(shape), values);
+    const hasMore = rows.length > q.limit;
+    if (hasMore) rows.pop();
+    return {
+      hasMore,
+      events: rows.map((r) => ({
+        orgId: q.orgId,
+        eventId: r.event_id,
+        eventType: r.event_type,
+        userId: r.user_id,
+        ts: r.ts,
+        receivedAt: r.received_at,
+        schemaVersion: r.schema_version,
+        properties: r.properties,
+      })),
+    };
+  }
+
+  async metricsSummary(q: SummaryQuery): Promise<SummaryResult> {
+    this.#assertOpen();
+    const nDays = q.dayStarts.length - 1;
+    const days = Array.from({ length: nDays }, () => ({
+      events: 0,
+      activeUsers: 0,
+      byType: Object.fromEntries(q.eventTypes.map((t) => [t, 0])) as Record<string, number>,
+      stored: Object.fromEntries(q.storedMetrics.map((m) => [m, 0])) as Record<string, number>,
+    }));
+    const result: SummaryResult = { days, totalActiveUsers: 0 };
+    if (nDays === 0) return result;
+
+    const firstDay = q.dayStarts[0]! / DAY_MS;
+    const aligned = Number.isInteger(firstDay) && q.dayStarts.every((t, i) => t === (firstDay + i) * DAY_MS);
+    const wanted = new Set(q.eventTypes);
+    const work: Promise<void>[] = [];
+    if (aligned) work.push(this.#summaryFromRollups(q, firstDay, wanted, result));
+    else work.push(this.#summaryFromEvents(q, wanted, result));
+    if (q.storedMetrics.length > 0) work.push(this.#storedMetrics(q, result));
+    await Promise.all(work);
+    return result;
+  }
+
+  /** UTC days: O(days × types) rollup rows and the distinct-user rollup, queried in parallel. */
+  async #summaryFromRollups(
+    q: SummaryQuery,
+    firstDay: number,
+    wanted: Set<string>,
+    result: SummaryResult,
+  ): Promise<void> {
+    const range = [q.orgId, formatDay(firstDay), formatDay(firstDay + result.days.length - 1)];
+    const work: Promise<void>[] = [];
+    if (q.events || wanted.size > 0) {
+      work.push(
+        this.#run<{ i: number; event_type: string; n: number }>(this.pool, SQL.ROLLUP_COUNTS, range).then(
+          ({ rows }) => {
+            for (const r of rows) {
+              const d = result.days[r.i]!;
+              d.events += r.n;
+              if (wanted.has(r.event_type)) d.byType[r.event_type] = (d.byType[r.event_type] ?? 0) + r.n;
+            }
+          },
+        ),
+      );
+    }
+    if (q.activeUsers) {
+      work.push(
+        this.#run<{ i: number; n: number }>(this.pool, SQL.ROLLUP_USERS, range).then(({ rows }) => {
+          for (const r of rows) result.days[r.i]!.activeUsers = r.n;
+        }),
+        this.#run<{ n: number }>(this.pool, SQL.ROLLUP_USERS_TOTAL, range).then(({ rows }) => {
+          result.totalActiveUsers = rows[0]?.n ?? 0;
+        }),
+      );
+    }
+    await Promise.all(work);
+  }
+
+  /** Local days in another zone: one grouped scan of the org's events in the range (O(events)). */
+  async #summaryFromEvents(q: SummaryQuery, wanted: Set<string>, result: SummaryResult): Promise<void> {
+    const starts = q.dayStarts;
+    const { rows } = await this.#run<{
+      bucket: number | null;
+      event_type: string | null;
+      g: number;
+      n: number;
+      users: number;
+    }>(this.pool, SQL.EVENTS_BY_LOCAL_DAY, [q.orgId, starts, starts[0], starts[starts.length - 1]]);
+    for (const r of rows) {
+      if (r.g === 3) {
+        if (q.activeUsers) result.totalActiveUsers = r.users;
+        continue;
+      }
+      const d = result.days[(r.bucket ?? 0) - 1];
+      if (!d) continue;
+      if (r.g === 1) {
+        if (q.events) d.events = r.n;
+        if (q.activeUsers) d.activeUsers = r.users;
+      } else if (r.event_type !== null && wanted.has(r.event_type)) {
+        d.byType[r.event_type] = r.n;
+      }
+    }
+  }
+
+  async #storedMetrics(q: SummaryQuery, result: SummaryResult): Promise<void> {
+    const index = new Map<string, number>();
+    q.dates.forEach((d, i) => {
+      if (parseDate(d) !== null) index.set(d, i);
+    });
+    const valid = [...index.keys()].sort();
+    if (valid.length === 0) return;
+    const { rows } = await this.#run<{ date: string; metric_name: string; value: number }>(
+      this.pool,
+      SQL.STORED_METRICS,
+      [q.orgId, q.storedMetrics, valid[0], valid[valid.length - 1]],
+    );
+    for (const r of rows) {
+      const i = index.get(r.date);
+      if (i === undefined) continue;
+      const d = result.days[i]!;
+      d.stored[r.metric_name] = (d.stored[r.metric_name] ?? 0) + r.value;
+    }
+  }
+
+  async storedMetricNames(orgId: string): Promise<string[]> {
+    this.#assertOpen();
+    const { rows } = await this.#run<{ name: string }>(this.pool, SQL.METRIC_NAMES, [orgId]);
+    return rows.map((r) => r.name);
+  }
+
+  async eventTypes(orgId: string): Promise<EventTypeStat[]> {
+    this.#assertOpen();
+    const { rows } = await this.#run<{ event_type: string; count: number; last_seen: number }>(
+      this.pool,
+      SQL.EVENT_TYPES,
+      [orgId],
+    );
+    // Sorted here with the SQLite store's comparison, so both stores list ties in the same order.
+    return rows
+      .map((r) => ({ eventType: r.event_type, count: r.count, lastSeen: r.last_seen }))
+      .sort((a, b) => b.count - a.count || (a.eventType < b.eventType ? -1 : 1));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#maintenance) clearInterval(this.#maintenance);
+    // Waits for checked-out clients (queries in flight) to be released, then closes every connection.
+    await this.pool.end();
+  }
+
+  #run<T extends pg.QueryResultRow = pg.QueryResultRow>(
+    db: Queryable,
+    stmt: SQL.Statement,
+    values: unknown[],
+  ): Promise<pg.QueryResult<T>> {
+    return db.query<T>({ name: stmt.name, text: stmt.text, values });
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new Error('store is closed');
+  }
+}
+
+const INGEST = SQL.writeStatement('ingest');
+const INGEST_IDEM = SQL.writeStatement('ingest_idem');
+const BULK = SQL.writeStatement('bulk');
+
+const pages = new Map<string, SQL.Statement>();
+function pageStatement(shape: SQL.EventFilterShape): SQL.Statement {
+  const key = `${+shape.user}${+shape.types}${+shape.from}${+shape.to}${+shape.before}`;
+  let stmt = pages.get(key);
+  if (!stmt) {
+    stmt = SQL.pageStatement(shape);
+    pages.set(key, stmt);
+  }
+  return stmt;
+}
+
+// PostgreSQL text cannot hold U+0000 and jsonb rejects `\u0000` and unpaired surrogates; other stores keep
+// them. Such input is refused with a field error instead of failing inside the database.
+const BAD_TEXT = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+// In JSON.stringify output, `\u0000` and `\ud8xx`…`\udfxx` escapes appear only for those characters (paired
+// surrogates are written raw); an even run of backslashes before `u` means the backslash itself was escaped.
+const BAD_JSON = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
+
+/** Each event's properties as JSON text, after checking that PostgreSQL can store the event. */
+function serialise(events: NewEvent[]): string[] {
+  const errors: FieldError[] = [];
+  const out = events.map((e, i) => {
+    if (e.userId !== null && BAD_TEXT.test(e.userId)) {
+      errors.push({ path: `/events/${i}/user_id`, message: 'must not contain NUL or unpaired surrogates' });
+    }
+    const json = JSON.stringify(e.properties);
+    if (BAD_JSON.test(json)) {
+      errors.push({
+        path: `/events/${i}/properties`,
+        message: 'strings must not contain NUL (\\u0000) or unpaired surrogates',
+      });
+    }
+    return json;
+  });
+  if (errors.length > 0) {
+    throw new ApiError('validation_failed', 'Some events cannot be stored; see `errors`.', { errors });
+  }
+  return out;
+}

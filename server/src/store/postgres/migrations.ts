@@ -1,0 +1,170 @@
+import type { PoolClient } from 'pg';
+
+/**
+ * Forward-only numbered migrations for the PostgreSQL store. Never edit a released step: add the next
+ * number. All pending steps run in one transaction under an advisory lock (`migrate()` below), so several
+ * replicas starting at the same moment apply each step exactly once and none of them sees half a schema.
+ *
+ * Layout rules, so the same DDL runs sharded on Citus by `org_id` (see README.md next to this file):
+ * - `org_id` leads the primary key of every per-tenant table. Citus needs the distribution column in every
+ *   unique constraint, and leading with it keeps an org's rows together in each B-tree.
+ * - `events` is range-partitioned by month on `timestamp`; its primary key therefore includes `timestamp`.
+ *   Uniqueness of `(org_id, event_id)` across partitions cannot be an index on `events`, so it lives in
+ *   `event_ids`, written in the same statement as the events.
+ * - Timestamps are `timestamptz`; calendar days are UTC `date`s.
+ */
+export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'profiles, partitioned events, dedup, rollups, metrics, idempotency',
+    sql: `
+      -- Profiles from the sample data. On Citus these are reference tables (copied to every node).
+      CREATE TABLE organizations (
+        org_id text PRIMARY KEY,
+        name text NOT NULL,
+        plan text NOT NULL,
+        created_at timestamptz
+      );
+      CREATE TABLE users (
+        user_id text PRIMARY KEY,
+        email text,
+        name text,
+        role text,
+        created_at timestamptz,
+        updated_at timestamptz
+      );
+      CREATE TABLE user_orgs (
+        org_id text NOT NULL,
+        user_id text NOT NULL,
+        role text NOT NULL,
+        joined_at timestamptz,
+        PRIMARY KEY (org_id, user_id)
+      );
+
+      -- Partitions are months, created ahead of time by the server and on demand for an event outside
+      -- them (partitions.ts). Everything from 2100 on shares one catch-all partition, so a client cannot make
+      -- the server create partitions without bound.
+      CREATE TABLE events (
+        org_id text NOT NULL,
+        "timestamp" timestamptz NOT NULL,
+        event_id uuid NOT NULL,
+        event_type text NOT NULL,
+        user_id text,
+        received_at timestamptz NOT NULL,
+        schema_version integer NOT NULL DEFAULT 1,
+        properties jsonb NOT NULL DEFAULT '{}',
+        -- The main read order (an org's events, newest first) is one range of this index, so a keyset page
+        -- costs the same at any depth.
+        PRIMARY KEY (org_id, "timestamp", event_id)
+      ) PARTITION BY RANGE ("timestamp");
+      -- Filter by user: selective, so scanning the org's range would read far more rows than it returns.
+      -- event_id completes the sort key so no sort step is needed. Anonymous events stay out.
+      CREATE INDEX events_org_user ON events (org_id, user_id, "timestamp", event_id)
+        WHERE user_id IS NOT NULL;
+      -- Time scans across orgs (T1.1 in sql/queries.sql): rows arrive in time order, so a BRIN of a few
+      -- kilobytes per partition skips every block outside the range. Non-unique, so sharding is unaffected.
+      CREATE INDEX events_timestamp_brin ON events USING brin ("timestamp");
+      CREATE TABLE events_from_2100 PARTITION OF events FOR VALUES FROM ('2100-01-01 00:00:00+00') TO (MAXVALUE);
+
+      -- An event id is stored once per org, whichever partition its row went to.
+      CREATE TABLE event_ids (
+        org_id text NOT NULL,
+        event_id uuid NOT NULL,
+        "timestamp" timestamptz NOT NULL,
+        PRIMARY KEY (org_id, event_id)
+      );
+
+      -- Rollups, maintained in the ingest statement, aggregated per batch.
+      CREATE TABLE daily_counts (
+        org_id text NOT NULL,
+        day date NOT NULL,
+        event_type text NOT NULL,
+        n bigint NOT NULL,
+        last_seen timestamptz NOT NULL,
+        PRIMARY KEY (org_id, day, event_type)
+      );
+      CREATE TABLE daily_users (
+        org_id text NOT NULL,
+        day date NOT NULL,
+        user_id text NOT NULL,
+        PRIMARY KEY (org_id, day, user_id)
+      );
+
+      -- Metrics supplied as data (sample_data/metrics.csv), summed by name.
+      CREATE TABLE metrics (
+        org_id text NOT NULL,
+        metric_name text NOT NULL,
+        day date NOT NULL,
+        value double precision NOT NULL,
+        PRIMARY KEY (org_id, metric_name, day)
+      );
+
+      -- Shared by every replica. A row with status NULL is an in-flight claim (owner: claim, since
+      -- claimed_at); a row with a status is the completed response, replayed for the same body.
+      CREATE TABLE idempotency_keys (
+        org_id text NOT NULL,
+        key text NOT NULL,
+        request_hash text NOT NULL,
+        claim uuid,
+        claimed_at timestamptz,
+        status integer,
+        body text,
+        created_at timestamptz NOT NULL,
+        PRIMARY KEY (org_id, key)
+      );
+      -- The hourly purge deletes by age across all orgs; rows are written in time order, so a BRIN finds
+      -- the expired blocks without a B-tree on every insert.
+      CREATE INDEX idempotency_keys_created_brin ON idempotency_keys USING brin (created_at);
+
+      CREATE TABLE meta (
+        key text PRIMARY KEY,
+        value text NOT NULL
+      );
+    `,
+  },
+];
+
+/** Advisory lock keys are per schema, so schemas sharing a database (tests) do not wait for each other. */
+export function lockKey(schema: string, purpose: string): string {
+  return `analytics:${schema}:${purpose}`;
+}
+
+/**
+ * Apply pending migrations. The caller passes a dedicated client; everything runs in one transaction that
+ * first takes a transaction-scoped advisory lock, so a second replica waits here and then finds nothing to do.
+ * Returns the versions applied.
+ */
+export async function migrate(client: PoolClient, schema: string): Promise<number[]> {
+  const applied: number[] = [];
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lockKey(schema, 'migrate')]);
+    // Quoting is safe: the schema name was checked against [a-z_][a-z0-9_]* when the URL was parsed.
+    await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS "${schema}".schema_migrations (
+         version integer PRIMARY KEY,
+         name text NOT NULL,
+         applied_at timestamptz NOT NULL DEFAULT now()
+       )`,
+    );
+    const { rows } = await client.query<{ v: number | null }>(
+      `SELECT max(version) AS v FROM "${schema}".schema_migrations`,
+    );
+    const current = rows[0]?.v ?? 0;
+    for (const m of MIGRATIONS) {
+      if (m.version <= current) continue;
+      await client.query(m.sql);
+      await client.query(`INSERT INTO "${schema}".schema_migrations (version, name) VALUES ($1, $2)`, [
+        m.version,
+        m.name,
+      ]);
+      applied.push(m.version);
+    }
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+  return applied;
+}
