@@ -69,11 +69,11 @@ resource "aws_ecs_task_definition" "api" {
 }
 
 resource "aws_lb" "api" {
-  name               = "${local.name}-api"
-  load_balancer_type = "application"
-  internal           = false
-  subnets            = aws_subnet.public[*].id
-  security_groups    = [aws_security_group.alb.id]
+  name                       = "${local.name}-api"
+  load_balancer_type         = "application"
+  internal                   = false
+  subnets                    = aws_subnet.public[*].id
+  security_groups            = [aws_security_group.alb.id]
   drop_invalid_header_fields = true
 }
 

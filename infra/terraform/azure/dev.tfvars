@@ -10,6 +10,7 @@ subnet_cidrs = {
 
 api_image       = "acmeanalytics.azurecr.io/analytics-api:dev"
 dashboard_image = "acmeanalytics.azurecr.io/analytics-dashboard:dev"
+
 container_registry = {
   server = "acmeanalytics.azurecr.io"
   id     = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-shared-registry/providers/Microsoft.ContainerRegistry/registries/acmeanalytics"

@@ -10,8 +10,8 @@ resource "random_string" "suffix" {
 }
 
 locals {
-  name   = "${var.name_prefix}-${var.environment}"
-  suffix = random_string.suffix.result
+  name    = "${var.name_prefix}-${var.environment}"
+  suffix  = random_string.suffix.result
   is_prod = var.environment == "prod"
 
   use_citus = var.database_engine == "cosmos_citus"

@@ -11,6 +11,7 @@ subnet_cidrs = {
 # Images are promoted by digest from dev; the tag here is replaced by the pipeline.
 api_image       = "acmeanalytics.azurecr.io/analytics-api:staging"
 dashboard_image = "acmeanalytics.azurecr.io/analytics-dashboard:staging"
+
 container_registry = {
   server = "acmeanalytics.azurecr.io"
   id     = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-shared-registry/providers/Microsoft.ContainerRegistry/registries/acmeanalytics"
