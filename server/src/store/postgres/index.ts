@@ -585,3 +585,6 @@ function serialise(events: NewEvent[]): string[] {
   }
   return out;
 }
+
+/** Used by the server's contract suites to give each suite its own schema (see test/helpers.ts). */
+export { testDatabaseUrl } from './testing.js';
