@@ -7,6 +7,7 @@ import authPlugin from './plugins/app/auth.js';
 import configPlugin from './plugins/app/config.js';
 import errorsPlugin from './plugins/app/errors.js';
 import observabilityPlugin from './plugins/app/observability.js';
+import shutdownPlugin from './plugins/app/shutdown.js';
 import storePlugin from './plugins/app/store.js';
 import corsPlugin from './plugins/external/cors.js';
 import docsPlugin from './plugins/external/docs.js';
@@ -61,6 +62,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(configPlugin, { config });
   await app.register(errorsPlugin);
   await app.register(observabilityPlugin);
+  await app.register(shutdownPlugin);
   await app.register(storePlugin, { store: opts.store });
   await app.register(authPlugin);
   await app.register(corsPlugin);
