@@ -63,6 +63,7 @@ function runPrimary(workers: number): void {
   // Workers run this same file (with the primary's tsx loader flags) and take the worker branch.
   cluster.setupPrimary({ exec: fileURLToPath(import.meta.url), args: [] });
 
+  const live = new Map<number, Worker>();
   const listening = new Set<number>();
   const notified = new Set<number>();
   let stopping = false;
@@ -71,6 +72,7 @@ function runPrimary(workers: number): void {
 
   const fork = (): Worker => {
     const worker = cluster.fork();
+    live.set(worker.id, worker);
     worker.on('message', (msg: unknown) => {
       if ((msg as ShutdownNotice | null)?.type === 'analytics:shutting-down') notified.add(worker.id);
     });
@@ -88,11 +90,12 @@ function runPrimary(workers: number): void {
   });
 
   cluster.on('exit', (worker, code, signal) => {
+    live.delete(worker.id);
     const wasListening = listening.delete(worker.id);
     notified.delete(worker.id);
     if (stopping) {
       if (code !== 0) exitCode = 1;
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(exitCode);
+      if (live.size === 0) process.exit(exitCode);
       return;
     }
     if (!wasListening) {
@@ -112,10 +115,9 @@ function runPrimary(workers: number): void {
     stopping = true;
     exitCode = code;
     log(30, 'stopping workers', { reason });
-    const alive = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
-    if (alive.length === 0) process.exit(exitCode);
+    if (live.size === 0) process.exit(exitCode);
     setTimeout(() => {
-      for (const w of alive) {
+      for (const w of live.values()) {
         if (!notified.has(w.id) && !w.isDead()) w.process.kill('SIGTERM');
       }
     }, FORWARD_AFTER_MS);
