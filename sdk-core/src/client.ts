@@ -160,6 +160,8 @@ export class AnalyticsClient {
   #unflushed = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #again = false;
+  /** The drain sends what was queued up to here (set by each kick), so new events keep their batching. */
+  #horizon = '';
   #draining: Promise<void> | undefined;
   #online = true;
   #wake: (() => void) | undefined;
@@ -429,6 +431,7 @@ export class AnalyticsClient {
     this.#timer = undefined;
     this.#unflushed = 0;
     this.#again = true;
+    this.#horizon = uuidv7();
     this.#draining ??= this.#drain()
       .catch((error: unknown) =>
         this.#report(
@@ -452,11 +455,13 @@ export class AnalyticsClient {
         if (!this.#online) await new Promise<void>((resolve) => (this.#wake = resolve));
         if (this.#closed) return;
         const delay = await this.#lock(async () => {
-          const { batch, consumed } = await this.#store(next);
+          const horizon = this.#horizon;
+          const { batch, consumed } = await this.#store((kv) => next(kv, horizon));
           for (const id of consumed) this.#loose.delete(id);
-          // Sending goes oldest first, so a flush is done once the oldest batch left is younger than it.
+          // Sending goes oldest first, so a flush is done once the oldest batch left is younger than it
+          // (judged only by a step that looked that far: a flush may have come after this one began).
           this.#waiters = this.#waiters.filter((w) => {
-            if (batch && batch.id <= w.mark) return true;
+            if (w.mark > horizon || (batch && batch.id <= w.mark)) return true;
             if (w.error) w.reject(w.error);
             else w.resolve();
             return false;

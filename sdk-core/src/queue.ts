@@ -86,11 +86,11 @@ export const add = (kv: Kv, chunks: [string, Chunk][], max: number): Promise<num
   });
 
 /**
- * Forms batches (at most 100 events and 64 KiB, whole chunks, in order) from all loose chunks and returns
- * the oldest batch, with the ids of the chunks consumed. A batch keeps the key of its first chunk, so the
- * queue stays in order.
+ * Forms batches (at most 100 events and 64 KiB, whole chunks, in order) from the loose chunks queued up to
+ * `horizon` and returns the oldest batch, with the ids of the chunks consumed. A batch keeps the key of its
+ * first chunk, so the queue stays in order. Chunks after the horizon wait for their own flush.
  */
-export const next = (kv: Kv): Promise<{ batch: Batch | undefined; consumed: string[] }> =>
+export const next = (kv: Kv, horizon: string): Promise<{ batch: Batch | undefined; consumed: string[] }> =>
   kv(async (tx) => {
     const consumed: string[] = [];
     let first: Batch | undefined;
@@ -98,6 +98,7 @@ export const next = (kv: Kv): Promise<{ batch: Batch | undefined; consumed: stri
     const formed: Batch[] = [];
     for (const [key, c] of await tx.list<Chunk>(Q)) {
       const id = key.slice(2);
+      if (id > horizon) break;
       if (c.k) {
         first ??= { ...c, id } as Batch;
         // A new batch never spans an existing one, so sending stays in queue order.

@@ -23,6 +23,21 @@ describe('.trackEvent()', () => {
     expect(req!.key).toMatch(/^[\da-f-]{36}$/);
   });
 
+  it('batches events tracked right after start-up too (the start-up send is for earlier pages only)', async () => {
+    const { client, api } = harness({ flushAt: 3, flushInterval: 60_000 }, async (req) => {
+      await tick(5);
+      return accept(req);
+    });
+    await client.trackEvent({ event_type: 'a' });
+    await tick();
+    await client.trackEvent({ event_type: 'b' });
+    await tick();
+    expect(api.requests).toHaveLength(0);
+    await client.trackEvent({ event_type: 'c' });
+    await until(() => api.requests.length === 1);
+    expect(api.requests[0]!.body!.events).toHaveLength(3);
+  });
+
   it('sends whatever is queued flushInterval ms after the first event', async () => {
     const { client, api } = harness({ flushAt: 20, flushInterval: 1000 });
     await client.trackEvent({ event_type: 'a' });
