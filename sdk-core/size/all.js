@@ -1,0 +1,2 @@
+// Size budget entry: the whole core, stores and signals-core included.
+export * from '../dist/index.js';
