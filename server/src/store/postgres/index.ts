@@ -59,6 +59,7 @@ export class PostgresEventStore implements EventStore {
   #months = new Set<number>();
   #maintenance: NodeJS.Timeout | undefined;
   #closed = false;
+  readonly #pending = new Set<Promise<unknown>>();
 
   constructor(target: PgTarget, options: StoreOptions = {}) {
     this.#target = target;
@@ -109,15 +110,59 @@ export class PostgresEventStore implements EventStore {
     return created;
   }
 
-  async ping(): Promise<void> {
-    this.#assertOpen();
+  async #ping(): Promise<void> {
     await this.pool.query('SELECT 1');
+  }
+
+  // ---- the EventStore methods: each one is tracked so close() can wait for it ----------------------
+
+  ping(): Promise<void> {
+    return this.#op(() => this.#ping());
+  }
+
+  claimIdempotencyKey(input: IdempotencyClaimInput): Promise<IdempotencyClaim> {
+    return this.#op(() => this.#claimIdempotencyKey(input));
+  }
+
+  releaseIdempotencyKey(orgId: string, key: string): Promise<void> {
+    return this.#op(() => this.#releaseIdempotencyKey(orgId, key));
+  }
+
+  purgeIdempotencyKeys(olderThan: number): Promise<number> {
+    return this.#op(() => this.#purgeIdempotencyKeys(olderThan));
+  }
+
+  ingest(batch: IngestBatch): Promise<IngestResult> {
+    return this.#op(() => this.#ingest(batch));
+  }
+
+  bulkLoad(events: Row[]): Promise<number> {
+    return this.#op(() => this.#bulkLoad(events));
+  }
+
+  seedSample(data: SampleData): Promise<boolean> {
+    return this.#op(() => this.#seedSample(data));
+  }
+
+  queryEvents(q: EventQuery): Promise<EventPage> {
+    return this.#op(() => this.#queryEvents(q));
+  }
+
+  metricsSummary(q: SummaryQuery): Promise<SummaryResult> {
+    return this.#op(() => this.#metricsSummary(q));
+  }
+
+  storedMetricNames(orgId: string): Promise<string[]> {
+    return this.#op(() => this.#storedMetricNames(orgId));
+  }
+
+  eventTypes(orgId: string): Promise<EventTypeStat[]> {
+    return this.#op(() => this.#eventTypes(orgId));
   }
 
   // ---- idempotency ----------------------------------------------------------------------------------
 
-  async claimIdempotencyKey(input: IdempotencyClaimInput): Promise<IdempotencyClaim> {
-    this.#assertOpen();
+  async #claimIdempotencyKey(input: IdempotencyClaimInput): Promise<IdempotencyClaim> {
     const claim = randomUUID();
     // A released key can vanish between the two statements; then the claim is simply tried again.
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -148,20 +193,17 @@ export class PostgresEventStore implements EventStore {
     return { state: 'in_flight' };
   }
 
-  async releaseIdempotencyKey(orgId: string, key: string): Promise<void> {
-    this.#assertOpen();
+  async #releaseIdempotencyKey(orgId: string, key: string): Promise<void> {
     await this.#run(this.pool, SQL.RELEASE, [orgId, key]);
   }
 
-  async purgeIdempotencyKeys(olderThan: number): Promise<number> {
-    this.#assertOpen();
+  async #purgeIdempotencyKeys(olderThan: number): Promise<number> {
     return (await this.#run(this.pool, SQL.PURGE, [olderThan])).rowCount ?? 0;
   }
 
   // ---- writes ---------------------------------------------------------------------------------------
 
-  async ingest(batch: IngestBatch): Promise<IngestResult> {
-    this.#assertOpen();
+  async #ingest(batch: IngestBatch): Promise<IngestResult> {
     const events = batch.events;
     const properties = serialise(events);
     const eventIds = events.map((e) => e.eventId);
@@ -193,8 +235,7 @@ export class PostgresEventStore implements EventStore {
     return { accepted, duplicates: events.length - accepted, eventIds };
   }
 
-  async bulkLoad(events: Row[]): Promise<number> {
-    this.#assertOpen();
+  async #bulkLoad(events: Row[]): Promise<number> {
     let stored = 0;
     for (let i = 0; i < events.length; i += BULK_CHUNK) {
       stored += await this.#bulkChunk(this.pool, events.slice(i, i + BULK_CHUNK));
@@ -258,8 +299,7 @@ export class PostgresEventStore implements EventStore {
     this.#months = await coveredMonths(this.pool, this.#target.schema);
   }
 
-  async seedSample(data: SampleData): Promise<boolean> {
-    this.#assertOpen();
+  async #seedSample(data: SampleData): Promise<boolean> {
     const rows: Row[] = data.events.map((e) => ({ ...e, receivedAt: e.ts }));
     await this.#ensureMonths(rows.map((r) => r.ts));
     const client = await this.pool.connect();
@@ -355,8 +395,7 @@ export class PostgresEventStore implements EventStore {
 
   // ---- reads ----------------------------------------------------------------------------------------
 
-  async queryEvents(q: EventQuery): Promise<EventPage> {
-    this.#assertOpen();
+  async #queryEvents(q: EventQuery): Promise<EventPage> {
     const types = q.eventTypes && q.eventTypes.length > 0 ? q.eventTypes : undefined;
     const shape = {
       user: q.userId !== undefined,
@@ -398,8 +437,7 @@ export class PostgresEventStore implements EventStore {
     };
   }
 
-  async metricsSummary(q: SummaryQuery): Promise<SummaryResult> {
-    this.#assertOpen();
+  async #metricsSummary(q: SummaryQuery): Promise<SummaryResult> {
     const nDays = q.dayStarts.length - 1;
     const days = Array.from({ length: nDays }, () => ({
       events: 0,
@@ -502,14 +540,12 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  async storedMetricNames(orgId: string): Promise<string[]> {
-    this.#assertOpen();
+  async #storedMetricNames(orgId: string): Promise<string[]> {
     const { rows } = await this.#run<{ name: string }>(this.pool, SQL.METRIC_NAMES, [orgId]);
     return rows.map((r) => r.name);
   }
 
-  async eventTypes(orgId: string): Promise<EventTypeStat[]> {
-    this.#assertOpen();
+  async #eventTypes(orgId: string): Promise<EventTypeStat[]> {
     const { rows } = await this.#run<{ event_type: string; count: number; last_seen: number }>(
       this.pool,
       SQL.EVENT_TYPES,
@@ -525,8 +561,19 @@ export class PostgresEventStore implements EventStore {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#maintenance) clearInterval(this.#maintenance);
-    // Waits for checked-out clients (queries in flight) to be released, then closes every connection.
+    // Work already started finishes (a batch being written still commits and answers) before the pool ends.
+    await Promise.allSettled(this.#pending);
     await this.pool.end();
+  }
+
+  /** Run one store operation, refusing it after close() and remembering it until it settles. */
+  #op<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error('store is closed'));
+    const p = work();
+    this.#pending.add(p);
+    const forget = () => this.#pending.delete(p);
+    p.then(forget, forget);
+    return p;
   }
 
   #run<T extends pg.QueryResultRow = pg.QueryResultRow>(
