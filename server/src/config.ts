@@ -29,6 +29,8 @@ export interface Config {
   cursorSecret: string;
   logLevel: string;
   production: boolean;
+  /** `process`: a 202 survives the process being killed; `power`: also power loss (fsync per commit). */
+  durability: 'process' | 'power';
 }
 
 export class ConfigError extends Error {
@@ -60,6 +62,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Parti
   if (seed !== 'sample' && seed !== 'none') {
     throw new ConfigError(`ANALYTICS_SEED must be "sample" or "none" (got "${seed}")`);
   }
+  const durability = env.ANALYTICS_DURABILITY ?? 'process';
+  if (durability !== 'process' && durability !== 'power') {
+    throw new ConfigError(`ANALYTICS_DURABILITY must be "process" or "power" (got "${durability}")`);
+  }
   const perMinute = int(env, 'ANALYTICS_RATE_LIMIT_PER_MINUTE', 6000, 0, 10_000_000);
   const ttlHours = int(env, 'ANALYTICS_IDEMPOTENCY_TTL_HOURS', 24, 24, 24 * 365);
   const origins = (env.ANALYTICS_CORS_ORIGINS ?? 'http://localhost:3000')
@@ -89,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Parti
       createHmac('sha256', jwtSecret).update('analytics cursor key').digest('hex'),
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     production,
+    durability,
   };
 }
 

@@ -231,6 +231,11 @@ export interface EventStore {
 
 /** Options every store factory accepts. */
 export interface StoreOptions {
+  /**
+   * What a committed write survives. `process` (default): the server process being killed at any moment.
+   * `power`: also power loss and kernel crashes (an fsync per commit).
+   */
+  durability?: 'process' | 'power';
   /** How long an in-flight idempotency claim is honoured before another request may take it over, ms. */
   idempotencyLeaseMs?: number;
 }

@@ -23,7 +23,7 @@ export default fp<StorePluginOptions>(
   async (app, opts) => {
     const { config } = app;
     const owned = !opts.store;
-    const store = opts.store ?? (await openStore(config.databaseUrl));
+    const store = opts.store ?? (await openStore(config.databaseUrl, { durability: config.durability }));
     app.decorate('store', store);
     app.log.info({ store: store.info.kind, location: redact(store.info.location) }, 'store open');
 
