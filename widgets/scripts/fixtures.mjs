@@ -64,4 +64,5 @@ export function fixtures(now = Date.now()) {
   return out;
 }
 
-export const ORGS = ['acme', 'globex', 'initech', 'hooli'];
+// hooli has no events; umbrella receives what the script-tag pages track, so no other suite sees it.
+export const ORGS = ['acme', 'globex', 'initech', 'hooli', 'umbrella'];

@@ -120,7 +120,7 @@ export function analyticsServer({ port }) {
     if (!existsSync(file)) return undefined;
     return readFileSync(file, 'utf8')
       .replaceAll('__API_URL__', server.url)
-      .replaceAll('__ACME_WRITE__', env.tokens.acmeWrite);
+      .replaceAll('__WRITE_KEY__', env.tokens.umbrellaWrite);
   }
 
   /** Koa middleware for the routes that are not files. */
@@ -155,7 +155,7 @@ export function analyticsServer({ port }) {
       const tokens = {};
       for (const org of ORGS)
         tokens[org] = await token({ org, sub: `${org}-viewer`, role: 'viewer', scope: READ });
-      tokens.acmeWrite = await token({ org: 'acme', sub: 'acme-browser', scope: 'events:write' });
+      tokens.umbrellaWrite = await token({ org: 'umbrella', sub: 'umbrella-browser', scope: 'events:write' });
       env = { apiUrl: server.url, tokens, fixtures: events, now: Date.now() };
     },
 

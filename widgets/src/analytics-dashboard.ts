@@ -17,7 +17,9 @@ import { tokens } from './styles.js';
  * @csspart filter - The `<event-type-select>`.
  * @csspart table - The `<events-table>`.
  * @cssprop [--acme-dashboard-card-min=14em] - Narrowest a card gets before the grid wraps.
- * @cssprop --acme-space - Gap between the pieces.
+ * @cssprop --acme-space - Gap between the pieces and padding.
+ * @cssprop --acme-color-surface - Background behind the pieces.
+ * @cssprop --acme-radius - Corner radius.
  */
 export class AnalyticsDashboard extends AnalyticsElement {
   static override styles = [
@@ -26,6 +28,9 @@ export class AnalyticsDashboard extends AnalyticsElement {
       :host {
         display: grid;
         gap: var(--_space);
+        padding: var(--_space);
+        background: var(--_surface);
+        border-radius: var(--_radius);
       }
       .cards {
         display: grid;

@@ -8,7 +8,6 @@ import {
 import { css, html, nothing, type PropertyValues } from 'lit';
 import { property, query } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
-import { styleMap } from 'lit/directives/style-map.js';
 import { AnalyticsElement, emit } from './analytics-element.js';
 import { describeError } from './errors.js';
 import { dateTimeFormat, numberFormat, summarize } from './format.js';
@@ -352,10 +351,11 @@ export class EventsTable extends AnalyticsElement {
       timeStyle: 'medium',
       timeZone: this.timeZone,
     });
+    // Heights are applied through the CSSOM in updated(): a style attribute would break under a strict CSP.
     const spacer = (height: number) =>
       height > 0
         ? html`<tr class="spacer" aria-hidden="true">
-            <td colspan="4" style=${styleMap({ height: `${height}px` })}></td>
+            <td colspan="4" data-height=${height}></td>
           </tr>`
         : nothing;
 
@@ -445,6 +445,9 @@ export class EventsTable extends AnalyticsElement {
 
   override updated(changed: PropertyValues<this>): void {
     super.updated(changed);
+    for (const td of this.renderRoot.querySelectorAll<HTMLElement>('td[data-height]')) {
+      td.style.height = `${td.dataset.height}px`;
+    }
     const store = this.#store;
     const error = store?.error.peek() ?? null;
     if (error && error !== this.#lastError) emit(this, 'load-error', { error });

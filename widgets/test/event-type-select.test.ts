@@ -58,6 +58,7 @@ describe('<event-type-select>', () => {
     select.value = 'globex_view';
     select.dispatchEvent(new Event('change', { bubbles: true }));
     deepEqual(seen, ['globex_view']);
+    await element.updateComplete;
     equal(element.getAttribute('value'), 'globex_view');
   });
 

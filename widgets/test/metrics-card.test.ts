@@ -45,7 +45,10 @@ describe('<metrics-card>', () => {
     assert(current > 0 && previous > 0, 'fixtures cover both weeks');
     const element = card('acme', { metric: 'events', range: '7d' });
     equal(text(await value(element)), new Intl.NumberFormat('en-US').format(current));
-    const change = shadow(element).querySelector('[part~="change"]');
+    const change = await waitFor(() => {
+      const el = shadow(element).querySelector('[part~="change"]');
+      return text(el).includes(' vs ') && el;
+    }, 'change');
     const ratio = (current - previous) / previous;
     const percent = new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 1 }).format(
       Math.abs(ratio),
@@ -91,7 +94,10 @@ describe('<metrics-card>', () => {
       new Intl.NumberFormat('de-DE', { notation: 'compact', maximumFractionDigits: 1 }).format(total),
     );
     equal(text(shadow(element).querySelector('[part="label"]')), 'Sign-ups');
-    assert(text(shadow(element).querySelector('[part~="change"]')).includes('the previous 10 days'));
+    await waitFor(
+      () => text(shadow(element).querySelector('[part~="change"]')).includes('vs the previous 10 days'),
+      'change over 10 days',
+    );
   });
 
   it('shows a loading state, then the value', async () => {

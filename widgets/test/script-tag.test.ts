@@ -23,10 +23,11 @@ async function open(page: string): Promise<{ win: FrameWindow; doc: Document }> 
   frame.style.height = '800px';
   frame.src = `/csp/${page}`;
   mount(frame);
-  const win = await waitFor(
-    () => (frame.contentWindow as FrameWindow | null)?.AcmeAnalytics && frame.contentWindow,
-    'AcmeAnalytics',
-  );
+  // The bundle runs from <head>: wait for the body to be parsed too, not only for the global.
+  const win = await waitFor(() => {
+    const w = frame.contentWindow as FrameWindow | null;
+    return w?.AcmeAnalytics && w.document.readyState !== 'loading' && w;
+  }, 'the page and AcmeAnalytics');
   return { win: win as FrameWindow, doc: frame.contentDocument! };
 }
 
@@ -64,7 +65,7 @@ describe('the script tag', () => {
     await api.track('csp_check', { marker });
     await api.track({ event_type: 'csp_check', properties: { marker, form: 'object' } });
     await api.flush();
-    const { data } = await apiEvents('acme', { event_type: 'csp_check' });
+    const { data } = await apiEvents('umbrella', { event_type: 'csp_check' });
     equal(data.filter((e) => e.properties.marker === marker).length, 2);
   });
 
@@ -73,7 +74,7 @@ describe('the script tag', () => {
     const { win } = await open('script-tag.html');
     await win.AcmeAnalytics!.flush();
     await waitFor(async () => {
-      const { data } = await apiEvents('acme', { event_type: 'page_view', start_date: start });
+      const { data } = await apiEvents('umbrella', { event_type: 'page_view', start_date: start });
       return data.length > 0;
     }, 'page_view stored');
   });

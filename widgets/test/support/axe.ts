@@ -9,30 +9,34 @@ interface AxeResult {
     nodes: { target: unknown[]; failureSummary?: string }[];
   }[];
 }
-declare global {
-  interface Window {
-    axe?: { run(context: Element | Document, options?: object): Promise<AxeResult> };
+type AxeWindow = Window & {
+  axe?: { run(context: Element | Document, options?: object): Promise<AxeResult> };
+};
+
+const loading = new WeakMap<Window, Promise<void>>();
+
+/** Loads axe into a window (this page's, or a same-origin frame's: axe only checks its own realm's nodes). */
+function load(win: AxeWindow): Promise<void> {
+  let promise = loading.get(win);
+  if (!promise) {
+    promise = new Promise((resolve, reject) => {
+      const script = win.document.createElement('script');
+      script.src = '/node_modules/axe-core/axe.min.js';
+      script.onload = () => resolve();
+      script.onerror = () => reject(new Error('could not load axe-core'));
+      win.document.head.append(script);
+    });
+    loading.set(win, promise);
   }
-}
-
-let loading: Promise<void> | undefined;
-
-function load(): Promise<void> {
-  loading ??= new Promise((resolve, reject) => {
-    const script = document.createElement('script');
-    script.src = '/node_modules/axe-core/axe.min.js';
-    script.onload = () => resolve();
-    script.onerror = () => reject(new Error('could not load axe-core'));
-    document.head.append(script);
-  });
-  return loading;
+  return promise;
 }
 
 /** Fails with every axe violation found in `element` (shadow roots included). */
 export async function expectAccessible(element: Element, state = ''): Promise<void> {
-  await load();
-  assert(window.axe, 'axe-core did not load');
-  const { violations } = await window.axe.run(element, { resultTypes: ['violations'] });
+  const win = (element.ownerDocument.defaultView ?? window) as AxeWindow;
+  await load(win);
+  assert(win.axe, 'axe-core did not load');
+  const { violations } = await win.axe.run(element, { resultTypes: ['violations'] });
   const report = violations
     .map(
       (v) =>

@@ -15,7 +15,7 @@ export interface Fixture {
 
 export interface TestEnv {
   apiUrl: string;
-  tokens: Record<'acme' | 'globex' | 'initech' | 'hooli' | 'acmeWrite', string>;
+  tokens: Record<Org | 'umbrellaWrite', string>;
   fixtures: Fixture[];
 }
 
@@ -34,7 +34,7 @@ export function proxyUrl(name: string): string {
   return `${location.origin}/proxy/${name}`;
 }
 
-export type Org = 'acme' | 'globex' | 'initech' | 'hooli';
+export type Org = 'acme' | 'globex' | 'initech' | 'hooli' | 'umbrella';
 
 /** A client reading one org, straight from the API or through a proxy scope. */
 export function client(org: Org, options: { via?: string; token?: string } = {}): AnalyticsClient {
