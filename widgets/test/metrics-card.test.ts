@@ -47,7 +47,7 @@ describe('<metrics-card>', () => {
     equal(text(await value(element)), new Intl.NumberFormat('en-US').format(current));
     const change = await waitFor(() => {
       const el = shadow(element).querySelector('[part~="change"]');
-      return text(el).includes(' vs ') && el;
+      return text(el).includes(' vs ') ? el : null;
     }, 'change');
     const ratio = (current - previous) / previous;
     const percent = new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 1 }).format(
