@@ -43,7 +43,9 @@ const X = 'x/';
 const N = 'n';
 
 let encoder: TextEncoder | undefined;
+/** UTF-8 bytes of `s` plus one (its comma in a batch body); ASCII-only text, the usual case, skips encoding. */
 export const byteLength = (s: string): number => {
+  if (!/[\u0080-\uffff]/.test(s)) return s.length + 1;
   encoder ??= new TextEncoder();
   return encoder.encode(s).length + 1;
 };
