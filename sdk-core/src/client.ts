@@ -244,7 +244,8 @@ export class AnalyticsClient {
     } catch (error) {
       return Promise.reject(error);
     }
-    this.#pending.push(...serialized);
+    // A loop, not push(...): a large array would overflow the argument stack.
+    for (const s of serialized) this.#pending.push(s);
     if (!this.#group) {
       let resolve = noop;
       let reject: (error: unknown) => void = noop;

@@ -101,6 +101,14 @@ describe('.trackEvent()', () => {
     );
   });
 
+  it('takes a very large array in one call', async () => {
+    const { client, api } = harness({ maxQueueSize: 200_000, flushAt: 1e9 });
+    await client.trackEvents(events(150_000));
+    await client.trackEvent({ event_type: 'last' });
+    await client.flush();
+    expect(api.requests).toHaveLength(1501);
+  });
+
   it('keeps every request body within 64 KiB', async () => {
     const { client, api } = harness({ flushAt: 1000 });
     for (let i = 0; i < 12; i++)
