@@ -160,6 +160,11 @@ export class PostgresEventStore implements EventStore {
     return this.#op(() => this.#eventTypes(orgId));
   }
 
+  /** Make sure partitions exist for these event timestamps (bulk tools that write events themselves). */
+  preparePartitions(timestamps: number[]): Promise<void> {
+    return this.#op(() => this.#ensureMonths(timestamps));
+  }
+
   // ---- idempotency ----------------------------------------------------------------------------------
 
   async #claimIdempotencyKey(input: IdempotencyClaimInput): Promise<IdempotencyClaim> {

@@ -1,0 +1,410 @@
+import { resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { formatUuid } from '../../lib/ids.js';
+import { formatDay } from '../../lib/time.js';
+import type { PostgresEventStore } from './index.js';
+
+/**
+ * Copy a SQLite store into a PostgreSQL store, table by table, in keyset order, resumably.
+ *
+ * Each chunk is written together with its progress row (the last source key copied) in one PostgreSQL
+ * transaction, so an interrupted copy resumes after the last committed chunk and never copies a row twice
+ * (every insert is also idempotent on its key). The source is read inside one read transaction per run: a
+ * consistent snapshot even if a server is still writing to it; rows written after the snapshot are not copied,
+ * so stop writers before the final run. At the end, every table's row count is compared with the source's.
+ *
+ * The SQLite schema keeps dictionaries (integer ids for orgs, users and event types); PostgreSQL stores the
+ * text. Dictionary rows without profile data (an org or user only ever seen in events) have nothing to copy
+ * of their own: their ids travel inside the rows that use them.
+ */
+
+/** The SQLite schema version this copier reads (`PRAGMA user_version`). */
+export const SQLITE_SCHEMA_VERSION = 1;
+
+type Value = string | number | Buffer | null;
+type Key = Value[];
+
+/** Keys are kept as JSON in the progress table; BLOB parts (event ids) as `{ "hex": … }`. */
+function encodeKey(key: Key): unknown[] {
+  return key.map((v) => (Buffer.isBuffer(v) ? { hex: v.toString('hex') } : v));
+}
+
+function decodeKey(json: unknown[]): Key {
+  return json.map((v) =>
+    v !== null && typeof v === 'object' && 'hex' in v ? Buffer.from(String(v.hex), 'hex') : (v as Value),
+  );
+}
+
+interface TableSpec {
+  name: string;
+  /** Rows to copy, counted the same way in the source. */
+  count: string;
+  /** One chunk after the key `?…` (NULL key: from the start); `key` columns come first in each row. */
+  select(after: boolean): string;
+  keyLength: number;
+  /** Target rows counted for the check. */
+  targetCount: string;
+  insert: string;
+  /** Source row (after the key columns) → the arrays bound to `insert`, one array per column. */
+  columns: number;
+  map(row: Value[]): unknown[];
+}
+
+const ts = (ms: unknown) => ms as number;
+const blobId = (b: unknown) => formatUuid(b as Buffer);
+
+/** Keyset condition on a composite key, spelled out because SQLite row values compare only in newer builds. */
+function after(cols: string[]): string {
+  const parts = cols.map((_, i) => {
+    const eq = cols.slice(0, i).map((c) => `${c} = ?`);
+    return `(${[...eq, `${cols[i]} > ?`].join(' AND ')})`;
+  });
+  return `(${parts.join(' OR ')})`;
+}
+
+function keyParams(key: Key): Value[] {
+  // after() binds key[0]; key[0], key[1]; key[0], key[1], key[2]; …
+  const out: Value[] = [];
+  for (let i = 0; i < key.length; i++) out.push(...key.slice(0, i + 1));
+  return out;
+}
+
+const TABLES: TableSpec[] = [
+  {
+    name: 'organizations',
+    count: 'SELECT count(*) FROM orgs WHERE name IS NOT NULL',
+    keyLength: 1,
+    select: (a) =>
+      `SELECT org_id, name, coalesce(plan, ''), created_at FROM orgs
+        WHERE name IS NOT NULL ${a ? `AND ${after(['org_id'])}` : ''} ORDER BY org_id LIMIT ?`,
+    targetCount: 'SELECT count(*)::float8 AS n FROM organizations',
+    columns: 4,
+    map: (r) => r,
+    insert: `INSERT INTO organizations (org_id, name, plan, created_at)
+             SELECT o, n, p, NULLIF(c, '')::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+                    AS t(o, n, p, c)
+             ON CONFLICT (org_id) DO UPDATE SET name = excluded.name, plan = excluded.plan,
+               created_at = excluded.created_at`,
+  },
+  {
+    name: 'users',
+    count: `SELECT count(*) FROM users WHERE coalesce(email, name, role, created_at, updated_at) IS NOT NULL`,
+    keyLength: 1,
+    select: (a) =>
+      `SELECT user_id, email, name, role, created_at, updated_at FROM users
+        WHERE coalesce(email, name, role, created_at, updated_at) IS NOT NULL
+          ${a ? `AND ${after(['user_id'])}` : ''} ORDER BY user_id LIMIT ?`,
+    targetCount: 'SELECT count(*)::float8 AS n FROM users',
+    columns: 6,
+    map: (r) => r,
+    insert: `INSERT INTO users (user_id, email, name, role, created_at, updated_at)
+             SELECT u, e, n, r, NULLIF(c, '')::timestamptz, NULLIF(m, '')::timestamptz
+               FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(u, e, n, r, c, m)
+             ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, name = excluded.name, role = excluded.role,
+               created_at = excluded.created_at, updated_at = excluded.updated_at`,
+  },
+  {
+    name: 'user_orgs',
+    count: 'SELECT count(*) FROM user_orgs',
+    keyLength: 2,
+    select: (a) =>
+      `SELECT m.org, m.user, o.org_id, u.user_id, m.role, m.joined_at
+         FROM user_orgs m JOIN orgs o ON o.id = m.org JOIN users u ON u.id = m.user
+        ${a ? `WHERE ${after(['m.org', 'm.user'])}` : ''} ORDER BY m.org, m.user LIMIT ?`,
+    targetCount: 'SELECT count(*)::float8 AS n FROM user_orgs',
+    columns: 4,
+    map: (r) => r,
+    insert: `INSERT INTO user_orgs (org_id, user_id, role, joined_at)
+             SELECT o, u, r, NULLIF(j, '')::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+                    AS t(o, u, r, j)
+             ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role, joined_at = excluded.joined_at`,
+  },
+  {
+    name: 'events',
+    count: 'SELECT count(*) FROM events',
+    keyLength: 3,
+    select: (a) =>
+      `SELECT e.org, e.ts, e.event_id, o.org_id, e.event_id, t.name, u.user_id, e.ts, e.received_at,
+              e.schema_version, e.properties
+         FROM events e JOIN orgs o ON o.id = e.org JOIN event_types t ON t.id = e.type
+         LEFT JOIN users u ON u.id = e.user
+        ${a ? `WHERE ${after(['e.org', 'e.ts', 'e.event_id'])}` : ''}
+        ORDER BY e.org, e.ts, e.event_id LIMIT ?`,
+    targetCount: 'SELECT count(*)::float8 AS n FROM events',
+    columns: 8,
+    map: (r) => [r[0], blobId(r[1]), r[2], r[3], ts(r[4]), ts(r[5]), r[6], r[7]],
+    // Rollups are copied as tables below, so this writes events and their dedup rows only.
+    insert: `WITH input AS (
+               SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::float8[], $6::float8[],
+                                    $7::int4[], $8::text[])
+                      AS u(org_id, event_id, event_type, user_id, ms, received_ms, schema_version, properties)
+             ), fresh AS (
+               INSERT INTO event_ids (org_id, event_id, "timestamp")
+               SELECT org_id, event_id, to_timestamp(ms / 1000) FROM input
+               ON CONFLICT DO NOTHING RETURNING org_id, event_id
+             )
+             INSERT INTO events (org_id, "timestamp", event_id, event_type, user_id, received_at, schema_version,
+                                 properties)
+             SELECT i.org_id, to_timestamp(i.ms / 1000), i.event_id, i.event_type, i.user_id,
+                    to_timestamp(i.received_ms / 1000), i.schema_version, i.properties::jsonb
+               FROM input i JOIN fresh f ON f.org_id = i.org_id AND f.event_id = i.event_id`,
+  },
+  {
+    name: 'daily_counts',
+    count: 'SELECT count(*) FROM daily_counts',
+    keyLength: 3,
+    select: (a) =>
+      `SELECT c.org, c.day, c.type, o.org_id, c.day, t.name, c.n, c.last_ts
+         FROM daily_counts c JOIN orgs o ON o.id = c.org JOIN event_types t ON t.id = c.type
+        ${a ? `WHERE ${after(['c.org', 'c.day', 'c.type'])}` : ''} ORDER BY c.org, c.day, c.type LIMIT ?`,
+    targetCount: 'SELECT count(*)::float8 AS n FROM daily_counts',
+    columns: 5,
+    map: (r) => [r[0], formatDay(r[1] as number), r[2], r[3], ts(r[4])],
+    // Overwrites rather than adds, so copying a chunk twice leaves the same numbers.
+    insert: `INSERT INTO daily_counts (org_id, day, event_type, n, last_seen)
+             SELECT o, d::date, t, n, to_timestamp(l / 1000)
+               FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::float8[]) AS x(o, d, t, n, l)
+             ON CONFLICT (org_id, day, event_type) DO UPDATE SET n = excluded.n, last_seen = excluded.last_seen`,
+  },
+  {
+    name: 'daily_users',
+    count: 'SELECT count(*) FROM daily_users',
+    keyLength: 3,
+    select: (a) =>
+      `SELECT d.org, d.day, d.user, o.org_id, d.day, u.user_id
+         FROM daily_users d JOIN orgs o ON o.id = d.org JOIN users u ON u.id = d.user
+        ${a ? `WHERE ${after(['d.org', 'd.day', 'd.user'])}` : ''} ORDER BY d.org, d.day, d.user LIMIT ?`,
+    targetCount: 'SELECT count(*)::float8 AS n FROM daily_users',
+    columns: 3,
+    map: (r) => [r[0], formatDay(r[1] as number), r[2]],
+    insert: `INSERT INTO daily_users (org_id, day, user_id)
+             SELECT o, d::date, u FROM unnest($1::text[], $2::text[], $3::text[]) AS x(o, d, u)
+             ON CONFLICT DO NOTHING`,
+  },
+  {
+    name: 'metrics',
+    count: 'SELECT count(*) FROM metrics',
+    keyLength: 3,
+    select: (a) =>
+      `SELECT m.org, m.name, m.day, o.org_id, m.name, m.day, m.value
+         FROM metrics m JOIN orgs o ON o.id = m.org
+        ${a ? `WHERE ${after(['m.org', 'm.name', 'm.day'])}` : ''} ORDER BY m.org, m.name, m.day LIMIT ?`,
+    targetCount: 'SELECT count(*)::float8 AS n FROM metrics',
+    columns: 4,
+    map: (r) => [r[0], r[1], formatDay(r[2] as number), r[3]],
+    insert: `INSERT INTO metrics (org_id, metric_name, day, value)
+             SELECT o, n, d::date, v FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[]) AS x(o, n, d, v)
+             ON CONFLICT (org_id, metric_name, day) DO UPDATE SET value = excluded.value`,
+  },
+  {
+    name: 'idempotency_keys',
+    count: 'SELECT count(*) FROM idempotency_keys',
+    keyLength: 2,
+    select: (a) =>
+      `SELECT k.org, k.key, o.org_id, k.key, k.request_hash, k.status, k.body, k.created_at
+         FROM idempotency_keys k JOIN orgs o ON o.id = k.org
+        ${a ? `WHERE ${after(['k.org', 'k.key'])}` : ''} ORDER BY k.org, k.key LIMIT ?`,
+    targetCount: 'SELECT count(*)::float8 AS n FROM idempotency_keys',
+    columns: 6,
+    map: (r) => [r[0], r[1], r[2], r[3], r[4], ts(r[5])],
+    insert: `INSERT INTO idempotency_keys (org_id, key, request_hash, status, body, created_at)
+             SELECT o, k, h, s, b, to_timestamp(c / 1000)
+               FROM unnest($1::text[], $2::text[], $3::text[], $4::int4[], $5::text[], $6::float8[])
+                    AS x(o, k, h, s, b, c)
+             ON CONFLICT (org_id, key) DO NOTHING`,
+  },
+  {
+    name: 'meta',
+    count: 'SELECT count(*) FROM meta',
+    keyLength: 1,
+    select: (a) =>
+      `SELECT key, key, value FROM meta ${a ? `WHERE ${after(['key'])}` : ''} ORDER BY key LIMIT ?`,
+    targetCount: 'SELECT count(*)::float8 AS n FROM meta',
+    columns: 2,
+    map: (r) => r,
+    insert: `INSERT INTO meta (key, value) SELECT k, v FROM unnest($1::text[], $2::text[]) AS x(k, v)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+  },
+];
+
+export const COPIED_TABLES = TABLES.map((t) => t.name);
+
+export interface CopyOptions {
+  /** Rows per chunk (one PostgreSQL transaction each). */
+  chunkSize?: number;
+  /** Stop after this many chunks in this run (copy in slices; resume by running again). */
+  maxChunks?: number;
+  /** Copy into a target that already holds rows not copied from this source. */
+  allowNonEmpty?: boolean;
+  onProgress?: (table: string, copied: number, total: number) => void;
+}
+
+export interface TableReport {
+  table: string;
+  source: number;
+  target: number;
+}
+
+export interface CopyReport {
+  /** False when `maxChunks` stopped the run early: run again to continue. */
+  complete: boolean;
+  tables: TableReport[];
+}
+
+export class CopyError extends Error {
+  override name = 'CopyError';
+}
+
+const PROGRESS_DDL = `
+  CREATE TABLE IF NOT EXISTS store_copy_progress (
+    source text NOT NULL,
+    table_name text NOT NULL,
+    last_key jsonb,
+    copied bigint NOT NULL DEFAULT 0,
+    done boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (source, table_name)
+  )`;
+
+/** `sqlite:PATH` → the file, which must exist (never create an empty source by mistake). */
+export function sqliteSourcePath(url: string): string {
+  if (!url.startsWith('sqlite:')) throw new CopyError('--from must be a sqlite:PATH URL');
+  const rest = url.slice('sqlite:'.length).replace(/^\/\//, '');
+  if (rest === '' || rest === ':memory:') throw new CopyError('--from must name a SQLite file');
+  return resolve(rest);
+}
+
+export async function copySqliteToPostgres(
+  sourceUrl: string,
+  target: PostgresEventStore,
+  options: CopyOptions = {},
+): Promise<CopyReport> {
+  const path = sqliteSourcePath(sourceUrl);
+  const chunkSize = options.chunkSize ?? 5_000;
+  let budget = options.maxChunks ?? Number.POSITIVE_INFINITY;
+  let src: Database.Database;
+  try {
+    src = new Database(path, { readonly: true, fileMustExist: true });
+  } catch (err) {
+    throw new CopyError(`cannot open ${path}: ${(err as Error).message}`);
+  }
+  try {
+    const version = Number(src.pragma('user_version', { simple: true }));
+    if (version !== SQLITE_SCHEMA_VERSION) {
+      throw new CopyError(
+        `the SQLite schema is at version ${version}; this copier reads version ${SQLITE_SCHEMA_VERSION}` +
+          (version === 0 ? ' (is this an analytics database?)' : ' (update the copier with the new schema)'),
+      );
+    }
+    const pool = target.pool;
+    await pool.query(PROGRESS_DDL);
+    const progress = new Map(
+      (
+        await pool.query<{ table_name: string; last_key: unknown[] | null; copied: string; done: boolean }>(
+          'SELECT table_name, last_key, copied, done FROM store_copy_progress WHERE source = $1',
+          [path],
+        )
+      ).rows.map((r) => [
+        r.table_name,
+        { ...r, last_key: r.last_key === null ? null : decodeKey(r.last_key) },
+      ]),
+    );
+    if (progress.size === 0 && !options.allowNonEmpty) {
+      const { rows } = await pool.query<{ n: number }>(
+        'SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM organizations) AS n',
+      );
+      if (Number(rows[0]?.n) > 0) {
+        throw new CopyError(
+          'the target already holds events or organizations that were not copied from this source; ' +
+            'copy into an empty database or schema (or pass --allow-non-empty to merge)',
+        );
+      }
+    }
+
+    // One snapshot of the source for the whole run.
+    src.exec('BEGIN');
+    const reports: TableReport[] = [];
+    let complete = true;
+    for (const spec of TABLES) {
+      const total = Number((src.prepare(spec.count).raw(true).get() as [number])[0]);
+      const state = progress.get(spec.name);
+      let key: Key | null = state?.last_key ?? null;
+      let copied = Number(state?.copied ?? 0);
+      let done = state?.done ?? false;
+      const first = src.prepare(spec.select(false)).raw(true);
+      const next = src.prepare(spec.select(true)).raw(true);
+      while (!done) {
+        if (budget <= 0) {
+          complete = false;
+          break;
+        }
+        budget--;
+        const rows = (
+          key === null ? first.all(chunkSize) : next.all(...keyParams(key), chunkSize)
+        ) as Value[][];
+        const last = rows[rows.length - 1];
+        const nextKey = last ? last.slice(0, spec.keyLength) : key;
+        done = rows.length < chunkSize;
+        await writeChunk(target, spec, rows, path, nextKey, copied + rows.length, done);
+        key = nextKey;
+        copied += rows.length;
+        options.onProgress?.(spec.name, copied, total);
+      }
+      if (!done) break;
+    }
+    src.exec('COMMIT');
+
+    if (!complete) return { complete, tables: reports };
+    for (const spec of TABLES) {
+      const source = Number((src.prepare(spec.count).raw(true).get() as [number])[0]);
+      const { rows } = await pool.query<{ n: number }>(spec.targetCount);
+      reports.push({ table: spec.name, source, target: rows[0]!.n });
+    }
+    const wrong = reports.filter((r) => r.source !== r.target);
+    if (wrong.length > 0 && !options.allowNonEmpty) {
+      throw new CopyError(
+        `row counts differ after the copy: ${wrong.map((r) => `${r.table} ${r.source} → ${r.target}`).join(', ')}`,
+      );
+    }
+    return { complete, tables: reports };
+  } finally {
+    if (src.inTransaction) src.exec('ROLLBACK');
+    src.close();
+  }
+}
+
+/** Write one chunk and its progress in one transaction. */
+async function writeChunk(
+  target: PostgresEventStore,
+  spec: TableSpec,
+  rows: Value[][],
+  source: string,
+  key: Key | null,
+  copied: number,
+  done: boolean,
+): Promise<void> {
+  const columns: unknown[][] = Array.from({ length: spec.columns }, () => new Array(rows.length));
+  rows.forEach((row, i) => {
+    const values = spec.map(row.slice(spec.keyLength));
+    for (let c = 0; c < spec.columns; c++) columns[c]![i] = values[c];
+  });
+  if (spec.name === 'events' && rows.length > 0) {
+    await target.preparePartitions(columns[4] as number[]);
+  }
+  const client = await target.pool.connect();
+  try {
+    await client.query('BEGIN');
+    if (rows.length > 0) await client.query(spec.insert, columns);
+    await client.query(
+      `INSERT INTO store_copy_progress (source, table_name, last_key, copied, done) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (source, table_name) DO UPDATE
+         SET last_key = excluded.last_key, copied = excluded.copied, done = excluded.done`,
+      [source, spec.name, key === null ? null : JSON.stringify(encodeKey(key)), copied, done],
+    );
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
