@@ -35,7 +35,7 @@ export class AnalyticsDashboard extends AnalyticsElement {
       .cards {
         display: grid;
         gap: var(--_space);
-        grid-template-columns: repeat(auto-fill, minmax(var(--acme-dashboard-card-min, 14em), 1fr));
+        grid-template-columns: repeat(auto-fit, minmax(var(--acme-dashboard-card-min, 14em), 1fr));
       }
     `,
   ];

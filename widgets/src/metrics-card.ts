@@ -29,7 +29,7 @@ function defaultLabel(metric: string): string {
  * @csspart card - The card's box.
  * @csspart label - The metric's name.
  * @csspart value - The total.
- * @csspart change - The change against the previous period (also `change-up`, `change-down`).
+ * @csspart change - The change against the previous period (also `change-up`, `change-down`, `change-flat`).
  * @csspart sparkline - The inline SVG of daily values.
  * @csspart error - The error message box.
  * @csspart retry-button - The button that retries after an error.
@@ -242,18 +242,19 @@ export class MetricsCard extends AnalyticsElement {
   #change(total: number, prior: number | undefined, days: number) {
     const span = `the previous ${days === 1 ? 'day' : `${days} days`}`;
     if (prior === undefined) return html`<p class="change" part="change">&nbsp;</p>`;
-    if (prior === 0) {
-      return html`<p class="change" part="change">${total === 0 ? 'No change' : 'New'} vs ${span}</p>`;
+    const ratio = prior ? (total - prior) / prior : 0;
+    if (!ratio) {
+      // Nothing before and something now is "new", not an infinite increase.
+      const words = prior || !total ? 'No change' : 'New';
+      return html`<p class="change" part="change change-flat">${words} vs ${span}</p>`;
     }
-    const ratio = (total - prior) / prior;
-    const direction = ratio > 0 ? 'up' : ratio < 0 ? 'down' : 'flat';
+    const direction = ratio > 0 ? 'up' : 'down';
     const percent = numberFormat(this.locale, { style: 'percent', maximumFractionDigits: 1 }).format(
       Math.abs(ratio),
     );
-    const arrow = direction === 'up' ? '▲' : direction === 'down' ? '▼' : '';
-    const words = direction === 'up' ? 'Up' : direction === 'down' ? 'Down' : 'Unchanged,';
+    const arrow = direction === 'up' ? '▲' : '▼';
     return html`<p class="change ${direction}" part="change change-${direction}">
-      <span aria-hidden="true">${arrow}</span> ${words} ${direction === 'flat' ? '' : percent} vs ${span}
+      <span aria-hidden="true">${arrow}</span> ${direction === 'up' ? 'Up' : 'Down'} ${percent} vs ${span}
     </p>`;
   }
 

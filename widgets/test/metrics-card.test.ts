@@ -53,7 +53,7 @@ describe('<metrics-card>', () => {
     const percent = new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 1 }).format(
       Math.abs(ratio),
     );
-    const words = ratio > 0 ? `Up ${percent}` : ratio < 0 ? `Down ${percent}` : 'Unchanged';
+    const words = ratio > 0 ? `Up ${percent}` : ratio < 0 ? `Down ${percent}` : 'No change';
     assert(text(change).includes(`${words} vs the previous 7 days`), text(change));
     equal(text(shadow(element).querySelector('[part="label"]')), 'Events');
     await expectAccessible(element, 'loaded');
