@@ -32,6 +32,8 @@ export function deepEqual(actual: unknown, expected: unknown, message?: string):
   }
 }
 
+type Truthy<T> = Exclude<T, null | undefined | false | 0 | ''>;
+
 /**
  * Waits until `check` returns a truthy value (or stops throwing) and returns it. A wait, not a timing
  * assertion: the deadline is generous and only bounds a hang.
@@ -40,13 +42,13 @@ export async function waitFor<T>(
   check: () => T | Promise<T>,
   what = 'condition',
   timeout = 10_000,
-): Promise<T> {
+): Promise<Truthy<T>> {
   const deadline = performance.now() + timeout;
   let last: unknown;
   for (;;) {
     try {
       const value = await check();
-      if (value) return value;
+      if (value) return value as Truthy<T>;
     } catch (error) {
       last = error;
     }
