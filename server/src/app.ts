@@ -6,6 +6,7 @@ import { parseQueryString, validatorCompiler } from './lib/validation.js';
 import authPlugin from './plugins/app/auth.js';
 import configPlugin from './plugins/app/config.js';
 import errorsPlugin from './plugins/app/errors.js';
+import jsonPlugin from './plugins/app/json.js';
 import observabilityPlugin from './plugins/app/observability.js';
 import shutdownPlugin from './plugins/app/shutdown.js';
 import storePlugin from './plugins/app/store.js';
@@ -61,6 +62,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   await app.register(configPlugin, { config });
   await app.register(errorsPlugin);
+  await app.register(jsonPlugin);
   await app.register(observabilityPlugin);
   await app.register(shutdownPlugin);
   await app.register(storePlugin, { store: opts.store });

@@ -40,7 +40,16 @@ export function createVerifier(opts: VerifierOptions): TokenVerifier {
   const jwks = opts.jwksUrl ? createRemoteJWKSet(new URL(opts.jwksUrl)) : undefined;
   const common = { issuer: opts.issuer, audience: JWT_AUDIENCE, requiredClaims: ['exp'], clockTolerance: 5 };
 
+  // Verified tokens are remembered until they expire: an SDK sends the same token with every batch, and
+  // HMAC verification through WebCrypto is asynchronous, which also splits requests across loop turns.
+  const verified = new Map<string, { principal: Principal; exp: number }>();
+
   return async (authorization) => {
+    const hit = authorization ? verified.get(authorization) : undefined;
+    if (hit) {
+      if (hit.exp * 1000 > Date.now()) return hit.principal;
+      verified.delete(authorization!);
+    }
     if (!authorization) {
       throw new ApiError('unauthorized', 'Send `Authorization: Bearer <token>`.', {
         headers: { 'WWW-Authenticate': CHALLENGE },
@@ -80,13 +89,19 @@ export function createVerifier(opts: VerifierOptions): TokenVerifier {
       throw invalid('The token has no `org_id` claim.');
     }
     const scope = typeof payload.scope === 'string' ? payload.scope : '';
-    return {
+    const principal: Principal = {
       orgId,
       sub: typeof payload.sub === 'string' ? payload.sub : undefined,
       role: typeof payload.role === 'string' ? payload.role : undefined,
       scopes: new Set(scope.split(' ').filter(Boolean)),
       jti: typeof payload.jti === 'string' ? payload.jti : undefined,
     };
+    // nbf is checked once: a cached token was already valid, and exp bounds its stay.
+    if (typeof payload.exp === 'number') {
+      if (verified.size >= 10_000) verified.clear();
+      verified.set(authorization, { principal, exp: payload.exp });
+    }
+    return principal;
   };
 }
 

@@ -21,6 +21,8 @@ export interface NewEvent {
   /** Event time, epoch milliseconds (UTC). */
   ts: number;
   properties: JsonObject;
+  /** `properties` already serialised, when the caller has it (saves serialising twice on the hot path). */
+  propertiesJson?: string;
   schemaVersion: number;
 }
 

@@ -25,6 +25,9 @@ import { Db } from './db.js';
 import { migrate } from './migrations.js';
 
 type Row = NewEvent & { orgId: string; receivedAt: number };
+type Statement = ReturnType<Db['prepare']>;
+
+const INSERT_CHUNK = 100;
 
 interface Pending {
   batch: IngestBatch;
@@ -69,9 +72,15 @@ export class SqliteEventStore implements EventStore {
   readonly #typeIds = new Map<string, number>();
   readonly #typeNames = new Map<number, string>();
   readonly #userIds = new Map<string, number>();
+  /** `org:day:user` rows known to be in daily_users (committed), so repeat users cost no statement. */
+  #activeKnown = new Set<string>();
   /** In-flight idempotency claims: `org\0key` → claim time (ms). */
   readonly #inFlight = new Map<string, number>();
+  /** Multi-row INSERT statements by row count (1..INSERT_CHUNK), prepared on first use. */
+  readonly #inserts: Statement[] = [];
   #queue: Pending[] = [];
+  /** Group-commit statistics: transactions committed and batches written in them. */
+  readonly stats = { commits: 0, batches: 0 };
   #flushScheduled = false;
   #closed = false;
 
@@ -176,6 +185,8 @@ export class SqliteEventStore implements EventStore {
       return;
     }
     this.#adopt(fresh);
+    this.stats.commits++;
+    this.stats.batches += group.length;
     group.forEach((p, i) => {
       const o = outcomes[i]!;
       if (p.batch.idempotency) this.#inFlight.delete(`${p.batch.orgId}\0${p.batch.idempotency.key}`);
@@ -187,34 +198,8 @@ export class SqliteEventStore implements EventStore {
   /** Insert one batch; runs inside a transaction. Dictionary ids it creates go to `fresh` until commit. */
   #writeBatch(batch: IngestBatch, fresh: Dicts): IngestResult {
     const org = this.#orgId(batch.orgId, fresh);
-    const insert = this.db.prepare(
-      `INSERT OR IGNORE INTO events (org, ts, event_id, type, user, received_at, schema_version, properties)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    const rollup = new Rollup();
-    const eventIds: string[] = new Array(batch.events.length);
-    let accepted = 0;
-    for (let i = 0; i < batch.events.length; i++) {
-      const e = batch.events[i]!;
-      eventIds[i] = e.eventId;
-      const type = this.#typeId(e.eventType, fresh);
-      const user = e.userId === null ? null : this.#userId(e.userId, fresh);
-      const changes = insert.run(
-        org,
-        e.ts,
-        uuidToBytes(e.eventId),
-        type,
-        user,
-        batch.receivedAt,
-        e.schemaVersion,
-        JSON.stringify(e.properties),
-      ).changes;
-      if (changes === 1) {
-        accepted++;
-        rollup.add(e.ts, type, user);
-      }
-    }
-    this.#applyRollup(org, rollup);
+    const eventIds = batch.events.map((e) => e.eventId);
+    const accepted = this.#insertEvents(org, batch.events, batch.receivedAt, fresh);
     const result: IngestResult = { accepted, duplicates: batch.events.length - accepted, eventIds };
     if (batch.idempotency) {
       this.db.run(
@@ -232,7 +217,7 @@ export class SqliteEventStore implements EventStore {
     return result;
   }
 
-  #applyRollup(org: number, rollup: Rollup): void {
+  #applyRollup(org: number, rollup: Rollup, fresh: Dicts): void {
     if (rollup.counts.size > 0) {
       const upsert = this.db.prepare(
         `INSERT INTO daily_counts (org, day, type, n, last_ts) VALUES (?, ?, ?, ?, ?)
@@ -242,7 +227,12 @@ export class SqliteEventStore implements EventStore {
     }
     if (rollup.users.size > 0) {
       const add = this.db.prepare('INSERT OR IGNORE INTO daily_users (org, day, user) VALUES (?, ?, ?)');
-      for (const u of rollup.users.values()) add.run(org, u.day, u.user);
+      for (const [key, u] of rollup.users) {
+        const known = `${org}:${key}`;
+        if (this.#activeKnown.has(known) || fresh.active.has(known)) continue;
+        add.run(org, u.day, u.user);
+        fresh.active.add(known);
+      }
     }
   }
 
@@ -259,33 +249,58 @@ export class SqliteEventStore implements EventStore {
   }
 
   #bulkOrg(orgId: string, rows: Row[], fresh: Dicts): number {
-    const org = this.#orgId(orgId, fresh);
-    const insert = this.db.prepare(
-      `INSERT OR IGNORE INTO events (org, ts, event_id, type, user, received_at, schema_version, properties)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    return this.#insertEvents(this.#orgId(orgId, fresh), rows, undefined, fresh);
+  }
+
+  /**
+   * Insert events of one org, skipping ids already stored, and apply their rollups. Rows go in multi-row
+   * statements of up to 100 (one call into SQLite per 100 events instead of one per event); `RETURNING`
+   * yields exactly the rows inserted, so duplicates need no extra lookup. Returns how many were new.
+   */
+  #insertEvents(
+    org: number,
+    events: (NewEvent & { receivedAt?: number })[],
+    receivedAt: number | undefined,
+    fresh: Dicts,
+  ): number {
     const rollup = new Rollup();
-    let stored = 0;
-    for (const e of rows) {
-      const type = this.#typeId(e.eventType, fresh);
-      const user = e.userId === null ? null : this.#userId(e.userId, fresh);
-      const changes = insert.run(
-        org,
-        e.ts,
-        uuidToBytes(e.eventId),
-        type,
-        user,
-        e.receivedAt,
-        e.schemaVersion,
-        JSON.stringify(e.properties),
-      ).changes;
-      if (changes === 1) {
-        stored++;
-        rollup.add(e.ts, type, user);
+    let accepted = 0;
+    for (let start = 0; start < events.length; start += INSERT_CHUNK) {
+      const n = Math.min(INSERT_CHUNK, events.length - start);
+      const params: unknown[] = new Array(n * 8);
+      for (let i = 0; i < n; i++) {
+        const e = events[start + i]!;
+        const p = i * 8;
+        params[p] = org;
+        params[p + 1] = e.ts;
+        params[p + 2] = uuidToBytes(e.eventId);
+        params[p + 3] = this.#typeId(e.eventType, fresh);
+        params[p + 4] = e.userId === null ? null : this.#userId(e.userId, fresh);
+        params[p + 5] = receivedAt ?? e.receivedAt ?? e.ts;
+        params[p + 6] = e.schemaVersion;
+        params[p + 7] = e.propertiesJson ?? JSON.stringify(e.properties);
       }
+      const inserted = this.#insertStatement(n).all(params) as [number, number, number | null][];
+      accepted += inserted.length;
+      for (const [ts, type, user] of inserted) rollup.add(ts, type, user);
     }
-    this.#applyRollup(org, rollup);
-    return stored;
+    this.#applyRollup(org, rollup, fresh);
+    return accepted;
+  }
+
+  #insertStatement(rows: number): Statement {
+    let stmt = this.#inserts[rows];
+    if (!stmt) {
+      const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+      stmt = this.db
+        .prepare(
+          `INSERT OR IGNORE INTO events (org, ts, event_id, type, user, received_at, schema_version, properties)
+           VALUES ${values} RETURNING ts, type, user`,
+        )
+        .raw(true);
+      this.#inserts[rows] = stmt;
+    }
+    return stmt;
   }
 
   async seedSample(data: SampleData): Promise<boolean> {
@@ -374,6 +389,8 @@ export class SqliteEventStore implements EventStore {
     // The user dictionary grows with the user base; cap the cache and let lookups fall back to the index.
     if (this.#userIds.size > 500_000) this.#userIds.clear();
     for (const [k, v] of fresh.users) this.#userIds.set(k, v);
+    if (this.#activeKnown.size > 1_000_000) this.#activeKnown.clear();
+    for (const k of fresh.active) this.#activeKnown.add(k);
   }
 
   /** A committed id for reading, without creating one. */
@@ -403,40 +420,84 @@ export class SqliteEventStore implements EventStore {
 
   async queryEvents(q: EventQuery): Promise<EventPage> {
     this.#assertOpen();
+    const none: EventPage = { events: [], hasMore: false };
     const org = this.#findId('orgs', 'org_id', q.orgId);
-    if (org === undefined) return { events: [], hasMore: false };
-    const where = ['e.org = ?'];
-    const params: unknown[] = [org];
-    if (q.userId !== undefined) {
-      const user = this.#findId('users', 'user_id', q.userId);
-      if (user === undefined) return { events: [], hasMore: false };
-      where.push('e.user = ?');
-      params.push(user);
-    }
+    if (org === undefined) return none;
+    let typeIds: number[] | undefined;
     if (q.eventTypes && q.eventTypes.length > 0) {
-      const ids = q.eventTypes
+      typeIds = q.eventTypes
         .map((t) => this.#findId('event_types', 'name', t))
         .filter((id): id is number => id !== undefined);
-      if (ids.length === 0) return { events: [], hasMore: false };
-      // Unary + keeps the planner on the clustered (org, ts) range: no index on type, by design (see
-      // sql/queries.sql, T1.3); a type is a weak filter, so the newest-first scan fills a page quickly.
-      where.push(`+e.type IN (${ids.map(() => '?').join(', ')})`);
-      params.push(...ids);
+      if (typeIds.length === 0) return none;
     }
-    if (q.fromTs !== undefined) {
+    let user: number | undefined;
+    if (q.userId !== undefined) {
+      user = this.#findId('users', 'user_id', q.userId);
+      if (user === undefined) return none;
+    }
+    // Upper bound of the scan: the cursor position or the range end, whichever is earlier.
+    let upper = q.toTs;
+    if (q.before && (upper === undefined || q.before.ts < upper)) upper = q.before.ts + 1;
+
+    if (user === undefined) {
+      const rows = this.#page(org, { ...q, typeIds }, q.fromTs, upper, q.limit + 1);
+      return this.#toPage(q, rows);
+    }
+    // By user: walk the user's active days newest first (daily_users) and scan only those days.
+    const days = this.db
+      .prepare(
+        `SELECT day FROM daily_users WHERE org = ? AND user = ? AND day BETWEEN ? AND ? ORDER BY day DESC`,
+      )
+      .raw(true)
+      .iterate(
+        org,
+        user,
+        q.fromTs === undefined ? -1e9 : Math.floor(q.fromTs / DAY_MS),
+        upper === undefined ? 1e9 : Math.floor((upper - 1) / DAY_MS),
+      ) as Iterable<[number]>;
+    const rows: unknown[][] = [];
+    for (const [day] of days) {
+      const from = Math.max(day * DAY_MS, q.fromTs ?? Number.NEGATIVE_INFINITY);
+      const to = Math.min((day + 1) * DAY_MS, upper ?? Number.POSITIVE_INFINITY);
+      rows.push(...this.#page(org, { ...q, typeIds, user }, from, to, q.limit + 1 - rows.length));
+      if (rows.length > q.limit) break;
+    }
+    return this.#toPage(q, rows);
+  }
+
+  /** One newest-first slice of the clustered primary key: `[from, to)`, after `before`, filtered. */
+  #page(
+    org: number,
+    f: { typeIds?: number[] | undefined; user?: number; before?: EventQuery['before'] },
+    from: number | undefined,
+    to: number | undefined,
+    limit: number,
+  ): unknown[][] {
+    const where = ['e.org = ?'];
+    const params: unknown[] = [org];
+    if (from !== undefined) {
       where.push('e.ts >= ?');
-      params.push(q.fromTs);
+      params.push(from);
     }
-    if (q.toTs !== undefined) {
+    if (to !== undefined) {
       where.push('e.ts < ?');
-      params.push(q.toTs);
+      params.push(to);
     }
-    if (q.before) {
+    if (f.before) {
       where.push('(e.ts, e.event_id) < (?, ?)');
-      params.push(q.before.ts, uuidToBytes(q.before.eventId));
+      params.push(f.before.ts, uuidToBytes(f.before.eventId));
     }
-    params.push(q.limit + 1);
-    const rows = this.db.raw(
+    if (f.user !== undefined) {
+      where.push('e.user = ?');
+      params.push(f.user);
+    }
+    if (f.typeIds) {
+      // Unary + keeps the planner on the clustered (org, ts) range (there is no index on type, by design).
+      where.push(`+e.type IN (${f.typeIds.map(() => '?').join(', ')})`);
+      params.push(...f.typeIds);
+    }
+    params.push(limit);
+    return this.db.raw(
       `SELECT e.ts, e.event_id, e.type, u.user_id, e.received_at, e.schema_version, e.properties
          FROM events e LEFT JOIN users u ON u.id = e.user
         WHERE ${where.join(' AND ')}
@@ -444,8 +505,11 @@ export class SqliteEventStore implements EventStore {
         LIMIT ?`,
       params,
     );
+  }
+
+  #toPage(q: EventQuery, rows: unknown[][]): EventPage {
     const hasMore = rows.length > q.limit;
-    if (hasMore) rows.pop();
+    if (hasMore) rows.length = q.limit;
     const events: StoredEvent[] = rows.map((r) => ({
       orgId: q.orgId,
       ts: r[0] as number,
@@ -604,6 +668,8 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    if (process.env.ANALYTICS_DEBUG_STATS)
+      process.stderr.write(`store stats ${JSON.stringify(this.stats)}\n`);
     this.#closed = true;
     // Anything queued in this loop turn is still written before the handle closes.
     if (this.#queue.length > 0) this.#flush();
@@ -626,6 +692,7 @@ function groupByOrg(rows: Row[]): Map<string, Row[]> {
 }
 
 class Dicts {
+  readonly active = new Set<string>();
   readonly orgs = new Map<string, number>();
   readonly types = new Map<string, number>();
   readonly users = new Map<string, number>();

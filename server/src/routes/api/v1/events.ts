@@ -6,6 +6,7 @@ import { ApiError, type FieldError } from '../../../lib/errors.js';
 import { uuidv7 } from '../../../lib/ids.js';
 import { DAY_MS, formatInstant, parseBound, parseInstant } from '../../../lib/time.js';
 import { assertOrg, principalOf } from '../../../plugins/app/auth.js';
+import { rawBody } from '../../../plugins/app/json.js';
 import { problems } from '../../../schemas/common.js';
 import {
   EventsPage,
@@ -66,9 +67,11 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
           } else ts = parsed;
         }
         const properties = (e.properties ?? {}) as JsonObject;
+        const propertiesJson = JSON.stringify(properties);
+        // UTF-8 bytes are at most 4 per UTF-16 unit here, so only long texts need the exact count.
         if (
-          e.properties !== undefined &&
-          Buffer.byteLength(JSON.stringify(properties)) > MAX_PROPERTIES_BYTES
+          propertiesJson.length > MAX_PROPERTIES_BYTES / 4 &&
+          Buffer.byteLength(propertiesJson) > MAX_PROPERTIES_BYTES
         ) {
           errors.push({ path: `/events/${i}/properties`, message: 'must be at most 32 KiB when serialised' });
         }
@@ -78,6 +81,7 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
           userId: e.user_id ?? null,
           ts,
           properties,
+          propertiesJson,
           schemaVersion: e.schema_version ?? 1,
         };
       });
@@ -88,7 +92,8 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
       const key = request.headers['idempotency-key'];
       let idempotency: { key: string; requestHash: string } | undefined;
       if (key !== undefined) {
-        const requestHash = createHash('sha256').update(JSON.stringify(request.body)).digest('hex');
+        // "Same body" means the same bytes: a retry sends exactly what the first attempt sent.
+        const requestHash = createHash('sha256').update(rawBody(request)).digest('hex');
         const claim = await app.store.claimIdempotencyKey({
           orgId: principal.orgId,
           key,

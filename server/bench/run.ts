@@ -1,0 +1,324 @@
+/**
+ * `npm run bench:server`: the server's performance goals, measured on loopback. Bounded in time (about a
+ * minute plus the 1M-event load), prints a table and writes `bench/out/server.json` at the repository root.
+ *
+ * 1. Ingest over HTTP: batches of 100 events (~300 B of properties each), an Idempotency-Key per request,
+ *    16 connections against the server running as its own process (as deployed). Events/s, p50/p99.
+ * 2. The in-process ceiling: the same rows into the same schema, one 100-event transaction per batch
+ *    (idempotency record included), straight through the store: no HTTP, JSON or validation.
+ * 3. Reads at 1,000,000 events across 10 orgs: first page, page 1,000, a 90-day metrics summary; p50/p99
+ *    of sequential requests over one keep-alive connection.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { generatedOrgIds, generateEvents, prng, properties } from '../src/lib/generate.js';
+import { uuidv7 } from '../src/lib/ids.js';
+import { DAY_MS, formatDay } from '../src/lib/time.js';
+import { createStore } from '../src/store/sqlite/index.js';
+import { mintToken } from '../src/testing.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const ENTRY = new URL('../src/server.ts', import.meta.url).pathname;
+const INGEST_SECONDS = Number(process.env.BENCH_INGEST_SECONDS ?? 10);
+const READ_EVENTS = Number(process.env.BENCH_READ_EVENTS ?? 1_000_000);
+const READ_ITERATIONS = Number(process.env.BENCH_READ_ITERATIONS ?? 2000);
+const ORGS = 10;
+
+const dir = mkdtempSync(join(tmpdir(), 'analytics-bench-'));
+const children: ChildProcess[] = [];
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function startServer(databaseUrl: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const profile = process.env.BENCH_PROFILE_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', ENTRY], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      ANALYTICS_RATE_LIMIT_PER_MINUTE: '0',
+      LOG_LEVEL: 'info', // as deployed: one JSON line per request
+      ANALYTICS_DEBUG_STATS: process.env.ANALYTICS_DEBUG_STATS ?? '',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    let ready = false;
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (ready) return; // keep draining the request log
+      buf += chunk.toString();
+      const m = /"url":"([^"]+)"[^\n]*"msg":"listening"/.exec(buf);
+      if (m) {
+        ready = true;
+        resolve({
+          url: m[1]!,
+          stop: async () => {
+            child.kill('SIGTERM');
+            await exited;
+          },
+        });
+      }
+    });
+    void exited.then(() => reject(new Error(`server exited before listening:\n${buf}`)));
+  });
+}
+
+/** Ids, users and types like the SDK sends; properties from a pool of ~300-byte objects. */
+function makeBatchFactory(seed: number) {
+  const rand = prng(seed);
+  const types = ['page_view', 'click', 'login', 'feature_used', 'report_exported', 'purchase'];
+  const pool = Array.from({ length: 1000 }, (_, i) =>
+    JSON.stringify(properties(rand, types[i % types.length]!)),
+  );
+  let n = 0;
+  return (): { json: string; eventCount: number } => {
+    const now = Date.now();
+    const parts: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      n++;
+      const type = types[n % types.length]!;
+      parts.push(
+        `{"event_id":"${uuidv7(now)}","event_type":"${type}","user_id":"user_${n % 500}","timestamp":"${new Date(now - (n % 1000)).toISOString()}","properties":${pool[n % pool.length]}}`,
+      );
+    }
+    return { json: `{"events":[${parts.join(',')}]}`, eventCount: 100 };
+  };
+}
+
+async function benchIngestHttp() {
+  const server = await startServer(`sqlite:${join(dir, 'ingest.db')}`);
+  const tokens = await Promise.all(
+    generatedOrgIds(ORGS).map((org) => mintToken({ org, scope: 'events:write' })),
+  );
+  const next = makeBatchFactory(1);
+  let k = 0;
+  const run = (seconds: number) =>
+    autocannon({
+      url: server.url,
+      connections: 16,
+      duration: seconds,
+      requests: [
+        {
+          method: 'POST',
+          path: '/api/v1/events',
+          setupRequest: (req) => {
+            k++;
+            return {
+              ...req,
+              headers: {
+                'content-type': 'application/json',
+                authorization: `Bearer ${tokens[k % ORGS]}`,
+                'idempotency-key': `bench-${k}`,
+              },
+              body: next().json,
+            };
+          },
+        },
+      ],
+    });
+  await run(2); // warm-up: JIT, page cache
+  const r = await run(INGEST_SECONDS);
+  await server.stop();
+  const ok = r['2xx'];
+  return {
+    requests: r.requests.total,
+    non_2xx: r.non2xx,
+    errors: r.errors,
+    events_per_s: Math.round((ok * 100) / r.duration),
+    p50_ms: r.latency.p50,
+    p99_ms: r.latency.p99,
+  };
+}
+
+async function benchIngestCeiling(events: number) {
+  const store = await createStore(`sqlite:${join(dir, 'ceiling.db')}`);
+  await store.migrate();
+  const orgs = generatedOrgIds(ORGS);
+  const next = makeBatchFactory(2);
+  // Parse outside the timed loop: the ceiling measures the database work alone.
+  const batches = Array.from({ length: Math.ceil(events / 100) }, (_, i) => {
+    const body = JSON.parse(next().json) as {
+      events: {
+        event_id: string;
+        event_type: string;
+        user_id: string;
+        timestamp: string;
+        properties: object;
+      }[];
+    };
+    return {
+      orgId: orgs[i % ORGS]!,
+      events: body.events.map((e) => ({
+        eventId: e.event_id,
+        eventType: e.event_type,
+        userId: e.user_id,
+        ts: Date.parse(e.timestamp),
+        properties: e.properties as Record<string, unknown>,
+        schemaVersion: 1,
+      })),
+    };
+  });
+  const t0 = performance.now();
+  let i = 0;
+  for (const b of batches) {
+    await store.ingest({
+      ...b,
+      receivedAt: Date.now(),
+      idempotency: { key: `ceiling-${i++}`, requestHash: 'h' },
+    });
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  await store.close();
+  return { events: batches.length * 100, events_per_s: Math.round((batches.length * 100) / seconds) };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Sequential GETs over one keep-alive connection: latency, not throughput. */
+async function latency(url: string, token: string, iterations: number) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const once = () =>
+    new Promise<{ ms: number; status: number; body: string }>((resolve, reject) => {
+      const t0 = performance.now();
+      http
+        .get(url, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (body += c));
+          res.on('end', () => resolve({ ms: performance.now() - t0, status: res.statusCode ?? 0, body }));
+        })
+        .on('error', reject);
+    });
+  const first = await once();
+  if (first.status !== 200)
+    throw new Error(`GET ${url} answered ${first.status}: ${first.body.slice(0, 300)}`);
+  for (let i = 0; i < Math.min(200, iterations / 5); i++) await once();
+  const times: number[] = [];
+  for (let i = 0; i < iterations; i++) times.push((await once()).ms);
+  agent.destroy();
+  times.sort((a, b) => a - b);
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  return { p50_ms: round(percentile(times, 50)), p99_ms: round(percentile(times, 99)), body: first.body };
+}
+
+async function benchReads() {
+  const databaseUrl = `sqlite:${join(dir, 'reads.db')}`;
+  const store = await createStore(databaseUrl);
+  await store.migrate();
+  const end = Date.now();
+  const t0 = performance.now();
+  let loaded = 0;
+  for (const chunk of generateEvents({
+    events: READ_EVENTS,
+    orgs: ORGS,
+    seed: 42,
+    end,
+    days: 90,
+    usersPerOrg: 200,
+  })) {
+    loaded += await store.bulkLoad(chunk);
+  }
+  const loadSeconds = (performance.now() - t0) / 1000;
+  await store.close();
+
+  const server = await startServer(databaseUrl);
+  const org = generatedOrgIds(ORGS)[0]!;
+  const token = await mintToken({ org, scope: 'events:read metrics:read' });
+  const first = await latency(`${server.url}/api/v1/events?limit=50`, token, READ_ITERATIONS);
+  // Walk to page 1,000 (50 per page) to get its cursor.
+  let cursor = (JSON.parse(first.body) as { next_cursor: string }).next_cursor;
+  let pageNo = 1;
+  for (let page = 2; page <= 1000 && cursor; page++) {
+    pageNo = page;
+    const res = await fetch(`${server.url}/api/v1/events?limit=50&cursor=${cursor}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    cursor = ((await res.json()) as { next_cursor: string }).next_cursor;
+  }
+  if (pageNo < 1000) throw new Error(`only ${pageNo} pages of 50 in org ${org}: load more events`);
+  const page1000 = await latency(
+    `${server.url}/api/v1/events?limit=50&cursor=${cursor}`,
+    token,
+    READ_ITERATIONS,
+  );
+  const lastDay = Math.floor(end / DAY_MS);
+  const summaryUrl = `${server.url}/api/v1/metrics/summary?start_date=${formatDay(lastDay - 89)}&end_date=${formatDay(lastDay)}`;
+  const summary = await latency(summaryUrl, token, READ_ITERATIONS);
+  const summaryTz = await latency(`${summaryUrl}&tz=America/New_York`, token, Math.min(200, READ_ITERATIONS));
+  await server.stop();
+  const strip = ({ body: _b, ...rest }: { p50_ms: number; p99_ms: number; body: string }) => rest;
+  return {
+    events: loaded,
+    orgs: ORGS,
+    bulk_load_events_per_s: Math.round(loaded / loadSeconds),
+    first_page: strip(first),
+    page_1000: strip(page1000),
+    summary_90d_utc: strip(summary),
+    summary_90d_new_york: strip(summaryTz),
+  };
+}
+
+const httpIngest = await benchIngestHttp();
+if (process.env.BENCH_ONLY_HTTP) {
+  console.log(httpIngest);
+  process.exit(0);
+}
+const ceiling = await benchIngestCeiling(Math.max(100_000, Math.min(500_000, httpIngest.events_per_s * 5)));
+const reads = await benchReads();
+
+const result = {
+  machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
+  when: new Date().toISOString(),
+  ingest: {
+    http: httpIngest,
+    in_process_ceiling: ceiling,
+    http_share_of_ceiling: Math.round((httpIngest.events_per_s / ceiling.events_per_s) * 100) / 100,
+    goals: { events_per_s: 50_000, share_of_ceiling: 0.5 },
+  },
+  reads: { ...reads, goals: { first_page_p50_ms: 2, page_1000_vs_first: 1.5, summary_90d_p50_ms: 10 } },
+};
+
+mkdirSync(join(ROOT, 'bench/out'), { recursive: true });
+writeFileSync(join(ROOT, 'bench/out/server.json'), `${JSON.stringify(result, null, 2)}\n`);
+
+const line = (label: string, value: string) => console.log(`${label.padEnd(44)} ${value}`);
+console.log(`\nserver benchmark (${result.machine.cpus} × ${result.machine.model}, Node ${process.version})`);
+line(
+  'ingest over HTTP (100/batch, idempotency keys)',
+  `${httpIngest.events_per_s.toLocaleString('en-US')} events/s  p50 ${httpIngest.p50_ms} ms  p99 ${httpIngest.p99_ms} ms  (${httpIngest.non_2xx} non-2xx)`,
+);
+line(
+  'ingest in-process ceiling (100/transaction)',
+  `${ceiling.events_per_s.toLocaleString('en-US')} events/s`,
+);
+line('HTTP share of ceiling', `${Math.round(result.ingest.http_share_of_ceiling * 100)} %`);
+line(
+  `bulk load (${reads.events.toLocaleString('en-US')} events, ${ORGS} orgs)`,
+  `${reads.bulk_load_events_per_s.toLocaleString('en-US')} events/s`,
+);
+line('GET /events first page (50)', `p50 ${reads.first_page.p50_ms} ms  p99 ${reads.first_page.p99_ms} ms`);
+line('GET /events page 1,000', `p50 ${reads.page_1000.p50_ms} ms  p99 ${reads.page_1000.p99_ms} ms`);
+line(
+  'GET /metrics/summary 90 days (UTC)',
+  `p50 ${reads.summary_90d_utc.p50_ms} ms  p99 ${reads.summary_90d_utc.p99_ms} ms`,
+);
+line(
+  'GET /metrics/summary 90 days (America/New_York)',
+  `p50 ${reads.summary_90d_new_york.p50_ms} ms  p99 ${reads.summary_90d_new_york.p99_ms} ms`,
+);
+console.log('\nwritten to bench/out/server.json');
+process.exit(0);
