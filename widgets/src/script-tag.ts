@@ -44,14 +44,17 @@ function start(): AcmeAnalyticsGlobal {
   const script = ownScript();
   const data = script?.dataset ?? {};
   const baseUrl = data.baseUrl || (script?.src ? new URL(script.src, location.href).origin : location.origin);
-  const apiKey = data.apiKey || undefined;
-  // Tracking goes out with the ingest key and a persisted queue.
-  const tracker = new AnalyticsClient({ baseUrl, apiKey });
-  // With a token URL, the components read with short-lived tokens through a second client, kept in
-  // memory so it never drains the tracker's queue with read credentials.
-  const reader = data.tokenUrl
-    ? new AnalyticsClient({ baseUrl, getToken: createTokenFetcher(data.tokenUrl), persistence: 'memory' })
-    : tracker;
+  const getToken = data.tokenUrl ? createTokenFetcher(data.tokenUrl) : undefined;
+  // Tracking goes out with the ingest key (or, without one, the token URL's tokens) and a persisted queue.
+  const tracker = new AnalyticsClient({
+    baseUrl,
+    apiKey: data.apiKey || undefined,
+    getToken: data.apiKey ? undefined : getToken,
+  });
+  // With both, the components read through a second client with the short-lived tokens, kept in memory so
+  // it never drains the tracker's queue with read credentials.
+  const reader =
+    data.apiKey && getToken ? new AnalyticsClient({ baseUrl, getToken, persistence: 'memory' }) : tracker;
   setDefaultClient(reader);
   defineElements();
   if (data.autoPageview !== undefined && data.autoPageview !== 'false') trackPageViews(tracker);
