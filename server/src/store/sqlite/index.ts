@@ -97,8 +97,11 @@ export class SqliteEventStore implements EventStore {
     h.pragma('busy_timeout = 5000');
     h.pragma('cache_size = -65536'); // 64 MiB page cache
     h.pragma('temp_store = MEMORY');
-    // Checkpoint in bigger steps than the 1000-page default: fewer, larger writes back into the database.
-    h.pragma('wal_autocheckpoint = 4000');
+    // Checkpoint every 16,000 pages (64 MiB of WAL) instead of 1,000: pages rewritten by many commits (the
+    // right edge of each org's range, the rollups) are copied back once per checkpoint, not once per few
+    // commits. Measured here: +40 % ingest over 4,000 pages, +70 % over the default.
+    h.pragma('wal_autocheckpoint = 16000');
+    h.pragma('journal_size_limit = 67108864');
   }
 
   async migrate(): Promise<void> {

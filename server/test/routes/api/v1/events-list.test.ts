@@ -163,3 +163,81 @@ describe.each(stores)('GET /api/v1/events ($name)', (storeCase) => {
     expect((await get(`org_id=${org}&limit=1`)).statusCode).toBe(200);
   });
 });
+
+describe.each(stores)('GET /api/v1/events?user_id= across days ($name)', (storeCase) => {
+  let t: TestApp;
+  const org = orgId('userdays');
+  let token: string;
+  const DAY = 86_400_000;
+  const start = Date.parse('2024-01-01T00:00:00Z');
+  // 400 events over 40 days: three users, one only active on some days; timestamps hit day edges too.
+  const events = Array.from({ length: 400 }, (_, i) => ({
+    event_id: crypto.randomUUID(),
+    event_type: i % 2 ? 'a' : 'b',
+    user_id: i % 3 === 0 ? 'carol' : i % 3 === 1 ? 'dave' : i % 30 === 2 ? 'erin' : 'dave',
+    timestamp: new Date(
+      start + Math.floor(i / 10) * DAY + (i % 10 === 0 ? 0 : i % 10 === 9 ? DAY - 1 : i * 1000),
+    ).toISOString(),
+  }));
+
+  beforeAll(async () => {
+    t = await createTestApp(storeCase);
+    token = await t.token({ org, scope: 'events:write events:read' });
+    for (let i = 0; i < events.length; i += 100) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/events',
+        headers: { 'content-type': 'application/json', ...bearer(token) },
+        payload: { events: events.slice(i, i + 100) },
+      });
+      expect(res.statusCode).toBe(202);
+    }
+  });
+  afterAll(() => t.close());
+
+  const walk = async (query: string, limit: number) => {
+    const out: { event_id: string; timestamp: string }[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await t.app.inject({
+        url: `/api/v1/events?${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
+        headers: bearer(token),
+      });
+      expect(res.statusCode).toBe(200);
+      const page = res.json() as Page;
+      out.push(...page.data);
+      cursor = page.next_cursor;
+    } while (cursor);
+    return out;
+  };
+  const expected = (pred: (e: (typeof events)[number]) => boolean) =>
+    events
+      .filter(pred)
+      .sort((a, b) =>
+        a.timestamp === b.timestamp ? (a.event_id < b.event_id ? 1 : -1) : a.timestamp < b.timestamp ? 1 : -1,
+      )
+      .map((e) => e.event_id);
+
+  it.each([
+    ['carol', 7],
+    ['dave', 13],
+    ['erin', 1],
+  ])('walks every event of %s newest first, page size %i, across day boundaries', async (user, limit) => {
+    const got = await walk(`user_id=${user}`, limit);
+    expect(got.map((e) => e.event_id)).toEqual(expected((e) => e.user_id === user));
+  });
+
+  it('combines the user filter with dates and types', async () => {
+    const from = '2024-01-05T12:00:00Z';
+    const got = await walk(`user_id=dave&event_type=a&start_date=${from}&end_date=2024-01-20`, 4);
+    expect(got.map((e) => e.event_id)).toEqual(
+      expected(
+        (e) =>
+          e.user_id === 'dave' &&
+          e.event_type === 'a' &&
+          e.timestamp >= '2024-01-05T12:00:00' &&
+          e.timestamp < '2024-01-21',
+      ),
+    );
+  });
+});
