@@ -190,7 +190,9 @@ export class MetricsCard extends AnalyticsElement {
     }
     const data = current.data.value;
     const before = previous.data.value;
-    const error = current.error.value ?? (before ? null : previous.error.value);
+    const error = current.error.value;
+    // The previous period only feeds the comparison: its failure must not hide the total.
+    const noComparison = !before && !!previous.error.value;
     if (!data && error) {
       return this.#frame(
         label,
@@ -220,7 +222,7 @@ export class MetricsCard extends AnalyticsElement {
     return this.#frame(
       label,
       html`<p class="value" part="value">${number.format(total)}</p>
-        ${this.#change(total, prior, days)}
+        ${noComparison ? html`<p class="change" part="change">No comparison available</p>` : this.#change(total, prior, days)}
         <p class="period">${this.#period(range.current)}</p>
         ${this.#sparkline(series, label, number)}`,
     );
