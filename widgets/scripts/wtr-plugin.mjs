@@ -46,7 +46,7 @@ export function analyticsServer({ port }) {
   /** @type {{ url: string, token: (claims: object) => string | Promise<string>, close: () => Promise<void> }} */
   let server;
   let env;
-  /** @type {Map<string, { status?: number, remaining: number, hold?: boolean }>} */
+  /** @type {Map<string, { status?: number, remaining: number, hold?: boolean, match?: string }>} */
   const faults = new Map();
   /** @type {Map<string, { method: string, path: string }[]>} */
   const requests = new Map();
@@ -81,7 +81,8 @@ export function analyticsServer({ port }) {
     requests.set(scope, log);
 
     const fault = faults.get(scope);
-    if (fault && fault.remaining > 0) {
+    const target = `${path}${ctx.querystring ? `?${ctx.querystring}` : ''}`;
+    if (fault && fault.remaining > 0 && (!fault.match || target.includes(fault.match))) {
       fault.remaining--;
       if (fault.hold) await new Promise((resolve) => held.add(resolve));
       if (fault.status) {
@@ -186,6 +187,7 @@ export function analyticsServer({ port }) {
             status: payload.status,
             remaining: payload.count ?? 1,
             hold: payload.hold,
+            match: payload.match,
           });
           return true;
         case 'analytics-release':

@@ -125,6 +125,20 @@ describe('<metrics-card>', () => {
     equal(text(await value(element)), String(count('globex', addDays(end, -6), end)));
   });
 
+  it('still shows the total when only the previous period fails', async () => {
+    const name = scope('card-previous');
+    const end = today('UTC');
+    const start = addDays(end, -6);
+    await fault(name, { status: 500, count: 1000, match: `start_date=${addDays(start, -7)}` });
+    const element = card('acme', { metric: 'events', 'start-date': start, 'end-date': end }, name);
+    equal(text(await value(element)), String(count('acme', start, end)));
+    await waitFor(
+      () => text(shadow(element).querySelector('[part="change"]')) === 'No comparison available',
+      'no comparison',
+    );
+    equal(shadow(element).querySelector('[role="alert"]'), null);
+  });
+
   it('reports a refused token', async () => {
     const element = mount(
       make(

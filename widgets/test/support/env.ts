@@ -64,10 +64,13 @@ export function requests(name: string): Promise<Logged[]> {
   return executeServerCommand<Logged[], { scope: string }>('analytics-requests', { scope: name });
 }
 
-/** Makes the next `count` requests through a scope answer `status`, or wait for `release()` (hold). */
+/**
+ * Makes the next `count` requests through a scope (those whose path and query contain `match`, if
+ * given) answer `status`, or wait for `release()` (hold).
+ */
 export function fault(
   name: string,
-  options: { status?: number; count?: number; hold?: boolean },
+  options: { status?: number; count?: number; hold?: boolean; match?: string },
 ): Promise<boolean> {
   return executeServerCommand('analytics-fault', { scope: name, ...options });
 }
