@@ -12,7 +12,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { generatedOrgIds, generateEvents, prng, properties } from '../src/lib/generate.js';
@@ -272,6 +272,7 @@ async function benchReads() {
   };
 }
 
+const loadBefore = loadavg()[0]!;
 const httpIngest = await benchIngestHttp();
 if (process.env.BENCH_ONLY_HTTP) {
   console.log(httpIngest);
@@ -281,7 +282,13 @@ const ceiling = await benchIngestCeiling(Math.max(100_000, Math.min(500_000, htt
 const reads = await benchReads();
 
 const result = {
-  machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
+  machine: {
+    cpus: cpus().length,
+    model: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    // Other work on the machine skews every figure; a load above the core count means contention.
+    load_average_1m: { before: loadBefore, after: loadavg()[0]! },
+  },
   when: new Date().toISOString(),
   ingest: {
     http: httpIngest,
@@ -296,7 +303,9 @@ mkdirSync(join(ROOT, 'bench/out'), { recursive: true });
 writeFileSync(join(ROOT, 'bench/out/server.json'), `${JSON.stringify(result, null, 2)}\n`);
 
 const line = (label: string, value: string) => console.log(`${label.padEnd(44)} ${value}`);
-console.log(`\nserver benchmark (${result.machine.cpus} × ${result.machine.model}, Node ${process.version})`);
+console.log(
+  `\nserver benchmark (${result.machine.cpus} × ${result.machine.model}, Node ${process.version}, load ${loadBefore.toFixed(1)} → ${loadavg()[0]!.toFixed(1)})`,
+);
 line(
   'ingest over HTTP (100/batch, idempotency keys)',
   `${httpIngest.events_per_s.toLocaleString('en-US')} events/s  p50 ${httpIngest.p50_ms} ms  p99 ${httpIngest.p99_ms} ms  (${httpIngest.non_2xx} non-2xx)`,
