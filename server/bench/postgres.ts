@@ -1,0 +1,581 @@
+/**
+ * `npm run bench:server -- --store postgres`: the PostgreSQL store next to SQLite, in one run, on loopback.
+ * Prints a table and writes `bench/out/server-postgres.json` at the repository root.
+ *
+ * 1. Ingest over HTTP, as `bench/run.ts` measures it (batches of 100 events of ~300 B properties, an
+ *    Idempotency-Key per request, 16 connections): SQLite with one API process, PostgreSQL with one and with
+ *    two API processes (`src/cluster.ts --workers 2`). During each run the CPU time of the API processes, of
+ *    PostgreSQL and of the load generator is sampled from /proc, and PostgreSQL's commits and WAL flushes are
+ *    read from its statistics, so the table says where the time went.
+ * 2. The PostgreSQL store without HTTP: the same batches straight into the store, 16 in flight.
+ * 3. Reads at 1,000,000 events across 10 orgs on PostgreSQL: first page, page 1,000, a 90-day summary (UTC:
+ *    rollups; America/New_York: a scan), a user-filtered page.
+ *
+ * PostgreSQL: `ANALYTICS_BENCH_PG_URL`, else `ANALYTICS_TEST_PG_URL`, else the local test server (started from
+ * Debian's packages when run as root). Each part uses its own schema, dropped at the end.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { generatedOrgIds, generateEvents, prng, properties } from '../src/lib/generate.js';
+import { uuidv7 } from '../src/lib/ids.js';
+import { DAY_MS, formatDay } from '../src/lib/time.js';
+import { createStore, type PostgresEventStore, testDatabaseUrl } from '../src/store/postgres/index.js';
+import type { IngestBatch } from '../src/store/types.js';
+import { mintToken } from '../src/testing.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const SERVER = new URL('../src/server.ts', import.meta.url).pathname;
+const CLUSTER = new URL('../src/cluster.ts', import.meta.url).pathname;
+const INGEST_SECONDS = Number(process.env.BENCH_INGEST_SECONDS ?? 10);
+const READ_EVENTS = Number(process.env.BENCH_READ_EVENTS ?? 1_000_000);
+const READ_ITERATIONS = Number(process.env.BENCH_READ_ITERATIONS ?? 1000);
+const CONNECTIONS = 16;
+const ORGS = 10;
+const CLK_TCK = 100; // Linux USER_HZ
+
+async function pgBaseUrl(): Promise<string> {
+  const given = process.env.ANALYTICS_BENCH_PG_URL ?? process.env.ANALYTICS_TEST_PG_URL;
+  if (given) return given;
+  // A variable specifier: the helper is plain JavaScript outside this package.
+  const lib = join(ROOT, 'scripts/lib.mjs');
+  const { ensurePostgres } = (await import(lib)) as { ensurePostgres: () => string | null };
+  const url = ensurePostgres();
+  if (!url) throw new Error('no PostgreSQL: set ANALYTICS_BENCH_PG_URL (or run as root to install one)');
+  return url;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'analytics-bench-pg-'));
+const children: ChildProcess[] = [];
+const cleanups: (() => Promise<void>)[] = [];
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+// ---- processes and CPU accounting -------------------------------------------------------------------
+
+function startApi(entry: string, args: string[], databaseUrl: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      ANALYTICS_RATE_LIMIT_PER_MINUTE: '0',
+      LOG_LEVEL: 'info', // as deployed: one JSON line per request
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  let stopping = false;
+  const exited = new Promise<void>((r) =>
+    child.on('exit', (code, signal) => {
+      if (!stopping) process.stderr.write(`API process exited unexpectedly (${code ?? signal}):\n${tail}\n`);
+      r();
+    }),
+  );
+  // The last lines of the request log, to show why a process died.
+  let tail = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    tail = (tail + chunk.toString()).slice(-4000);
+  });
+  return new Promise<{ url: string; pid: number; stop: () => Promise<void> }>((resolve, reject) => {
+    let buf = '';
+    let ready = false;
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (ready) return; // keep draining the request log
+      buf += chunk.toString();
+      for (const line of buf.split('\n')) {
+        if (!line.startsWith('{')) continue;
+        const entry = JSON.parse(line) as { msg?: string; url?: string; workers?: number; store?: string };
+        // A single process announces itself with its store; the cluster primary with its worker count.
+        if (
+          entry.msg === 'listening' &&
+          entry.url &&
+          (entry.workers !== undefined || entry.store !== undefined)
+        ) {
+          if (entry.workers === undefined && args.includes('--workers')) continue;
+          ready = true;
+          resolve({
+            url: entry.url,
+            pid: child.pid!,
+            stop: async () => {
+              stopping = true;
+              child.kill('SIGTERM');
+              await exited;
+            },
+          });
+          return;
+        }
+      }
+    });
+    void exited.then(() => reject(new Error(`server exited before listening:\n${buf}`)));
+  });
+}
+
+/** utime + stime of a process, in seconds; 0 once it is gone. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return 0;
+  }
+}
+
+function processes(): { pid: number; ppid: number; comm: string }[] {
+  const out: { pid: number; ppid: number; comm: string }[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      out.push({ pid: Number(name), ppid, comm });
+    } catch {
+      // the process ended while listing
+    }
+  }
+  return out;
+}
+
+function descendants(root: number): number[] {
+  const all = processes();
+  const found = [root];
+  for (let i = 0; i < found.length; i++) {
+    for (const p of all) if (p.ppid === found[i]) found.push(p.pid);
+  }
+  return found;
+}
+
+/** CPU seconds the whole machine spent busy (all cores), from /proc/stat. */
+function machineBusySeconds(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return (user + nice + system + irq + softirq + steal) / CLK_TCK;
+}
+
+/**
+ * CPU used by groups of processes between `start()` and `stop()`, in cores, plus `others`: whatever else
+ * kept the machine busy meanwhile (other work on a shared machine competes for the same cores).
+ */
+function cpuMeter(groups: Record<string, () => number[]>) {
+  const before = new Map<string, Map<number, number>>();
+  let machineBefore = 0;
+  const sample = () => {
+    const out = new Map<string, Map<number, number>>();
+    for (const [name, pids] of Object.entries(groups))
+      out.set(name, new Map(pids().map((p) => [p, cpuSeconds(p)])));
+    return out;
+  };
+  return {
+    start() {
+      for (const [k, v] of sample()) before.set(k, v);
+      machineBefore = machineBusySeconds();
+    },
+    /** Cores busy per group over `seconds` of wall time. */
+    stop(seconds: number): Record<string, number> {
+      const after = sample();
+      const machine = machineBusySeconds() - machineBefore;
+      const result: Record<string, number> = {};
+      let mine = 0;
+      for (const [name, pids] of after) {
+        let used = 0;
+        for (const [pid, t] of pids) used += t - (before.get(name)?.get(pid) ?? 0);
+        mine += used;
+        result[name] = Math.round((used / seconds) * 100) / 100;
+      }
+      result.others = Math.max(0, Math.round(((machine - mine) / seconds) * 100) / 100);
+      return result;
+    },
+  };
+}
+
+const postgresPids = () =>
+  processes()
+    .filter((p) => p.comm === 'postgres')
+    .map((p) => p.pid);
+
+// ---- load -------------------------------------------------------------------------------------------
+
+/** Batches like the SDK sends: UUIDv7 ids, 500 users, 6 types, ~300-byte properties. */
+function batchFactory(seed: number) {
+  const rand = prng(seed);
+  const types = ['page_view', 'click', 'login', 'feature_used', 'report_exported', 'purchase'];
+  const pool = Array.from({ length: 1000 }, (_, i) =>
+    JSON.stringify(properties(rand, types[i % types.length]!)),
+  );
+  let n = 0;
+  return (): string => {
+    const now = Date.now();
+    const parts: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      n++;
+      parts.push(
+        `{"event_id":"${uuidv7(now)}","event_type":"${types[n % types.length]}","user_id":"user_${n % 500}",` +
+          `"timestamp":"${new Date(now - (n % 1000)).toISOString()}","properties":${pool[n % pool.length]}}`,
+      );
+    }
+    return `{"events":[${parts.join(',')}]}`;
+  };
+}
+
+async function pgStats(url: string): Promise<{ commits: number; walSyncs: number; walBytes: number }> {
+  const client = new pg.Client({ connectionString: url.replace(/[?&]schema=[^&]*/, '') });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ commits: string; wal_sync: string; wal_bytes: string }>(
+      `SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()) AS commits,
+              wal_sync, wal_bytes FROM pg_stat_wal`,
+    );
+    return {
+      commits: Number(rows[0]!.commits),
+      walSyncs: Number(rows[0]!.wal_sync),
+      walBytes: Number(rows[0]!.wal_bytes),
+    };
+  } finally {
+    await client.end();
+  }
+}
+
+interface IngestFigures {
+  api_processes: number;
+  events_per_s: number;
+  p50_ms: number;
+  p99_ms: number;
+  non_2xx: number;
+  errors: number;
+  /** Cores kept busy during the measured run (2 on this machine). */
+  cpu_cores: { api: number; postgres: number; load_generator: number; others: number };
+  postgres?: { commits_per_s: number; wal_flushes_per_s: number; wal_mb_per_s: number };
+}
+
+async function ingestOverHttp(
+  label: string,
+  databaseUrl: string,
+  workers: number,
+  pgAdminUrl: string | null,
+): Promise<IngestFigures> {
+  const api =
+    workers > 1
+      ? await startApi(CLUSTER, ['--workers', String(workers)], databaseUrl)
+      : await startApi(SERVER, [], databaseUrl);
+  const tokens = await Promise.all(
+    generatedOrgIds(ORGS).map((org) => mintToken({ org, scope: 'events:write' })),
+  );
+  const next = batchFactory(label.length);
+  let k = 0;
+  const run = (seconds: number) =>
+    autocannon({
+      url: api.url,
+      connections: CONNECTIONS,
+      duration: seconds,
+      requests: [
+        {
+          method: 'POST',
+          path: '/api/v1/events',
+          setupRequest: (req) => {
+            k++;
+            return {
+              ...req,
+              headers: {
+                'content-type': 'application/json',
+                authorization: `Bearer ${tokens[k % ORGS]}`,
+                'idempotency-key': `bench-${label}-${k}`,
+              },
+              body: next(),
+            };
+          },
+        },
+      ],
+    });
+  await run(2); // warm-up: JIT, caches, connection pools
+  const meter = cpuMeter({
+    api: () => descendants(api.pid),
+    postgres: pgAdminUrl ? postgresPids : () => [],
+    load_generator: () => [process.pid],
+  });
+  const statsBefore = pgAdminUrl ? await pgStats(pgAdminUrl) : null;
+  meter.start();
+  const t0 = performance.now();
+  const r = await run(INGEST_SECONDS);
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = meter.stop(wall);
+  const statsAfter = pgAdminUrl ? await pgStats(pgAdminUrl) : null;
+  await api.stop();
+  const figures: IngestFigures = {
+    api_processes: workers,
+    events_per_s: Math.round((r['2xx'] * 100) / r.duration),
+    p50_ms: r.latency.p50,
+    p99_ms: r.latency.p99,
+    non_2xx: r.non2xx,
+    errors: r.errors,
+    cpu_cores: {
+      api: cpu.api ?? 0,
+      postgres: cpu.postgres ?? 0,
+      load_generator: cpu.load_generator ?? 0,
+      others: cpu.others ?? 0,
+    },
+  };
+  if (statsBefore && statsAfter) {
+    figures.postgres = {
+      commits_per_s: Math.round((statsAfter.commits - statsBefore.commits) / wall),
+      wal_flushes_per_s: Math.round((statsAfter.walSyncs - statsBefore.walSyncs) / wall),
+      wal_mb_per_s: Math.round(((statsAfter.walBytes - statsBefore.walBytes) / wall / 1e6) * 10) / 10,
+    };
+  }
+  return figures;
+}
+
+/** The same batches straight into the store (no HTTP, JSON or validation), CONNECTIONS in flight. */
+async function ingestInProcess(databaseUrl: string) {
+  const store = (await createStore(databaseUrl)) as PostgresEventStore;
+  await store.migrate();
+  const orgs = generatedOrgIds(ORGS);
+  const next = batchFactory(7);
+  const batches: Omit<IngestBatch, 'receivedAt'>[] = Array.from({ length: 2000 }, (_, i) => {
+    const body = JSON.parse(next()) as {
+      events: {
+        event_id: string;
+        event_type: string;
+        user_id: string;
+        timestamp: string;
+        properties: object;
+      }[];
+    };
+    return {
+      orgId: orgs[i % ORGS]!,
+      events: body.events.map((e) => ({
+        eventId: e.event_id,
+        eventType: e.event_type,
+        userId: e.user_id,
+        ts: Date.parse(e.timestamp),
+        properties: e.properties as Record<string, unknown>,
+        schemaVersion: 1,
+      })),
+    };
+  });
+  const meter = cpuMeter({ postgres: postgresPids, node: () => [process.pid] });
+  meter.start();
+  const t0 = performance.now();
+  let i = 0;
+  const worker = async () => {
+    while (i < batches.length) {
+      const k = i++;
+      await store.ingest({
+        ...batches[k]!,
+        receivedAt: Date.now(),
+        idempotency: { key: `in-process-${k}`, requestHash: 'h' },
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = meter.stop(seconds);
+  await store.close();
+  return {
+    events: batches.length * 100,
+    in_flight: CONNECTIONS,
+    events_per_s: Math.round((batches.length * 100) / seconds),
+    cpu_cores: cpu,
+  };
+}
+
+// ---- reads ------------------------------------------------------------------------------------------
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Sequential GETs over one keep-alive connection: latency, not throughput. */
+async function latency(url: string, token: string, iterations: number) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const once = () =>
+    new Promise<{ ms: number; status: number; body: string }>((resolve, reject) => {
+      const t0 = performance.now();
+      http
+        .get(url, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (body += c));
+          res.on('end', () => resolve({ ms: performance.now() - t0, status: res.statusCode ?? 0, body }));
+        })
+        .on('error', reject);
+    });
+  const first = await once();
+  if (first.status !== 200)
+    throw new Error(`GET ${url} answered ${first.status}: ${first.body.slice(0, 300)}`);
+  for (let i = 0; i < Math.min(100, iterations / 5); i++) await once();
+  const times: number[] = [];
+  for (let i = 0; i < iterations; i++) times.push((await once()).ms);
+  agent.destroy();
+  times.sort((a, b) => a - b);
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  return { p50_ms: round(percentile(times, 50)), p99_ms: round(percentile(times, 99)), body: first.body };
+}
+
+async function reads(databaseUrl: string) {
+  const store = (await createStore(databaseUrl)) as PostgresEventStore;
+  await store.migrate();
+  const end = Date.now();
+  const t0 = performance.now();
+  let loaded = 0;
+  for (const chunk of generateEvents({
+    events: READ_EVENTS,
+    orgs: ORGS,
+    seed: 42,
+    end,
+    days: 90,
+    usersPerOrg: 200,
+  })) {
+    loaded += await store.bulkLoad(chunk);
+    process.stderr.write(`\r  loading ${loaded.toLocaleString('en-US')} events`);
+  }
+  process.stderr.write('\n');
+  const loadSeconds = (performance.now() - t0) / 1000;
+  // As after any bulk load: statistics for the planner and the visibility map for index-only scans.
+  await store.pool.query('VACUUM (ANALYZE)');
+  await store.close();
+
+  const api = await startApi(SERVER, [], databaseUrl);
+  const org = generatedOrgIds(ORGS)[0]!;
+  const token = await mintToken({ org, scope: 'events:read metrics:read' });
+  const first = await latency(`${api.url}/api/v1/events?limit=50`, token, READ_ITERATIONS);
+  let cursor = (JSON.parse(first.body) as { next_cursor: string }).next_cursor;
+  let pageNo = 1;
+  for (let page = 2; page <= 1000 && cursor; page++) {
+    pageNo = page;
+    const res = await fetch(`${api.url}/api/v1/events?limit=50&cursor=${cursor}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    cursor = ((await res.json()) as { next_cursor: string }).next_cursor;
+  }
+  if (pageNo < 1000) throw new Error(`only ${pageNo} pages of 50 in org ${org}: load more events`);
+  const page1000 = await latency(
+    `${api.url}/api/v1/events?limit=50&cursor=${cursor}`,
+    token,
+    READ_ITERATIONS,
+  );
+  const lastDay = Math.floor(end / DAY_MS);
+  const summaryUrl = `${api.url}/api/v1/metrics/summary?start_date=${formatDay(lastDay - 89)}&end_date=${formatDay(lastDay)}`;
+  const summary = await latency(summaryUrl, token, READ_ITERATIONS);
+  const summaryTz = await latency(`${summaryUrl}&tz=America/New_York`, token, Math.min(50, READ_ITERATIONS));
+  const byUser = await latency(`${api.url}/api/v1/events?limit=50&user_id=user_1_7`, token, READ_ITERATIONS);
+  await api.stop();
+  const strip = ({ body: _b, ...rest }: { p50_ms: number; p99_ms: number; body: string }) => rest;
+  return {
+    events: loaded,
+    orgs: ORGS,
+    bulk_load_events_per_s: Math.round(loaded / loadSeconds),
+    first_page: strip(first),
+    page_1000: strip(page1000),
+    summary_90d_utc: strip(summary),
+    summary_90d_new_york: strip(summaryTz),
+    user_filter_first_page: strip(byUser),
+  };
+}
+
+// ---- run --------------------------------------------------------------------------------------------
+
+async function schemaUrl(base: string): Promise<string> {
+  const made = await testDatabaseUrl(base);
+  cleanups.push(made.dispose);
+  return made.url;
+}
+
+export async function main(): Promise<void> {
+  const base = await pgBaseUrl();
+  console.log('PostgreSQL store benchmark (figures below; a minute or two, plus the 1M-event load)');
+  const sqlite = await ingestOverHttp('sqlite', `sqlite:${join(dir, 'ingest.db')}`, 1, null);
+  const pg1 = await ingestOverHttp('pg1', await schemaUrl(base), 1, base);
+  const pg2 = await ingestOverHttp('pg2', await schemaUrl(base), 2, base);
+  const inProcess = await ingestInProcess(await schemaUrl(base));
+  const readFigures = await reads(await schemaUrl(base));
+  for (const c of cleanups) await c();
+
+  const server = new pg.Client({ connectionString: base });
+  await server.connect();
+  const settings = Object.fromEntries(
+    (
+      await server.query<{ name: string; setting: string; unit: string | null }>(
+        `SELECT name, setting, unit FROM pg_settings
+          WHERE name IN ('shared_buffers', 'max_wal_size', 'synchronous_commit', 'wal_level', 'server_version')`,
+      )
+    ).rows.map((r) => [r.name, r.unit ? `${r.setting} × ${r.unit}` : r.setting]),
+  );
+  await server.end();
+
+  const result = {
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
+    postgres: settings,
+    when: new Date().toISOString(),
+    ingest_http: { sqlite_1_process: sqlite, postgres_1_process: pg1, postgres_2_processes: pg2 },
+    ingest_postgres_in_process: inProcess,
+    reads_postgres: readFigures,
+  };
+  mkdirSync(join(ROOT, 'bench/out'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench/out/server-postgres.json'), `${JSON.stringify(result, null, 2)}\n`);
+
+  const n = (x: number) => x.toLocaleString('en-US');
+  const line = (label: string, value: string) => console.log(`${label.padEnd(46)} ${value}`);
+  const ingestLine = (label: string, f: IngestFigures) => {
+    line(
+      label,
+      `${n(f.events_per_s)} events/s  p50 ${f.p50_ms} ms  p99 ${f.p99_ms} ms  (${f.non_2xx} non-2xx)`,
+    );
+    const pgPart = f.postgres
+      ? `  | ${n(f.postgres.commits_per_s)} commits/s, ${n(f.postgres.wal_flushes_per_s)} WAL flushes/s, ${f.postgres.wal_mb_per_s} MB/s WAL`
+      : '';
+    line(
+      '',
+      `cores busy: API ${f.cpu_cores.api}, PostgreSQL ${f.cpu_cores.postgres}, load ${f.cpu_cores.load_generator}${pgPart}`,
+    );
+  };
+  console.log(
+    `\nPostgreSQL store benchmark (${result.machine.cpus} × ${result.machine.model}, Node ${process.version})`,
+  );
+  ingestLine('ingest HTTP, SQLite, 1 process', sqlite);
+  ingestLine('ingest HTTP, PostgreSQL, 1 process', pg1);
+  ingestLine('ingest HTTP, PostgreSQL, 2 processes', pg2);
+  line(
+    'ingest in-process into PostgreSQL (16 in flight)',
+    `${n(inProcess.events_per_s)} events/s  cores busy: PostgreSQL ${inProcess.cpu_cores.postgres}, node ${inProcess.cpu_cores.node}, other ${inProcess.cpu_cores.others}`,
+  );
+  line(
+    `bulk load (${n(readFigures.events)} events, ${ORGS} orgs)`,
+    `${n(readFigures.bulk_load_events_per_s)} events/s`,
+  );
+  line(
+    'GET /events first page (50)',
+    `p50 ${readFigures.first_page.p50_ms} ms  p99 ${readFigures.first_page.p99_ms} ms`,
+  );
+  line(
+    'GET /events page 1,000',
+    `p50 ${readFigures.page_1000.p50_ms} ms  p99 ${readFigures.page_1000.p99_ms} ms`,
+  );
+  line(
+    'GET /events?user_id= first page',
+    `p50 ${readFigures.user_filter_first_page.p50_ms} ms  p99 ${readFigures.user_filter_first_page.p99_ms} ms`,
+  );
+  line(
+    'GET /metrics/summary 90 days (UTC)',
+    `p50 ${readFigures.summary_90d_utc.p50_ms} ms  p99 ${readFigures.summary_90d_utc.p99_ms} ms`,
+  );
+  line(
+    'GET /metrics/summary 90 days (New York)',
+    `p50 ${readFigures.summary_90d_new_york.p50_ms} ms  p99 ${readFigures.summary_90d_new_york.p99_ms} ms`,
+  );
+  console.log('\nwritten to bench/out/server-postgres.json');
+}
+
+// Run directly (`tsx bench/postgres.ts`) or through `bench/run.ts --store postgres`.
+if (process.argv[1] && new URL(import.meta.url).pathname === process.argv[1]) {
+  await main();
+  process.exit(0);
+}
