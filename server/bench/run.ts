@@ -272,6 +272,13 @@ async function benchReads() {
   };
 }
 
+// `--store postgres`: the PostgreSQL store next to SQLite, measured by bench/postgres.ts instead of this run.
+const storeArg = process.argv.indexOf('--store');
+if (storeArg !== -1 && process.argv[storeArg + 1] === 'postgres') {
+  await (await import('./postgres.js')).main();
+  process.exit(0);
+}
+
 const loadBefore = loadavg()[0]!;
 const httpIngest = await benchIngestHttp();
 if (process.env.BENCH_ONLY_HTTP) {
