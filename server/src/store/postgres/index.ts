@@ -623,7 +623,7 @@ function serialise(events: NewEvent[]): string[] {
     if (e.userId !== null && BAD_TEXT.test(e.userId)) {
       errors.push({ path: `/events/${i}/user_id`, message: 'must not contain NUL or unpaired surrogates' });
     }
-    const json = JSON.stringify(e.properties);
+    const json = e.propertiesJson ?? JSON.stringify(e.properties);
     if (BAD_JSON.test(json)) {
       errors.push({
         path: `/events/${i}/properties`,
