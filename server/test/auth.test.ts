@@ -170,3 +170,67 @@ describe.each(stores)('tenant isolation ($name)', (storeCase) => {
     expect(b.totals).toEqual({ events: 2, active_users: 2 });
   });
 });
+
+describe('auth with a JWKS', () => {
+  let t: TestApp;
+  let jwks: import('node:http').Server;
+  let rsa: CryptoKey;
+  let stranger: CryptoKey;
+  let rsaPublicPem: string;
+  const org = orgId('jwks');
+
+  beforeAll(async () => {
+    const { createServer } = await import('node:http');
+    const { exportJWK, exportSPKI, generateKeyPair } = await import('jose');
+    const pair = await generateKeyPair('RS256', { extractable: true });
+    rsa = pair.privateKey;
+    rsaPublicPem = await exportSPKI(pair.publicKey);
+    stranger = (await generateKeyPair('RS256')).privateKey;
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'key-1', alg: 'RS256', use: 'sig' };
+    jwks = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', r));
+    const address = jwks.address() as import('node:net').AddressInfo;
+    t = await createTestApp(stores[0]!, {
+      env: { ANALYTICS_JWKS_URL: `http://127.0.0.1:${address.port}/jwks.json` },
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await new Promise((r) => jwks.close(r));
+  });
+
+  const rs256 = (key: CryptoKey, kid: string) =>
+    new SignJWT(claims(org))
+      .setProtectedHeader({ alg: 'RS256', kid })
+      .setIssuer('acme-analytics')
+      .setAudience(JWT_AUDIENCE)
+      .setExpirationTime('1h')
+      .sign(key);
+  const list = (token: string) => t.app.inject({ url: '/api/v1/event-types', headers: bearer(token) });
+
+  it('accepts an RS256 token signed by a key in the JWKS, and HS256 tokens still', async () => {
+    expect((await list(await rs256(rsa, 'key-1'))).statusCode).toBe(200);
+    expect((await list(await t.token({ org }))).statusCode).toBe(200);
+  });
+
+  it('rejects an RS256 token from a key that is not in the JWKS', async () => {
+    const res = await list(await rs256(stranger, 'key-1'));
+    expect(res.statusCode).toBe(401);
+    expect((await list(await rs256(stranger, 'key-9'))).statusCode).toBe(401);
+  });
+
+  it('rejects algorithm confusion: an HS256 token keyed with the public key', async () => {
+    const forged = await new SignJWT(claims(org))
+      .setProtectedHeader({ alg: 'HS256', kid: 'key-1' })
+      .setIssuer('acme-analytics')
+      .setAudience(JWT_AUDIENCE)
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(rsaPublicPem));
+    const res = await list(forged);
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+  });
+});

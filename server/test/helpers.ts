@@ -72,10 +72,15 @@ export async function createTestApp(
     wrap?: (store: EventStore) => EventStore;
     rateLimit?: false | { max: number; timeWindowMs: number };
     seed?: 'sample' | 'none';
+    /** Extra environment for the configuration (e.g. `ANALYTICS_JWKS_URL`). */
+    env?: Record<string, string>;
   } = {},
 ): Promise<TestApp> {
   const db = await storeCase.provision();
-  const config = loadConfig({ NODE_ENV: 'test' }, { databaseUrl: db.url, seed: opts.seed ?? 'none' });
+  const config = loadConfig(
+    { NODE_ENV: 'test', ...opts.env },
+    { databaseUrl: db.url, seed: opts.seed ?? 'none' },
+  );
   config.corsOrigins = ['*'];
   config.rateLimit = opts.rateLimit ?? false;
   const real = await openStore(db.url);

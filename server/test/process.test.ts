@@ -93,6 +93,23 @@ describe('server process', () => {
     const s = await start({ DATABASE_URL: `sqlite:${join(dir, 'ready.db')}` });
     try {
       expect((await fetch(`${s.url}/ready`)).status).toBe(200);
+      const res = await fetch(`${s.url}/api/v1/events`, { headers: { 'x-request-id': 'req-log-check' } });
+      expect(res.status).toBe(401);
+      await new Promise((r) => setTimeout(r, 100));
+      // One JSON line per request with method, route, status, duration and request id.
+      const lines = s
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('req-log-check'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({
+        method: 'GET',
+        route: '/api/v1/events',
+        status: 401,
+        request_id: 'req-log-check',
+        duration_ms: expect.any(Number),
+      });
     } finally {
       s.child.kill('SIGTERM');
       await s.exited;
