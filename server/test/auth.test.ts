@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_JWT_SECRET, JWT_AUDIENCE } from '../src/config.js';
 import { bearer, createTestApp, orgId, stores, type TestApp } from './helpers.js';
 
+type SigningKey = Parameters<SignJWT['sign']>[0];
+
 const secret = new TextEncoder().encode(DEV_JWT_SECRET);
 const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
 
@@ -174,8 +176,8 @@ describe.each(stores)('tenant isolation ($name)', (storeCase) => {
 describe('auth with a JWKS', () => {
   let t: TestApp;
   let jwks: import('node:http').Server;
-  let rsa: CryptoKey;
-  let stranger: CryptoKey;
+  let rsa: SigningKey;
+  let stranger: SigningKey;
   let rsaPublicPem: string;
   const org = orgId('jwks');
 
@@ -202,7 +204,7 @@ describe('auth with a JWKS', () => {
     await new Promise((r) => jwks.close(r));
   });
 
-  const rs256 = (key: CryptoKey, kid: string) =>
+  const rs256 = (key: SigningKey, kid: string) =>
     new SignJWT(claims(org))
       .setProtectedHeader({ alg: 'RS256', kid })
       .setIssuer('acme-analytics')
