@@ -1,7 +1,39 @@
 import { defineConfig } from 'vitest/config';
 import { sourceResolve } from '../vitest.shared.mjs';
 
+// React itself, then the same hook tests again with `react` resolved to `preact/compat`, which proves the
+// bindings work for Preact apps that use the React entry.
+const preactCompat = [
+  { find: /^react$/, replacement: 'preact/compat' },
+  { find: /^react-dom$/, replacement: 'preact/compat' },
+  { find: /^react-dom\/client$/, replacement: 'preact/compat/client' },
+  { find: /^react-dom\/test-utils$/, replacement: 'preact/test-utils' },
+  { find: /^react\/jsx-runtime$/, replacement: 'preact/jsx-runtime' },
+  { find: /^react\/jsx-dev-runtime$/, replacement: 'preact/jsx-dev-runtime' },
+];
+
 export default defineConfig({
   ...sourceResolve,
-  test: { include: ['test/**/*.test.ts', 'test/**/*.test.tsx'] },
+  test: {
+    environment: 'happy-dom',
+    // The API runs outside the test environment (plain Node globals), one server for every file.
+    globalSetup: ['test/global-setup.ts'],
+    testTimeout: 15_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'react', include: ['test/**/*.test.ts', 'test/**/*.test.tsx'] },
+      },
+      {
+        extends: true,
+        resolve: { alias: preactCompat },
+        test: {
+          name: 'preact-compat',
+          include: ['test/hooks.test.tsx'],
+          // Transformed by Vite so that their own `react` imports follow the alias too.
+          server: { deps: { inline: ['@testing-library/react'] } },
+        },
+      },
+    ],
+  },
 });

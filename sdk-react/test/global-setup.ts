@@ -1,0 +1,76 @@
+// One real API server per test project, in plain Node (outside the DOM environment), with its own data:
+// two orgs written through the API itself, and tokens for the cases the tests need.
+import { startTestServer } from '@acme/analytics-server/testing';
+import type {} from 'vitest';
+import type { TestProject } from 'vitest/node';
+
+export interface Fixture {
+  url: string;
+  /** Events of org A: PAGE_VIEWS page views and SIGNUPS sign-ups, newest first by index. */
+  orgA: string;
+  orgB: string;
+  /** An org nothing is seeded into, for tests that write. */
+  orgW: string;
+  tokens: {
+    /** Every scope, org A. */
+    a: string;
+    /** Every scope, org B. */
+    b: string;
+    /** Every scope, org W. */
+    w: string;
+    /** Org A with `events:write` only: reads answer 403. */
+    writeOnly: string;
+  };
+}
+
+export const PAGE_VIEWS = 30;
+export const SIGNUPS = 15;
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    fixture: Fixture;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const server = await startTestServer();
+  const orgA = 'org_react_a';
+  const orgB = 'org_react_b';
+  const orgW = 'org_react_w';
+  const tokens = {
+    a: await server.token({ org: orgA }),
+    b: await server.token({ org: orgB }),
+    w: await server.token({ org: orgW }),
+    writeOnly: await server.token({ org: orgA, scope: 'events:write' }),
+  };
+
+  const now = Date.now();
+  const eventsA = Array.from({ length: PAGE_VIEWS + SIGNUPS }, (_, i) => ({
+    event_type: i % 3 === 2 ? 'signup' : 'page_view',
+    user_id: `user_${i % 7}`,
+    // One a minute, the newest a minute ago, so all fall in the default 30-day metrics window.
+    timestamp: new Date(now - (i + 1) * 60_000).toISOString(),
+    properties: { index: i },
+  }));
+  const eventsB = Array.from({ length: 5 }, (_, i) => ({
+    event_type: 'purchase',
+    user_id: `buyer_${i}`,
+    timestamp: new Date(now - (i + 1) * 60_000).toISOString(),
+    properties: { index: i },
+  }));
+  for (const [token, events] of [
+    [tokens.a, eventsA],
+    [tokens.b, eventsB],
+  ] as const) {
+    const response = await fetch(`${server.url}/api/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ events }),
+    });
+    if (response.status !== 202)
+      throw new Error(`seeding failed: ${response.status} ${await response.text()}`);
+  }
+
+  project.provide('fixture', { url: server.url, orgA, orgB, orgW, tokens });
+  return () => server.close();
+}
