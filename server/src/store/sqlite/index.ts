@@ -172,7 +172,11 @@ export class SqliteEventStore implements EventStore {
         for (const p of group) {
           try {
             // A nested transaction is a savepoint: a failing batch rolls back alone.
-            const result = this.db.transaction(() => this.#writeBatch(p.batch, fresh));
+            // Ids created inside a savepoint that rolls back never existed: keep them apart until it holds.
+            // (A later batch of the group that needs the same name finds the row by its unique key.)
+            const local = new Dicts();
+            const result = this.db.transaction(() => this.#writeBatch(p.batch, local));
+            local.mergeInto(fresh);
             outcomes.push({ ok: true, result });
           } catch (error) {
             outcomes.push({ ok: false, error });
@@ -699,6 +703,13 @@ class Dicts {
   readonly orgs = new Map<string, number>();
   readonly types = new Map<string, number>();
   readonly users = new Map<string, number>();
+
+  mergeInto(target: Dicts): void {
+    for (const k of this.active) target.active.add(k);
+    for (const [k, v] of this.orgs) target.orgs.set(k, v);
+    for (const [k, v] of this.types) target.types.set(k, v);
+    for (const [k, v] of this.users) target.users.set(k, v);
+  }
 }
 
 /** Rollup deltas of one batch: a handful of upserts per batch instead of one per event. */
