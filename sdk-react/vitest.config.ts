@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { sourceResolve } from '../vitest.shared.mjs';
 
@@ -10,6 +11,13 @@ const preactCompat = [
   { find: /^react-dom\/test-utils$/, replacement: 'preact/test-utils' },
   { find: /^react\/jsx-runtime$/, replacement: 'preact/jsx-runtime' },
   { find: /^react\/jsx-dev-runtime$/, replacement: 'preact/jsx-dev-runtime' },
+  // Its CommonJS build `require`s react-dom, which no alias reaches; its ES build imports it.
+  {
+    find: /^@testing-library\/react$/,
+    replacement: fileURLToPath(
+      new URL('../node_modules/@testing-library/react/dist/@testing-library/react.esm.js', import.meta.url),
+    ),
+  },
 ];
 
 export default defineConfig({
@@ -19,10 +27,16 @@ export default defineConfig({
     // The API runs outside the test environment (plain Node globals), one server for every file.
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 15_000,
+    // Tests count requests at a shared server: one file at a time keeps the counts their own.
+    fileParallelism: false,
     projects: [
       {
         extends: true,
-        test: { name: 'react', include: ['test/**/*.test.ts', 'test/**/*.test.tsx'] },
+        test: {
+          name: 'react',
+          include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+          env: { RENDERER: 'react' },
+        },
       },
       {
         extends: true,
@@ -30,6 +44,7 @@ export default defineConfig({
         test: {
           name: 'preact-compat',
           include: ['test/hooks.test.tsx'],
+          env: { RENDERER: 'preact/compat' },
           // Transformed by Vite so that their own `react` imports follow the alias too.
           server: { deps: { inline: ['@testing-library/react'] } },
         },

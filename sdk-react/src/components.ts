@@ -84,6 +84,7 @@ function wrap<I extends HTMLElement, P extends { client?: unknown }>(
     events,
     displayName: `${displayName}Element`,
   });
+  // biome-ignore lint/correctness/noComponentHookFactories: called once per element at module level, never in a render
   const Wrapped = forwardRef<I, P>((props, ref) => {
     // Defining needs a DOM; during server rendering the tag is sent as is and upgrades in the browser.
     if (typeof document !== 'undefined') defineElements();
