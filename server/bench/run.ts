@@ -215,6 +215,46 @@ async function latency(url: string, token: string, iterations: number) {
   return { p50_ms: round(percentile(times, 50)), p99_ms: round(percentile(times, 99)), body: first.body };
 }
 
+/** The same three reads straight against the store (no HTTP), to separate database from transport cost. */
+async function storeTimings(store: Awaited<ReturnType<typeof createStore>>, orgId: string, end: number) {
+  const time = async (fn: () => Promise<unknown>) => {
+    for (let i = 0; i < 100; i++) await fn();
+    const t: number[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const t0 = performance.now();
+      await fn();
+      t.push(performance.now() - t0);
+    }
+    t.sort((a, b) => a - b);
+    return {
+      p50_ms: Math.round(percentile(t, 50) * 1000) / 1000,
+      p99_ms: Math.round(percentile(t, 99) * 1000) / 1000,
+    };
+  };
+  let before: { ts: number; eventId: string } | undefined;
+  for (let page = 1; page < 1000; page++) {
+    const p = await store.queryEvents({ orgId, limit: 50, before });
+    const last = p.events[p.events.length - 1]!;
+    before = { ts: last.ts, eventId: last.eventId };
+  }
+  const lastDay = Math.floor(end / DAY_MS);
+  const days = Array.from({ length: 90 }, (_, i) => lastDay - 89 + i);
+  const summary = {
+    orgId,
+    dayStarts: [...days, lastDay + 1].map((d) => d * DAY_MS),
+    dates: days.map(formatDay),
+    events: true,
+    activeUsers: true,
+    eventTypes: [],
+    storedMetrics: [],
+  };
+  return {
+    first_page: await time(() => store.queryEvents({ orgId, limit: 50 })),
+    page_1000: await time(() => store.queryEvents({ orgId, limit: 50, before })),
+    summary_90d_utc: await time(() => store.metricsSummary(summary)),
+  };
+}
+
 async function benchReads() {
   const databaseUrl = `sqlite:${join(dir, 'reads.db')}`;
   const store = await createStore(databaseUrl);
@@ -233,6 +273,7 @@ async function benchReads() {
     loaded += await store.bulkLoad(chunk);
   }
   const loadSeconds = (performance.now() - t0) / 1000;
+  const inProcess = await storeTimings(store, generatedOrgIds(ORGS)[0]!, end);
   await store.close();
 
   const server = await startServer(databaseUrl);
@@ -267,6 +308,7 @@ async function benchReads() {
     events: loaded,
     orgs: ORGS,
     bulk_load_events_per_s: Math.round(loaded / loadSeconds),
+    store_only: inProcess,
     first_page: strip(first),
     page_1000: strip(page1000),
     summary_90d_utc: strip(summary),
@@ -327,6 +369,10 @@ line('HTTP share of ceiling', `${Math.round(result.ingest.http_share_of_ceiling 
 line(
   `bulk load (${reads.events.toLocaleString('en-US')} events, ${ORGS} orgs)`,
   `${reads.bulk_load_events_per_s.toLocaleString('en-US')} events/s`,
+);
+line(
+  'store only: page 1 / page 1,000 / 90-day summary',
+  `p50 ${reads.store_only.first_page.p50_ms} / ${reads.store_only.page_1000.p50_ms} / ${reads.store_only.summary_90d_utc.p50_ms} ms`,
 );
 line('GET /events first page (50)', `p50 ${reads.first_page.p50_ms} ms  p99 ${reads.first_page.p99_ms} ms`);
 line('GET /events page 1,000', `p50 ${reads.page_1000.p50_ms} ms  p99 ${reads.page_1000.p99_ms} ms`);
