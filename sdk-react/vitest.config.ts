@@ -29,6 +29,9 @@ export default defineConfig({
     testTimeout: 15_000,
     // Tests count requests at a shared server: one file at a time keeps the counts their own.
     fileParallelism: false,
+    // Vite resolves @preact/signals-core for the browser; an externalised package importing it through Node
+    // would get a second copy whose effects never see the core's signals. Inlined, it shares Vite's copy.
+    server: { deps: { inline: ['@lit-labs/preact-signals'] } },
     projects: [
       {
         extends: true,
@@ -46,7 +49,7 @@ export default defineConfig({
           include: ['test/hooks.test.tsx'],
           env: { RENDERER: 'preact/compat' },
           // Transformed by Vite so that their own `react` imports follow the alias too.
-          server: { deps: { inline: ['@testing-library/react'] } },
+          server: { deps: { inline: ['@lit-labs/preact-signals', '@testing-library/react'] } },
         },
       },
     ],

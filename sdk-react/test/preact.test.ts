@@ -1,0 +1,66 @@
+// The `preact` entry: hooks that hand back the core's stores, whose signals Preact renders directly.
+import type { EventsStore, MetricsStore } from '@acme/analytics-sdk';
+import { useComputed } from '@preact/signals';
+import { waitFor } from '@testing-library/dom';
+import { type ComponentChild, h, render } from 'preact';
+import { act } from 'preact/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AnalyticsProvider, useEvents, useMetrics } from '../src/preact.js';
+import { PAGE_VIEWS, SIGNUPS } from './global-setup.js';
+import { clientFor, fixture } from './helpers.js';
+
+let root: HTMLElement;
+afterEach(() => {
+  render(null, root);
+  root.remove();
+});
+
+function mount(vnode: ComponentChild) {
+  root = document.createElement('div');
+  document.body.append(root);
+  act(() => render(vnode, root));
+  return root;
+}
+
+/** Hands its store out and counts its own renders. */
+function SignupList({ onRender }: { onRender: (store: EventsStore) => void }) {
+  const events = useEvents({ event_type: 'signup', limit: 5 });
+  onRender(events);
+  const label = useComputed(() => (events.loading.value ? 'loading' : `${events.items.value.length} events`));
+  // A signal passed as a child becomes a text node bound to it: the component itself never renders again.
+  return h('p', null, label);
+}
+
+function Total({ onRender }: { onRender: (store: MetricsStore) => void }) {
+  const store = useMetrics({ metrics: ['events'] });
+  onRender(store);
+  return h('p', null, store.data.value ? `events ${store.data.value.totals.events}` : 'none');
+}
+
+describe('@acme/analytics-react/preact', () => {
+  it('useEvents() returns the store; its signals render in place without re-rendering the component', async () => {
+    let store: EventsStore | undefined;
+    let renders = 0;
+    const onRender = (events: EventsStore) => {
+      store = events;
+      renders++;
+    };
+    const client = clientFor(fixture.tokens.a);
+    const el = mount(h(AnalyticsProvider, { client }, h(SignupList, { onRender })));
+    await waitFor(() => expect(el.textContent).toBe('5 events'));
+    expect(store!.items.value.every((event) => event.event_type === 'signup')).toBe(true);
+    await act(() => store!.loadMore());
+    await waitFor(() => expect(el.textContent).toBe('10 events'));
+    expect(renders).toBe(1);
+  });
+
+  it('useMetrics() returns the client’s cached store', async () => {
+    let store: MetricsStore | undefined;
+    const onRender = (metrics: MetricsStore) => {
+      store = metrics;
+    };
+    const el = mount(h(AnalyticsProvider, { client: clientFor(fixture.tokens.a) }, h(Total, { onRender })));
+    await waitFor(() => expect(el.textContent).toBe(`events ${PAGE_VIEWS + SIGNUPS}`));
+    expect(store!.loading.value).toBe(false);
+  });
+});
