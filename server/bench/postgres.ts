@@ -23,9 +23,9 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { generatedOrgIds, generateEvents, prng, properties } from '../src/lib/generate.js';
 import { uuidv7 } from '../src/lib/ids.js';
-import { DAY_MS, formatDay } from '../src/lib/time.js';
+import { DAY_MS, dayBoundaries, formatDay } from '../src/lib/time.js';
 import { createStore, type PostgresEventStore, testDatabaseUrl } from '../src/store/postgres/index.js';
-import type { IngestBatch } from '../src/store/types.js';
+import type { EventKey, IngestBatch } from '../src/store/types.js';
 import { mintToken } from '../src/testing.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -468,6 +468,36 @@ async function reads(databaseUrl: string) {
   const summaryTz = await latency(`${summaryUrl}&tz=America/New_York`, token, Math.min(50, READ_ITERATIONS));
   const byUser = await latency(`${api.url}/api/v1/events?limit=50&user_id=user_1_7`, token, READ_ITERATIONS);
   await api.stop();
+
+  // The same reads straight through the store: what PostgreSQL and the driver cost, without HTTP.
+  const direct = (await createStore(databaseUrl)) as PostgresEventStore;
+  let before: EventKey | undefined;
+  for (let page = 1; page < 1000; page++) {
+    const { events } = await direct.queryEvents({ orgId: org, limit: 50, before });
+    const last = events[events.length - 1]!;
+    before = { ts: last.ts, eventId: last.eventId };
+  }
+  const summaryQuery = (tz: string) => ({
+    orgId: org,
+    dayStarts: dayBoundaries(lastDay - 89, lastDay, tz),
+    dates: Array.from({ length: 90 }, (_, i) => formatDay(lastDay - 89 + i)),
+    events: true,
+    activeUsers: true,
+    eventTypes: [],
+    storedMetrics: [],
+  });
+  const store_ms = {
+    first_page: await timed(() => direct.queryEvents({ orgId: org, limit: 50 }), READ_ITERATIONS),
+    page_1000: await timed(() => direct.queryEvents({ orgId: org, limit: 50, before }), READ_ITERATIONS),
+    user_filter_first_page: await timed(
+      () => direct.queryEvents({ orgId: org, userId: 'user_1_7', limit: 50 }),
+      READ_ITERATIONS,
+    ),
+    summary_90d_utc: await timed(() => direct.metricsSummary(summaryQuery('UTC')), READ_ITERATIONS),
+    summary_90d_new_york: await timed(() => direct.metricsSummary(summaryQuery('America/New_York')), 50),
+  };
+  await direct.close();
+
   const strip = ({ body: _b, ...rest }: { p50_ms: number; p99_ms: number; body: string }) => rest;
   return {
     events: loaded,
@@ -478,7 +508,39 @@ async function reads(databaseUrl: string) {
     summary_90d_utc: strip(summary),
     summary_90d_new_york: strip(summaryTz),
     user_filter_first_page: strip(byUser),
+    /** p50 of the same reads in-process through the store (PostgreSQL + driver, no HTTP). */
+    store_p50_ms: store_ms,
   };
+}
+
+/** p50 in ms of `iterations` sequential calls, after a short warm-up. */
+async function timed(fn: () => Promise<unknown>, iterations: number): Promise<number> {
+  for (let i = 0; i < Math.min(50, iterations); i++) await fn();
+  const times: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return Math.round(percentile(times, 50) * 1000) / 1000;
+}
+
+/** Where an ingest run spent the machine: a saturated CPU and who used it, or an idle one (latency-bound). */
+function bottleneck(c: { api: number; postgres: number; load_generator: number; others: number }): string {
+  const cores = cpus().length;
+  const total = c.api + c.postgres + c.load_generator + c.others;
+  const parts = [
+    ['the API processes', c.api],
+    ['PostgreSQL', c.postgres],
+    ['the load generator', c.load_generator],
+    ['other work on the machine', c.others],
+  ] as const;
+  const top = [...parts].sort((a, b) => b[1] - a[1])[0]!;
+  if (total >= cores * 0.85) {
+    return `CPU: ${total.toFixed(2)} of ${cores} cores busy, most of it ${top[0]} (${top[1]})`;
+  }
+  return `not CPU (${total.toFixed(2)} of ${cores} cores busy): waiting on commits and round trips`;
 }
 
 // ---- run --------------------------------------------------------------------------------------------
@@ -492,12 +554,21 @@ async function schemaUrl(base: string): Promise<string> {
 export async function main(): Promise<void> {
   const base = await pgBaseUrl();
   console.log('PostgreSQL store benchmark (figures below; a minute or two, plus the 1M-event load)');
-  const sqlite = await ingestOverHttp('sqlite', `sqlite:${join(dir, 'ingest.db')}`, 1, null);
-  const pg1 = await ingestOverHttp('pg1', await schemaUrl(base), 1, base);
-  const pg2 = await ingestOverHttp('pg2', await schemaUrl(base), 2, base);
-  const inProcess = await ingestInProcess(await schemaUrl(base));
-  const readFigures = await reads(await schemaUrl(base));
-  for (const c of cleanups) await c();
+  let sqlite: IngestFigures;
+  let pg1: IngestFigures;
+  let pg2: IngestFigures;
+  let inProcess: Awaited<ReturnType<typeof ingestInProcess>>;
+  let readFigures: Awaited<ReturnType<typeof reads>>;
+  try {
+    sqlite = await ingestOverHttp('sqlite', `sqlite:${join(dir, 'ingest.db')}`, 1, null);
+    pg1 = await ingestOverHttp('pg1', await schemaUrl(base), 1, base);
+    pg2 = await ingestOverHttp('pg2', await schemaUrl(base), 2, base);
+    inProcess = await ingestInProcess(await schemaUrl(base));
+    readFigures = await reads(await schemaUrl(base));
+  } finally {
+    // Schemas go even when a step fails, so a broken run leaves nothing behind in the database.
+    for (const c of cleanups) await c().catch(() => {});
+  }
 
   const server = new pg.Client({ connectionString: base });
   await server.connect();
@@ -532,10 +603,12 @@ export async function main(): Promise<void> {
     const pgPart = f.postgres
       ? `  | ${n(f.postgres.commits_per_s)} commits/s, ${n(f.postgres.wal_flushes_per_s)} WAL flushes/s, ${f.postgres.wal_mb_per_s} MB/s WAL`
       : '';
+    const c = f.cpu_cores;
     line(
       '',
-      `cores busy: API ${f.cpu_cores.api}, PostgreSQL ${f.cpu_cores.postgres}, load ${f.cpu_cores.load_generator}${pgPart}`,
+      `cores busy: API ${c.api}, PostgreSQL ${c.postgres}, load ${c.load_generator}, other ${c.others}${pgPart}`,
     );
+    line('', `bottleneck: ${bottleneck(c)}`);
   };
   console.log(
     `\nPostgreSQL store benchmark (${result.machine.cpus} × ${result.machine.model}, Node ${process.version})`,
@@ -551,26 +624,18 @@ export async function main(): Promise<void> {
     `bulk load (${n(readFigures.events)} events, ${ORGS} orgs)`,
     `${n(readFigures.bulk_load_events_per_s)} events/s`,
   );
-  line(
-    'GET /events first page (50)',
-    `p50 ${readFigures.first_page.p50_ms} ms  p99 ${readFigures.first_page.p99_ms} ms`,
-  );
-  line(
-    'GET /events page 1,000',
-    `p50 ${readFigures.page_1000.p50_ms} ms  p99 ${readFigures.page_1000.p99_ms} ms`,
-  );
-  line(
-    'GET /events?user_id= first page',
-    `p50 ${readFigures.user_filter_first_page.p50_ms} ms  p99 ${readFigures.user_filter_first_page.p99_ms} ms`,
-  );
-  line(
-    'GET /metrics/summary 90 days (UTC)',
-    `p50 ${readFigures.summary_90d_utc.p50_ms} ms  p99 ${readFigures.summary_90d_utc.p99_ms} ms`,
-  );
-  line(
-    'GET /metrics/summary 90 days (New York)',
-    `p50 ${readFigures.summary_90d_new_york.p50_ms} ms  p99 ${readFigures.summary_90d_new_york.p99_ms} ms`,
-  );
+  const readLine = (label: string, key: keyof typeof readFigures.store_p50_ms) => {
+    const f = readFigures[key];
+    line(
+      label,
+      `p50 ${f.p50_ms} ms  p99 ${f.p99_ms} ms   (store alone: p50 ${readFigures.store_p50_ms[key]} ms)`,
+    );
+  };
+  readLine('GET /events first page (50)', 'first_page');
+  readLine('GET /events page 1,000', 'page_1000');
+  readLine('GET /events?user_id= first page', 'user_filter_first_page');
+  readLine('GET /metrics/summary 90 days (UTC)', 'summary_90d_utc');
+  readLine('GET /metrics/summary 90 days (New York)', 'summary_90d_new_york');
   console.log('\nwritten to bench/out/server-postgres.json');
 }
 
