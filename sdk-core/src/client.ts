@@ -15,6 +15,7 @@ import {
   rejected,
   settle,
 } from './queue.js';
+import { claims } from './token.js';
 import type {
   AnalyticsEvent,
   EventFilters,
@@ -49,6 +50,13 @@ export interface AnalyticsClientOptions {
   /** A static bearer token (a browser ingest key carries only `events:write`). */
   apiKey?: string;
   /**
+   * The org the client tracks for (the tokens' `org_id`). It names the persisted queue, so no other tenant's
+   * client ever sends these events, and is stamped on each event as `org_id`, so a token of another org gets a
+   * 403 instead of storing them. Default: the `org_id` claim of `apiKey`, or of the first token `getToken`
+   * gives (events tracked before that wait in memory).
+   */
+  tenant?: string;
+  /**
    * Returns a bearer token. Called for every request, so cache inside (as `createTokenFetcher` does); after a
    * 401 it is called once more with `forceRefresh: true` and the request retried once, concurrent 401s
    * sharing that one call.
@@ -64,7 +72,10 @@ export interface AnalyticsClientOptions {
   maxQueueSize?: number;
   /** `auto` (default): IndexedDB where it exists, else memory. */
   persistence?: 'auto' | 'indexeddb' | 'memory';
-  /** Name of the IndexedDB database; clients of one origin with the same name share one queue. */
+  /**
+   * Name of the IndexedDB database; clients of one origin with the same name share one queue. Default: the
+   * base URL and the tenant (or, for a static key without `org_id`, a digest of the key).
+   */
   storageName?: string;
   fetch?: typeof fetch;
   /** Per request, ms (default 10,000); a request that times out is retried with the same idempotency key. */
@@ -149,10 +160,13 @@ const defaultExit: AnalyticsPlatform['exit'] = (onExit) => {
 export class AnalyticsClient {
   readonly options: AnalyticsClientOptions;
   #base: string;
+  /** The tenant, once known: stamped on every event written from then on. */
+  #org: string | undefined;
   #idb: Kv | undefined;
-  #kv: Kv;
-  #lockName: string;
-  #pending: [string, number][] = [];
+  #kv: Kv = memoryKv();
+  #lockName = '';
+  /** Tracked, not yet written: each event's JSON, its bytes, and whether it names its own `org_id`. */
+  #pending: [string, number, boolean][] = [];
   #group: Group | undefined;
   #writing: Promise<unknown> | undefined;
   /** This page's chunks not yet formed into batches, oldest first, for the page-exit flush. */
@@ -180,27 +194,11 @@ export class AnalyticsClient {
 
   constructor(options: AnalyticsClientOptions) {
     this.options = options;
-    this.#base = options.baseUrl.replace(/\/+$/, '');
-    this.#token = options.apiKey;
-    const name = options.storageName ?? `acme-analytics ${this.#base}`;
-    this.#lockName = `acme-analytics:${name}`;
-    const idb = options.persistence !== 'memory' && typeof indexedDB !== 'undefined';
-    this.#idb = idb ? idbKv(name) : undefined;
-    this.#kv = this.#idb ?? memoryKv();
-    this.#ready = this.#store(getConsent).then((consent) => {
-      if (options.persistence === 'indexeddb' && !idb) {
-        this.#report(
-          new AnalyticsError('IndexedDB is not available: events are kept in memory', 'storage_unavailable'),
-        );
-      }
-      const nav: (Navigator & { globalPrivacyControl?: boolean }) | undefined = win()?.navigator;
-      this.#optedOut =
-        consent === 'out' ||
-        (consent !== 'in' &&
-          !!options.respectDoNotTrack &&
-          (nav?.doNotTrack === '1' || nav?.globalPrivacyControl === true));
-      this.#known = true;
-    });
+    const base = options.baseUrl.replace(/\/+$/, '');
+    this.#base = base;
+    const { apiKey, getToken, persistence } = options;
+    this.#token = apiKey;
+    this.#org = options.tenant ?? (getToken ? undefined : orgOf(apiKey));
     const platform = options.platform ?? {};
     for (const off of [
       (platform.online ?? defaultOnline)?.((online) => {
@@ -215,6 +213,41 @@ export class AnalyticsClient {
     ]) {
       if (off) this.#off.push(off);
     }
+    const idb = persistence !== 'memory' && typeof indexedDB !== 'undefined';
+    this.#ready = (async () => {
+      // A persisted queue outlives the page, so it belongs to one tenant and its name says which: another
+      // tenant's client on this origin (another token on the page, or the next page load) never opens it.
+      // With only `getToken`, the tenant is the first token's `org_id`. Until it is known, tracked events
+      // wait in memory, their promises pending: nothing is accepted that could then be lost or written to
+      // another tenant's queue. A token without `org_id` leaves it unknown for good: the memory queue.
+      if (idb && !this.#org && getToken) this.#org = await this.#learn();
+      const id = this.#org ?? (apiKey && !getToken ? `#${digest(apiKey)}` : undefined);
+      const name = options.storageName ?? (id && `acme-analytics ${base} ${id}`);
+      if (idb && name) {
+        this.#lockName = `acme-analytics:${name}`;
+        this.#kv = this.#idb = idbKv(name);
+      } else if (idb ? !this.#closed : persistence === 'indexeddb') {
+        this.#report(
+          idb
+            ? new AnalyticsError(
+                'Tenant unknown (no `tenant`, no org_id): events kept in memory',
+                'tenant_unknown',
+              )
+            : new AnalyticsError(
+                'IndexedDB is not available: events are kept in memory',
+                'storage_unavailable',
+              ),
+        );
+      }
+      const consent = await this.#store(getConsent);
+      const nav: (Navigator & { globalPrivacyControl?: boolean }) | undefined = win()?.navigator;
+      this.#optedOut =
+        consent === 'out' ||
+        (consent !== 'in' &&
+          !!options.respectDoNotTrack &&
+          (nav?.doNotTrack === '1' || nav?.globalPrivacyControl === true));
+      this.#known = true;
+    })();
     // Deliver what earlier pages (or crashed tabs) left in the queue.
     this.#ready.then(() => this.#kick(), noop);
   }
@@ -238,7 +271,7 @@ export class AnalyticsClient {
   trackEvents(events: EventPayload[]): Promise<void> {
     if (this.#closed) return Promise.reject(new AnalyticsError('The client is shut down', 'closed'));
     if (this.#optedOut) return Promise.resolve();
-    const serialized: [string, number][] = [];
+    const serialized: [string, number, boolean][] = [];
     try {
       for (const event of events) serialized.push(serialize(event));
     } catch (error) {
@@ -293,12 +326,18 @@ export class AnalyticsClient {
         }),
       ]);
     } finally {
+      const closed = new AnalyticsError('The client is shut down', 'closed');
       clearTimeout(timer);
       clearTimeout(this.#timer);
       this.#closed = true;
       for (const off of this.#off) off();
       this.#wake?.();
-      for (const w of this.#waiters) w.reject(new AnalyticsError('The client is shut down', 'closed'));
+      // Events still waiting for the tenant were never accepted: say so rather than keep them nowhere.
+      if (!this.#known) {
+        this.#group?.reject(closed);
+        this.#group = undefined;
+      }
+      for (const w of this.#waiters) w.reject(closed);
       this.#waiters = [];
     }
   }
@@ -323,6 +362,7 @@ export class AnalyticsClient {
 
   /** Batches the API refused (a 4xx other than 401), oldest first. */
   async rejectedBatches(): Promise<RejectedBatch[]> {
+    await this.#ready;
     return (await this.#store(rejected)).map(([key, r]) => ({
       id: key.slice(2),
       idempotencyKey: r.k,
@@ -331,7 +371,8 @@ export class AnalyticsClient {
     }));
   }
 
-  discardRejectedBatches(): Promise<void> {
+  async discardRejectedBatches(): Promise<void> {
+    await this.#ready;
     return this.#store((kv) => clear(kv, ['x/']));
   }
 
@@ -400,7 +441,14 @@ export class AnalyticsClient {
     }
     const chunks: [string, Chunk][] = [];
     let cur: Chunk | undefined;
-    for (const [json, bytes] of events) {
+    // The tenant goes into each stored event that does not name its own org: a batch is sent as it was
+    // tracked, whoever's token sends it, and the server refuses (403) an org_id that is not the token's.
+    const stamp = this.#org && `,"org_id":${JSON.stringify(this.#org)}}`;
+    for (let [json, bytes, own] of events) {
+      if (stamp && !own) {
+        json = json.slice(0, -1) + stamp;
+        bytes += byteLength(stamp) - 2;
+      }
       if (!cur || cur.e.length >= MAX_EVENTS || 13 + cur.b + bytes > MAX_BYTES) {
         cur = { e: [], b: 0 };
         chunks.push([uuidv7(), cur]);
@@ -463,7 +511,7 @@ export class AnalyticsClient {
     while (this.#again && !this.#closed) {
       this.#again = false;
       for (;;) {
-        if (!this.#online) await new Promise<void>((resolve) => (this.#wake = resolve));
+        if (!this.#online) await this.#sleep();
         if (this.#closed) return;
         const delay = await this.#lock(async () => {
           const horizon = this.#horizon;
@@ -480,15 +528,7 @@ export class AnalyticsClient {
           return batch && this.#send(batch);
         });
         if (delay === undefined) break;
-        if (delay > 0) {
-          await new Promise<void>((resolve) => {
-            const t = setTimeout(resolve, delay);
-            this.#wake = () => {
-              clearTimeout(t);
-              resolve();
-            };
-          });
-        }
+        if (delay > 0) await this.#sleep(delay);
       }
     }
   }
@@ -528,11 +568,40 @@ export class AnalyticsClient {
       // Network errors and timeouts are what offline looks like; API errors are worth knowing about.
       if (error instanceof AnalyticsApiError && error.status !== 409) this.#report(error);
       this.#held = batch;
-      const { baseDelay = 1000, maxDelay = 60_000 } = this.options.retry ?? {};
       return error instanceof AnalyticsApiError && error.retryAfter !== undefined
         ? error.retryAfter
-        : (this.options.platform?.random ?? Math.random)() *
-            Math.min(maxDelay, baseDelay * 2 ** this.#attempt++);
+        : this.#backoff(this.#attempt++);
+    }
+  }
+
+  /** Full jitter: random × min(maxDelay, baseDelay × 2^attempt). */
+  #backoff(attempt: number): number {
+    const { baseDelay = 1000, maxDelay = 60_000 } = this.options.retry ?? {};
+    return (this.options.platform?.random ?? Math.random)() * Math.min(maxDelay, baseDelay * 2 ** attempt);
+  }
+
+  /** Waits `ms`, or without it until woken; going online and `shutdown()` wake it early. */
+  #sleep(ms?: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = ms === undefined ? undefined : setTimeout(resolve, ms);
+      this.#wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+
+  /** The `org_id` of the first token `getToken` gives, asked again (backing off, waiting out offline) until one comes. */
+  async #learn(): Promise<string | undefined> {
+    for (let attempt = 0; !this.#closed; ) {
+      if (this.#online) {
+        try {
+          return orgOf(await this.#auth());
+        } catch {
+          // The token endpoint is unreachable or failed: as with a send, try again later.
+        }
+      }
+      await this.#sleep(this.#online ? this.#backoff(attempt++) : undefined);
     }
   }
 
@@ -630,16 +699,14 @@ export class AnalyticsClient {
     for (const [key, value] of Object.entries(params)) {
       for (const v of [value].flat()) if (v != null) query.append(key, String(v));
     }
-    const { reads = 2, baseDelay = 1000, maxDelay = 60_000 } = this.options.retry ?? {};
+    const { reads = 2 } = this.options.retry ?? {};
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.#request<T>(path, { query: query.toString(), signal });
       } catch (error) {
         const api = error instanceof AnalyticsApiError ? error : undefined;
         if (signal?.aborted || attempt >= reads || (api && !isRetryable(api.status))) throw error;
-        const delay =
-          api?.retryAfter ??
-          (this.options.platform?.random ?? Math.random)() * Math.min(maxDelay, baseDelay * 2 ** attempt);
+        const delay = api?.retryAfter ?? this.#backoff(attempt);
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
@@ -652,8 +719,28 @@ function counted(message: string, code: string, count: number): AnalyticsError {
   return error;
 }
 
-/** Fills in id and time, checks the event against the API's rules, returns its JSON and byte size. */
-function serialize(event: EventPayload): [string, number] {
+/** An org id from a JWT's claims, unverified: it only names the queue and stamps events. */
+const orgOf = (token: string | undefined): string | undefined => {
+  const { org_id } = claims(token);
+  return typeof org_id === 'string' && org_id ? org_id : undefined;
+};
+
+/** A short digest of a static key that has no `org_id`: names its queue without writing the key itself there. */
+function digest(key: string): string {
+  let h = 0x811c9dc5;
+  let g = 0x9e3779b9;
+  for (let i = 0; i < key.length; i++) {
+    h = Math.imul(h ^ key.charCodeAt(i), 0x1000193);
+    g = Math.imul(g ^ h, 0x5bd1e995);
+  }
+  return (h >>> 0).toString(36) + (g >>> 0).toString(36);
+}
+
+/**
+ * Fills in id and time, checks the event against the API's rules, returns its JSON, its byte size and
+ * whether it names its own org.
+ */
+function serialize(event: EventPayload): [string, number, boolean] {
   const fail = (why: string): never => {
     throw new AnalyticsError(`Invalid event: ${why}`, 'invalid_event');
   };
@@ -678,5 +765,5 @@ function serialize(event: EventPayload): [string, number] {
   const bytes = byteLength(json);
   if (bytes > 32768 && p && byteLength(JSON.stringify(p)) > 32769) fail('properties exceed 32 KiB');
   if (bytes + 13 > MAX_BYTES) fail('the event exceeds 64 KiB');
-  return [json, bytes];
+  return [json, bytes, event.org_id !== undefined];
 }

@@ -3,17 +3,24 @@ import { AnalyticsError } from './errors.js';
 /** Seconds before `exp` at which a cached token is replaced. */
 const EARLY = 30;
 
+/**
+ * The claims of a JWT, unverified (the server does that): read only for a token's `exp` and for the `org_id`
+ * that names the client's queue. `{}` for anything that is not a JWT.
+ */
+export function claims(token: string | undefined): { exp?: unknown; org_id?: unknown } {
+  try {
+    const bin = atob(token!.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'));
+    // UTF-8, so an org id outside ASCII reads back exactly as the server will compare it.
+    return Object(JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)))));
+  } catch {
+    return {};
+  }
+}
+
 /** `exp` (seconds since the epoch) of a JWT, without verifying it: the server does that. */
 export function tokenExpiry(token: string): number | undefined {
-  try {
-    const payload = token.split('.')[1];
-    if (!payload) return undefined;
-    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
-    const exp: unknown = JSON.parse(json).exp;
-    return typeof exp === 'number' ? exp : undefined;
-  } catch {
-    return undefined;
-  }
+  const { exp } = claims(token);
+  return typeof exp === 'number' ? exp : undefined;
 }
 
 /**
