@@ -3,6 +3,8 @@ import { DateOrInstant } from './common.js';
 
 export const EVENT_TYPE_PATTERN = '^[A-Za-z0-9_.:$-]{1,128}$';
 export const MAX_PROPERTIES_BYTES = 32 * 1024;
+/** Deeper nesting is refused: serialising it (and every later read) would recurse that deep. */
+export const MAX_PROPERTIES_DEPTH = 64;
 
 export const EventIn = Type.Object(
   {
@@ -28,7 +30,9 @@ export const EventIn = Type.Object(
       }),
     ),
     properties: Type.Optional(
-      Type.Record(Type.String(), Type.Unknown(), { description: 'JSON object, at most 32 KiB serialised' }),
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: 'JSON object, at most 32 KiB serialised and 64 levels deep',
+      }),
     ),
     org_id: Type.Optional(
       Type.String({ minLength: 1, maxLength: 255, description: "Must equal the token's" }),

@@ -15,11 +15,24 @@ import {
   IngestBody,
   IngestHeaders,
   MAX_PROPERTIES_BYTES,
+  MAX_PROPERTIES_DEPTH,
 } from '../../../schemas/events.js';
 import { ingestResponseBody } from '../../../store/shared.js';
 import type { JsonObject, NewEvent } from '../../../store/types.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** Whether a parsed JSON value nests objects or arrays deeper than `limit` (iterative: bombs cannot recurse). */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
 
 const events: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
@@ -67,9 +80,24 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
           } else ts = parsed;
         }
         const properties = (e.properties ?? {}) as JsonObject;
-        const propertiesJson = JSON.stringify(properties);
-        // UTF-8 bytes are at most 4 per UTF-16 unit here, so only long texts need the exact count.
+        let propertiesJson = '';
+        try {
+          propertiesJson = JSON.stringify(properties);
+        } catch {
+          // Only nesting deep enough to exhaust the stack makes JSON.stringify throw on parsed JSON.
+        }
+        // Each level takes at least two characters, so only long texts can be too deep.
         if (
+          propertiesJson === '' ||
+          (propertiesJson.length > 2 * MAX_PROPERTIES_DEPTH &&
+            nestedDeeperThan(properties, MAX_PROPERTIES_DEPTH))
+        ) {
+          errors.push({
+            path: `/events/${i}/properties`,
+            message: `must be nested at most ${MAX_PROPERTIES_DEPTH} levels deep`,
+          });
+        } else if (
+          // UTF-8 bytes are at most 4 per UTF-16 unit here, so only long texts need the exact count.
           propertiesJson.length > MAX_PROPERTIES_BYTES / 4 &&
           Buffer.byteLength(propertiesJson) > MAX_PROPERTIES_BYTES
         ) {
