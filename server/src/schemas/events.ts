@@ -78,7 +78,8 @@ export const EventOut = Type.Object({
   event_type: Type.String(),
   timestamp: Type.String({ format: 'date-time' }),
   received_at: Type.String({ format: 'date-time' }),
-  properties: Type.Record(Type.String(), Type.Unknown()),
+  // Not a Record: its serialiser matches keys against `^.*$`, silently dropping keys with line breaks.
+  properties: Type.Object({}, { additionalProperties: true }),
   schema_version: Type.Integer(),
 });
 
