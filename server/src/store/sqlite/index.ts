@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { ApiError, type FieldError } from '../../lib/errors.js';
 import { formatUuid, uuidToBytes } from '../../lib/ids.js';
 import { DAY_MS, parseDate } from '../../lib/time.js';
 import { DEFAULT_IDEMPOTENCY_LEASE_MS, ingestResponseBody } from '../shared.js';
@@ -33,6 +34,23 @@ interface Pending {
   batch: IngestBatch;
   resolve: (result: IngestResult) => void;
   reject: (err: unknown) => void;
+}
+
+// SQLite text is UTF-8, which cannot hold an unpaired surrogate: better-sqlite3 would store bytes that read
+// back as U+FFFD, returning another user id than the one sent. (Properties are JSON text, where they are
+// escapes, so they round-trip.)
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function unstorableUserIds(events: NewEvent[]): ApiError | undefined {
+  const errors: FieldError[] = [];
+  events.forEach((e, i) => {
+    if (e.userId !== null && LONE_SURROGATE.test(e.userId)) {
+      errors.push({ path: `/events/${i}/user_id`, message: 'must not contain unpaired surrogates' });
+    }
+  });
+  return errors.length > 0
+    ? new ApiError('validation_failed', 'Some events cannot be stored; see `errors`.', { errors })
+    : undefined;
 }
 
 /** `sqlite:PATH` or `sqlite::memory:` → the path better-sqlite3 opens. */
@@ -150,6 +168,8 @@ export class SqliteEventStore implements EventStore {
 
   ingest(batch: IngestBatch): Promise<IngestResult> {
     if (this.#closed) return Promise.reject(new Error('store is closed'));
+    const unstorable = unstorableUserIds(batch.events);
+    if (unstorable) return Promise.reject(unstorable);
     return new Promise((resolve, reject) => {
       this.#queue.push({ batch, resolve, reject });
       if (!this.#flushScheduled) {
