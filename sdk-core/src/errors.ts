@@ -12,6 +12,8 @@ export type AnalyticsErrorCode =
   | 'timeout'
   | 'closed'
   | 'token_fetch_failed'
+  // IndexedDB wanted, but no tenant to name the queue by (no `tenant`, no `org_id` in the token): memory queue.
+  | 'tenant_unknown'
   // Any other string: a code from the API's problem documents.
   | (string & {});
 
