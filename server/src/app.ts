@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { Config } from './config.js';
+import { ERRORS, type ErrorCode, PROBLEM_CONTENT_TYPE, problem } from './lib/errors.js';
 import { parseQueryString, validatorCompiler } from './lib/validation.js';
 import authPlugin from './plugins/app/auth.js';
 import configPlugin from './plugins/app/config.js';
-import errorsPlugin from './plugins/app/errors.js';
+import errorsPlugin, { sendProblem } from './plugins/app/errors.js';
 import jsonPlugin from './plugins/app/json.js';
 import observabilityPlugin from './plugins/app/observability.js';
 import shutdownPlugin from './plugins/app/shutdown.js';
@@ -18,6 +19,7 @@ import eventTypesRoutes from './routes/api/v1/event-types.js';
 import eventsRoutes from './routes/api/v1/events.js';
 import metricsRoutes from './routes/api/v1/metrics.js';
 import opsRoutes from './routes/ops.js';
+import sdkRoutes from './routes/sdk.js';
 import { Problem } from './schemas/common.js';
 import type { EventStore } from './store/types.js';
 
@@ -38,6 +40,30 @@ function requestId(req: { headers: Record<string, string | string[] | undefined>
 }
 
 /**
+ * Requests Node's HTTP parser rejects (headers over 16 KiB, malformed framing, a slow client) never reach
+ * Fastify's error handler; they still get a problem document, written to the socket before it is closed.
+ */
+function clientError(err: NodeJS.ErrnoException, socket: import('node:stream').Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [code, detail]: [ErrorCode, string] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? ['headers_too_large', 'The request headers are larger than 16 KiB.']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? ['request_timeout', 'The request was not received in time.']
+        : ['bad_request', 'The request is not valid HTTP.'];
+  const id = randomUUID();
+  const body = JSON.stringify(problem(code, detail, id));
+  const status = ERRORS[code].status;
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${ERRORS[code].title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${id}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
+}
+
+/**
  * The app factory: everything but listening (`server.ts`) so tests drive it with `inject` or a real socket.
  * Plugins first (shared infrastructure, wrapped in fastify-plugin), then the encapsulated route plugins.
  */
@@ -53,6 +79,17 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     pluginTimeout: 120_000, // seeding a large sample may take a while on a slow disk
+    clientErrorHandler: clientError,
+    // A URL whose percent-encoding is not UTF-8 fails before routing, where Fastify answers plain JSON.
+    frameworkErrors: (_error, request, reply) => {
+      reply.header('X-Request-Id', request.id);
+      sendProblem(
+        request,
+        reply,
+        'bad_request',
+        'The URL is not valid: percent-encoded bytes must be UTF-8.',
+      );
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -76,6 +113,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(eventsRoutes);
   await app.register(eventTypesRoutes);
   await app.register(metricsRoutes);
+  await app.register(sdkRoutes);
 
   return app as unknown as FastifyInstance;
 }

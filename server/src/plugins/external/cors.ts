@@ -23,6 +23,8 @@ export default fp(
       ],
       credentials: false,
       maxAge: 600,
+      // An OPTIONS request that is not a preflight gets 204 rather than the plugin's text/plain 400.
+      strictPreflight: false,
     });
   },
   { name: 'cors', dependencies: ['config'] },
