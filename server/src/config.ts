@@ -21,6 +21,8 @@ export interface Config {
   seed: 'sample' | 'none';
   /** Directory with the five sample files. */
   sampleDir: string;
+  /** Directory with the built script-tag bundle served under `/sdk/` (`widgets/dist/` by default). */
+  sdkDir: string;
   /** Requests per minute per org (per IP for unauthenticated requests); `false` disables limiting. */
   rateLimit: false | { max: number; timeWindowMs: number };
   /** Keep completed idempotency records this long (at least 24 h). */
@@ -88,6 +90,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Parti
       env.ANALYTICS_SAMPLE_DIR ||
       defaults.sampleDir ||
       new URL('../../sample_data/', import.meta.url).pathname,
+    sdkDir: resolve(
+      env.ANALYTICS_SDK_DIR || defaults.sdkDir || new URL('../../widgets/dist/', import.meta.url).pathname,
+    ),
     rateLimit: perMinute === 0 ? false : { max: perMinute, timeWindowMs: 60_000 },
     idempotencyTtlMs: ttlHours * 3_600_000,
     cursorSecret:

@@ -46,6 +46,8 @@ export interface TestServerOptions {
   rateLimit?: false | { max: number; timeWindowMs: number };
   /** Fastify log level; default `silent` (or `ANALYTICS_TEST_LOG_LEVEL`). */
   logLevel?: string;
+  /** Where `/sdk/analytics.js` is read from; default `widgets/dist/`. */
+  sdkDir?: string;
 }
 
 export interface TestServer {
@@ -82,6 +84,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   config.port = opts.port ?? 0;
   if (opts.rateLimit !== undefined) config.rateLimit = opts.rateLimit;
   config.logLevel = opts.logLevel ?? process.env.ANALYTICS_TEST_LOG_LEVEL ?? 'silent';
+  if (opts.sdkDir !== undefined) config.sdkDir = opts.sdkDir;
 
   const app = await buildApp({ config });
   try {

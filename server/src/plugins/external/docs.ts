@@ -62,6 +62,7 @@ export default fp(
           { name: 'events', description: 'Ingest and query events' },
           { name: 'metrics', description: 'Aggregates' },
           { name: 'operations', description: 'Health, readiness, Prometheus metrics' },
+          { name: 'sdk', description: 'The widgets bundle for a script tag (static files, no token)' },
         ],
       },
       refResolver: {
