@@ -4,6 +4,7 @@ import {
   assert,
   equal,
   exactlyOnce,
+  navigate,
   openTab,
   reload,
   type Sent,
@@ -38,6 +39,47 @@ describe('delivery in Chromium against the real API server', () => {
     await tab.client.flush();
     await sleep(500);
     exactlyOnce(await api.events(org), ids);
+    tab.frame.remove();
+  });
+
+  it('tenant A tracks offline, the page reloads as tenant B: B sends none of A’s events, A’s next page does', async () => {
+    const a = await api.org();
+    const b = await api.org();
+    // The default storage name, the one the bug shared between tenants: per base URL (and now tenant).
+    let tab = await openTab({ baseUrl: a.url, token: a.token, flushAt: 5 });
+    let fromA: string[] = [];
+    let fromB: string[] = [];
+    await api.stop();
+    try {
+      fromA = await tab.track(12, 'tenant-a');
+      await sleep(300);
+      tab = await navigate(tab, { baseUrl: b.url, token: b.token, flushAt: 5 });
+      fromB = await tab.track(6, 'tenant-b');
+      await sleep(300);
+    } finally {
+      await api.start();
+    }
+    await until(
+      () => api.events(b.org),
+      (stored) => stored.length >= fromB.length,
+    );
+    await tab.client.flush();
+    await sleep(500);
+    exactlyOnce(await api.events(b.org), fromB);
+    equal(
+      tab.errors.map((e) => e.code),
+      [],
+      'errors on tenant B’s page',
+    );
+    equal((await api.events(a.org)).length, 0, 'tenant A’s events stored before A came back');
+    tab = await navigate(tab, { baseUrl: a.url, token: a.token });
+    await until(
+      () => api.events(a.org),
+      (stored) => stored.length >= fromA.length,
+    );
+    await tab.client.flush();
+    exactlyOnce(await api.events(a.org), fromA);
+    exactlyOnce(await api.events(b.org), fromB);
     tab.frame.remove();
   });
 

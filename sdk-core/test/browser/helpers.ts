@@ -86,13 +86,24 @@ async function ready(frame: HTMLIFrameElement, previous?: number): Promise<Tab> 
   throw new Error('tab did not load');
 }
 
+const tabUrl = (options: Record<string, string | number>) =>
+  new URL(
+    `./tab.html?${new URLSearchParams(Object.entries(options).map(([k, v]) => [k, String(v)]))}`,
+    import.meta.url,
+  ).href;
+
 /** Opens a "tab": an iframe running tab.ts with its own client on the shared storage. */
 export async function openTab(options: Record<string, string | number>): Promise<Tab> {
   const frame = document.createElement('iframe');
-  const query = new URLSearchParams(Object.entries(options).map(([k, v]) => [k, String(v)]));
-  frame.src = new URL(`./tab.html?${query}`, import.meta.url).href;
+  frame.src = tabUrl(options);
   document.body.append(frame);
   return ready(frame);
+}
+
+/** The tab's next page, with other options (another tenant's credentials): a new client on the same origin. */
+export async function navigate(tab: Tab, options: Record<string, string | number>): Promise<Tab> {
+  tab.frame.contentWindow!.location.href = tabUrl(options);
+  return ready(tab.frame, tab.loadedAt);
 }
 
 /** Reloads a tab: the page (and its client) goes, a new one comes up on the same storage. */

@@ -11,7 +11,8 @@ const sends: { keepalive: boolean; visibility: string; at: number }[] = [];
 const client = new AnalyticsClient({
   baseUrl: q.get('baseUrl')!,
   apiKey: q.get('token')!,
-  storageName: q.get('storage')!,
+  // Without one, the default: a queue per base URL and tenant.
+  storageName: q.get('storage') ?? undefined,
   flushAt: num('flushAt', 20),
   flushInterval: num('flushInterval', 200),
   timeout: num('timeout', 10_000),
