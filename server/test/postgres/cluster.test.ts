@@ -52,6 +52,14 @@ function launch(args: string[], env: Record<string, string>) {
   return { child, lines, exited, waitFor };
 }
 
+/** Resolves once `test` holds, checking at every turn of the event loop's timers. */
+function until(test: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => (test() ? resolve() : setTimeout(check, 20));
+    check();
+  });
+}
+
 describe.skipIf(skip)('npm run server -- --workers 2', () => {
   let schema: Schema;
   let cluster: ReturnType<typeof launch>;
@@ -74,7 +82,11 @@ describe.skipIf(skip)('npm run server -- --workers 2', () => {
     await schema?.dispose();
   });
 
-  it('runs two worker processes listening on the one announced port', () => {
+  it('runs two worker processes listening on the one announced port', async () => {
+    // A worker logs its own line just after the primary has seen it listen: wait for both lines.
+    await until(
+      () => cluster.lines.filter((l) => l.msg === 'listening' && l.workers === undefined).length >= 2,
+    );
     const workers = cluster.lines.filter((l) => l.msg === 'listening' && l.workers === undefined);
     expect(new Set(workers.map((l) => l.pid)).size).toBe(2);
     for (const w of workers) expect(w.url).toBe(url);
@@ -99,9 +111,24 @@ describe.skipIf(skip)('npm run server -- --workers 2', () => {
     }
   });
 
+  it('replaces a worker that dies', async () => {
+    const workers = () => cluster.lines.filter((l) => l.msg === 'listening' && l.workers === undefined);
+    const victim = workers()[0]!.pid!;
+    const before = workers().length;
+    process.kill(victim, 'SIGKILL');
+    await cluster.waitFor((l) => l.msg === 'worker exited; starting a replacement');
+    await until(() => workers().length > before);
+    const replacement = workers()[before]!;
+    expect(replacement.pid).not.toBe(victim);
+    expect(replacement.url).toBe(url);
+    const res = await fetch(`${url}/health`);
+    expect(res.status).toBe(200);
+  });
+
   it('stops every worker gracefully on SIGTERM to the primary', async () => {
     cluster.child.kill('SIGTERM');
     expect(await cluster.exited).toBe(0);
+    // Both workers alive at the time (the replacement included) finish and close.
     const closed = cluster.lines.filter((l) => l.msg === 'closed');
     expect(closed).toHaveLength(2);
     expect(cluster.lines.some((l) => l.msg?.startsWith('second signal'))).toBe(false);
