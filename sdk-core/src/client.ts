@@ -156,6 +156,9 @@ const defaultExit: AnalyticsPlatform['exit'] = (onExit) => {
  * into batches of at most 100 events and 64 KiB, each batch given an `Idempotency-Key` when it is formed and
  * keeping it through every retry and reload. Only one tab sends at a time (Web Locks); without Web Locks two
  * tabs may send one batch twice, which the key makes harmless.
+ *
+ * Tenants: the persisted queue is the tenant's own (see `tenant`), and each event carries the tenant's
+ * `org_id`, so no other tenant's token can deliver it anywhere but back to a 403.
  */
 export class AnalyticsClient {
   readonly options: AnalyticsClientOptions;
@@ -219,7 +222,8 @@ export class AnalyticsClient {
       // tenant's client on this origin (another token on the page, or the next page load) never opens it.
       // With only `getToken`, the tenant is the first token's `org_id`. Until it is known, tracked events
       // wait in memory, their promises pending: nothing is accepted that could then be lost or written to
-      // another tenant's queue. A token without `org_id` leaves it unknown for good: the memory queue.
+      // another tenant's queue. A token without `org_id` leaves it unknown for good: the memory queue
+      // (unless `storageName` names one).
       if (idb && !this.#org && getToken) this.#org = await this.#learn();
       const id = this.#org ?? (apiKey && !getToken ? `#${digest(apiKey)}` : undefined);
       const name = options.storageName ?? (id && `acme-analytics ${base} ${id}`);
@@ -229,10 +233,7 @@ export class AnalyticsClient {
       } else if (idb ? !this.#closed : persistence === 'indexeddb') {
         this.#report(
           idb
-            ? new AnalyticsError(
-                'Tenant unknown (no `tenant`, no org_id): events kept in memory',
-                'tenant_unknown',
-              )
+            ? new AnalyticsError('No tenant (set `tenant`): events are kept in memory', 'tenant_unknown')
             : new AnalyticsError(
                 'IndexedDB is not available: events are kept in memory',
                 'storage_unavailable',
