@@ -34,9 +34,13 @@ FROM manifests AS build
 RUN --mount=type=cache,target=/root/.npm npm ci --include=dev
 COPY tsconfig.base.json ./
 COPY sdk-core/ sdk-core/
+COPY widgets/ widgets/
 COPY server/ server/
 COPY infra/docker/build-api.mjs infra/docker/
 RUN node infra/docker/build-api.mjs server/dist/server.mjs
+# The script-tag bundle the API serves at /sdk/analytics.js (ANALYTICS_SDK_DIR, default ../../widgets/dist
+# from the server's own directory).
+RUN npm run build -w widgets
 
 FROM manifests AS prod-deps
 # Only the server's production dependencies (no root dev tools, no other workspace's packages).
@@ -56,6 +60,7 @@ COPY --from=prod-deps --chown=node:node /app/node_modules ./node_modules
 COPY --from=prod-deps --chown=node:node /app/package.json ./package.json
 COPY --from=build --chown=node:node /app/server/package.json ./server/package.json
 COPY --from=build --chown=node:node /app/server/dist ./server/dist
+COPY --from=build --chown=node:node /app/widgets/dist ./widgets/dist
 # Small (a few hundred KB) and only read when ANALYTICS_SEED=sample, for demos.
 COPY --chown=node:node sample_data/ ./sample_data/
 # SQLite's file lives on a volume owned by the unprivileged user; PostgreSQL deployments ignore it.

@@ -49,6 +49,16 @@ describe('infra/docker/api.Dockerfile', () => {
     ]);
   });
 
+  it('ships the widgets bundle where the server looks for it (/sdk/analytics.js)', () => {
+    const file = parseDockerfile(read('api.Dockerfile'));
+    const build = file.stages.find((s) => s.name === 'build')!;
+    expect(build.instructions.map((i) => i.args)).toContain('npm run build -w widgets');
+    const runtime = file.stages.at(-1)!;
+    expect(runtime.instructions.map((i) => i.args)).toContain('/app/widgets/dist ./widgets/dist');
+    // The server resolves ANALYTICS_SDK_DIR's default from its own file: server/dist/ → ../../widgets/dist.
+    expect(readFileSync(join(repo, 'server', 'src', 'config.ts'), 'utf8')).toContain("'../../widgets/dist/'");
+  });
+
   it('builds the bundle the runtime stage starts', () => {
     const build = parseDockerfile(read('api.Dockerfile')).stages.find((s) => s.name === 'build')!;
     expect(build.instructions.map((i) => i.args)).toContain(

@@ -120,6 +120,23 @@ describe('infra/terraform/azure', () => {
     }
   });
 
+  it('gives the dashboard the signing key only when demo tokens are switched on, and never in prod', async () => {
+    const dashboard = (await resources(dir)).get('azurerm_container_app.dashboard')!;
+    expect(dashboard).not.toHaveProperty('secret');
+    const gated = (dashboard.dynamic as Record<string, Block[]>).secret![0]!;
+    expect(gated.for_each).toBe(
+      hcl('var.dashboard_demo_tokens ? [azurerm_key_vault_secret.jwt_signing_key.versionless_id] : []'),
+    );
+    const lifecycle = blocks(dashboard.lifecycle)[0]!;
+    expect(blocks(lifecycle.precondition).map((p) => p.condition)).toContain(
+      hcl('!(var.environment == "prod" && var.dashboard_demo_tokens)'),
+    );
+    for (const env of ['staging', 'prod']) {
+      const tfvars = await parse(`${env}.tfvars`, readFileSync(join(dir, `${env}.tfvars`), 'utf8'));
+      expect(tfvars.dashboard_demo_tokens ?? false, env).toBe(false);
+    }
+  });
+
   it('chooses Flexible Server or Cosmos DB for PostgreSQL by variable, never both', async () => {
     const all = await resources(dir);
     expect(all.get('azurerm_postgresql_flexible_server.main')!.count).toBe(hcl('local.use_citus ? 0 : 1'));

@@ -203,6 +203,18 @@ resource "azurerm_container_app" "dashboard" {
     }
   }
 
+  # The demo's token route signs tokens for any sample org without a login, so it gets the signing key
+  # only where that is acceptable (dev). Without it the route signs with the development secret, and the
+  # API rejects those tokens: it fails closed.
+  dynamic "secret" {
+    for_each = var.dashboard_demo_tokens ? [azurerm_key_vault_secret.jwt_signing_key.versionless_id] : []
+    content {
+      name                = "jwt-secret"
+      key_vault_secret_id = secret.value
+      identity            = azurerm_user_assigned_identity.app.id
+    }
+  }
+
   ingress {
     external_enabled = true
     target_port      = local.dashboard_port
@@ -242,6 +254,17 @@ resource "azurerm_container_app" "dashboard" {
         name  = "ANALYTICS_API_URL"
         value = local.front_door_origin_url
       }
+      env {
+        name  = "ANALYTICS_JWT_ISSUER"
+        value = var.jwt_issuer
+      }
+      dynamic "env" {
+        for_each = var.dashboard_demo_tokens ? ["jwt-secret"] : []
+        content {
+          name        = "ANALYTICS_JWT_SECRET"
+          secret_name = env.value
+        }
+      }
 
       liveness_probe {
         transport               = "HTTP"
@@ -268,7 +291,11 @@ resource "azurerm_container_app" "dashboard" {
       condition     = var.dashboard_min_replicas <= var.dashboard_max_replicas
       error_message = "dashboard_min_replicas must not exceed dashboard_max_replicas."
     }
+    precondition {
+      condition     = !(var.environment == "prod" && var.dashboard_demo_tokens)
+      error_message = "dashboard_demo_tokens would let anyone sign tokens for the sample orgs; it is refused in prod."
+    }
   }
 
-  depends_on = [azurerm_role_assignment.app_acr_pull]
+  depends_on = [azurerm_role_assignment.app_secrets_user, azurerm_role_assignment.app_acr_pull]
 }

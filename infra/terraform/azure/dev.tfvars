@@ -28,6 +28,9 @@ flexible_storage_mb        = 32768
 flexible_high_availability = false
 backup_retention_days      = 7
 
+# The demo dashboard signs its own tokens for the sample orgs (no login): acceptable in dev only.
+dashboard_demo_tokens = true
+
 # Local dashboards during development call the dev API directly.
 cors_origins = ["http://localhost:3000"]
 

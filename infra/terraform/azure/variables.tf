@@ -144,6 +144,12 @@ variable "dashboard_max_replicas" {
   default     = 3
 }
 
+variable "dashboard_demo_tokens" {
+  description = "Give the dashboard the JWT signing key so its demo route (/api/token) can sign tokens for the sample orgs without a login. Never in prod."
+  type        = bool
+  default     = false
+}
+
 # ── Data tier ─────────────────────────────────────────────────────────────────────────────────────────
 
 variable "database_engine" {
