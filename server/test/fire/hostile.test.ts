@@ -7,7 +7,7 @@
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bearer, createTestApp, orgId, stores, type TestApp } from '../helpers.js';
 import {
   type Answer,
@@ -19,6 +19,9 @@ import {
   UNICODE_EDGE,
   walkEvents,
 } from './support.js';
+
+// Property runs and real sockets on a shared machine are bounded by run counts, not by the clock.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
 
 const RUNS = Number(process.env.ANALYTICS_FUZZ_RUNS ?? 150);
 
