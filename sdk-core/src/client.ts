@@ -119,6 +119,21 @@ const LOOSE_KEPT = 2 * MAX_EVENTS;
 const noop = (): void => {};
 const win = (): Window | undefined => (typeof window === 'undefined' ? undefined : window);
 
+/**
+ * A person's consent covers the whole site, whichever tenant's client asks (queues are per tenant), so it
+ * is kept origin-wide in localStorage; the queue's own record is the fallback where that is unavailable.
+ */
+const CONSENT = 'acme-analytics:consent';
+const siteConsent = (value?: 'in' | 'out'): string | null | undefined => {
+  try {
+    const storage = win()?.localStorage;
+    if (value) storage?.setItem(CONSENT, value);
+    return storage?.getItem(CONSENT);
+  } catch {
+    // Storage blocked (privacy settings, sandboxed frame): the queue's record still holds the choice.
+  }
+};
+
 const defaultOnline: AnalyticsPlatform['online'] = (set) => {
   const w = win();
   if (!w) return;
@@ -240,7 +255,7 @@ export class AnalyticsClient {
               ),
         );
       }
-      const consent = await this.#store(getConsent);
+      const consent = siteConsent() ?? (await this.#store(getConsent));
       const nav: (Navigator & { globalPrivacyControl?: boolean }) | undefined = win()?.navigator;
       this.#optedOut =
         consent === 'out' ||
@@ -351,6 +366,7 @@ export class AnalyticsClient {
     this.#loose.clear();
     this.#looseEvents = 0;
     this.#held = undefined;
+    siteConsent('out');
     await this.#store((kv) => clear(kv, ['q/'], 'out'));
   }
 
@@ -358,6 +374,7 @@ export class AnalyticsClient {
   async optIn(): Promise<void> {
     await this.#ready;
     this.#optedOut = false;
+    siteConsent('in');
     await this.#store((kv) => clear(kv, [], 'in'));
   }
 

@@ -77,3 +77,24 @@ describe('browser hooks', () => {
     await h.client.shutdown();
   });
 });
+
+describe('consent across tenants', () => {
+  afterEach(() => window.localStorage.clear());
+
+  it("applies one tenant's opt-out to every other tenant's client on the site, and opt-in likewise", async () => {
+    const acme = harness({ tenant: 'org_acme' });
+    await acme.client.optOut();
+    const globex = harness({ tenant: 'org_globex' });
+    await globex.client.trackEvent({ event_type: 'ignored' });
+    await globex.client.flush();
+    expect(globex.client.optedOut).toBe(true);
+    expect(globex.api.requests).toHaveLength(0);
+
+    await globex.client.optIn();
+    const later = harness({ tenant: 'org_acme' });
+    await later.client.trackEvent({ event_type: 'sent' });
+    await later.client.flush();
+    expect(later.client.optedOut).toBe(false);
+    expect(later.api.requests).toHaveLength(1);
+  });
+});
