@@ -9,6 +9,8 @@ const RFC3339_RE =
   /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|([+-])(\d{2}):(\d{2}))$/;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+const CANONICAL_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 function validYmd(y: number, m: number, d: number): boolean {
   if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1) return false;
   return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
@@ -16,6 +18,16 @@ function validYmd(y: number, m: number, d: number): boolean {
 
 /** An RFC 3339 timestamp with an offset (`Z` or `±hh:mm`) → epoch ms, or `null` when invalid. */
 export function parseInstant(text: string): number | null {
+  // Fast path for what SDKs send (`Date.prototype.toISOString`), parsed per event on ingest: no captures,
+  // no arrays. Anything unusual (days past the 28th, leap seconds, offsets) takes the full path below.
+  if (text.length === 24 && CANONICAL_RE.test(text)) {
+    const n = (i: number) => (text.charCodeAt(i) - 48) * 10 + text.charCodeAt(i + 1) - 48;
+    const y = n(0) * 100 + n(2);
+    const [mo, d, h, mi, s] = [n(5), n(8), n(11), n(14), n(17)];
+    if (y >= 1970 && mo >= 1 && mo <= 12 && d >= 1 && d <= 28 && h <= 23 && mi <= 59 && s <= 59) {
+      return Date.UTC(y, mo - 1, d, h, mi, s, n(20) * 10 + text.charCodeAt(22) - 48);
+    }
+  }
   const m = RFC3339_RE.exec(text);
   if (!m) return null;
   const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   dayBoundaries,
@@ -29,6 +30,27 @@ describe('parseInstant()', () => {
     ]) {
       expect(parseInstant(bad), bad).toBeNull();
     }
+  });
+
+  it('reads the toISOString form (its fast path) exactly like the same instant written otherwise', () => {
+    const digits = (n: number) =>
+      fc.integer({ min: 0, max: 10 ** n - 1 }).map((v) => String(v).padStart(n, '0'));
+    fc.assert(
+      fc.property(
+        fc.tuple(digits(4), digits(2), digits(2), digits(2), digits(2), digits(2), digits(3)),
+        ([y, mo, d, h, mi, s, ms]) => {
+          const canonical = `${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}Z`;
+          // The same instant with an explicit zero offset never takes the fast path.
+          expect(parseInstant(canonical)).toBe(parseInstant(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}+00:00`));
+        },
+      ),
+      { numRuns: 5000 },
+    );
+    for (const bad of ['2024-02-30T00:00:00.000Z', '2024-01-01T24:00:00.000Z', '1969-12-31T23:59:59.999Z']) {
+      expect(parseInstant(bad), bad).toBeNull();
+    }
+    expect(parseInstant('2024-02-29T23:59:60.000Z')).toBe(Date.UTC(2024, 2, 1));
+    expect(parseInstant('2024-05-01T12:34:56.789Z')).toBe(Date.UTC(2024, 4, 1, 12, 34, 56, 789));
   });
 });
 

@@ -34,6 +34,19 @@ function nestedDeeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
+/**
+ * Whether a JSON text has more than `limit` opening brackets (counting those inside strings too): nesting
+ * can only be deeper than `limit` if so, and this scan costs far less than walking the parsed value.
+ */
+function moreBracketsThan(text: string, limit: number): boolean {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c === 123 || c === 91) && ++n > limit) return true; // { or [
+  }
+  return false;
+}
+
 const events: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/events',
@@ -86,10 +99,12 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
         } catch {
           // Only nesting deep enough to exhaust the stack makes JSON.stringify throw on parsed JSON.
         }
-        // Each level takes at least two characters, so only long texts can be too deep.
+        // Each level takes at least two characters and one opening bracket, so only long texts with many
+        // brackets can be too deep; only those are walked.
         if (
           propertiesJson === '' ||
           (propertiesJson.length > 2 * MAX_PROPERTIES_DEPTH &&
+            moreBracketsThan(propertiesJson, MAX_PROPERTIES_DEPTH) &&
             nestedDeeperThan(properties, MAX_PROPERTIES_DEPTH))
         ) {
           errors.push({

@@ -51,6 +51,31 @@ describe.each(stores)('POST /api/v1/events ($name)', (storeCase) => {
     return n;
   };
 
+  it('refuses properties nested deeper than 64 levels, and only those', async () => {
+    const nest = (depth: number) => {
+      let v: unknown = 1;
+      // `depth - 1` containers here; the properties object around it is one more level.
+      for (let i = 1; i < depth; i++) v = i % 2 ? [v] : { k: v };
+      return v as object;
+    };
+    const deep = await post({
+      events: [{ event_type: 'a' }, { event_type: 'a', properties: { p: nest(65) } }],
+    });
+    expect(deep.statusCode).toBe(422);
+    expect(deep.json().errors).toEqual([
+      { path: '/events/1/properties', message: 'must be nested at most 64 levels deep' },
+    ]);
+    // 64 levels exactly, and a shallow object with far more than 64 brackets (in values and in strings).
+    const wide = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, i % 2 ? [i] : '{[']));
+    const ok = await post({
+      events: [
+        { event_type: 'a', properties: { p: nest(64) } },
+        { event_type: 'a', properties: wide },
+      ],
+    });
+    expect(ok.statusCode).toBe(202);
+  });
+
   it('accepts a batch with 202 and returns every event id in request order', async () => {
     const events = makeEvents(3);
     const res = await post({ events });
