@@ -10,7 +10,7 @@
  *    of sequential requests over one keep-alive connection.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +35,24 @@ process.on('exit', () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function startServer(databaseUrl: string): Promise<{ url: string; stop: () => Promise<void> }> {
+/**
+ * CPU seconds (user + system) the server has used: its main thread (the event loop) and the whole process
+ * (workers included). From /proc, so only on Linux. Unlike events/s, CPU per event barely depends on what
+ * else runs on the machine, which makes before/after comparisons on a shared machine meaningful.
+ */
+function cpuSeconds(pid: number | undefined): { main: number; process: number } | undefined {
+  if (pid === undefined || !existsSync(`/proc/${pid}/stat`)) return undefined;
+  // Fields 14 and 15 (utime, stime), in clock ticks (100 per second on Linux), after the ")" of the name.
+  const ticks = (path: string) => {
+    const f = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  };
+  return { main: ticks(`/proc/${pid}/task/${pid}/stat`), process: ticks(`/proc/${pid}/stat`) };
+}
+
+function startServer(
+  databaseUrl: string,
+): Promise<{ url: string; pid: number | undefined; stop: () => Promise<void> }> {
   const profile = process.env.BENCH_PROFILE_DIR
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
     : [];
@@ -48,6 +65,7 @@ function startServer(databaseUrl: string): Promise<{ url: string; stop: () => Pr
       ANALYTICS_RATE_LIMIT_PER_MINUTE: '0',
       LOG_LEVEL: 'info', // as deployed: one JSON line per request
       ANALYTICS_DEBUG_STATS: process.env.ANALYTICS_DEBUG_STATS ?? '',
+      ANALYTICS_SQLITE_CHECKPOINT: process.env.ANALYTICS_SQLITE_CHECKPOINT ?? '',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -64,6 +82,7 @@ function startServer(databaseUrl: string): Promise<{ url: string; stop: () => Pr
         ready = true;
         resolve({
           url: m[1]!,
+          pid: child.pid,
           stop: async () => {
             child.kill('SIGTERM');
             await exited;
@@ -129,9 +148,12 @@ async function benchIngestHttp() {
       ],
     });
   await run(2); // warm-up: JIT, page cache
+  const cpu0 = cpuSeconds(server.pid);
   const r = await run(INGEST_SECONDS);
+  const cpu1 = cpuSeconds(server.pid);
   await server.stop();
   const ok = r['2xx'];
+  const perEvent = (a: number, b: number) => Math.round(((b - a) / (ok * 100)) * 1e7) / 10;
   return {
     requests: r.requests.total,
     non_2xx: r.non2xx,
@@ -139,6 +161,10 @@ async function benchIngestHttp() {
     events_per_s: Math.round((ok * 100) / r.duration),
     p50_ms: r.latency.p50,
     p99_ms: r.latency.p99,
+    server_cpu_us_per_event:
+      cpu0 && cpu1
+        ? { main_thread: perEvent(cpu0.main, cpu1.main), process: perEvent(cpu0.process, cpu1.process) }
+        : null,
   };
 }
 

@@ -22,6 +22,7 @@ import type {
   SummaryQuery,
   SummaryResult,
 } from '../types.js';
+import { Checkpointer, WRITER_AUTOCHECKPOINT_PAGES } from './checkpointer.js';
 import { Db } from './db.js';
 import { migrate } from './migrations.js';
 
@@ -101,6 +102,7 @@ export class SqliteEventStore implements EventStore {
   readonly stats = { commits: 0, batches: 0 };
   #flushScheduled = false;
   #closed = false;
+  #checkpointer: Checkpointer | undefined;
 
   constructor(path: string, options: StoreOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
@@ -120,6 +122,20 @@ export class SqliteEventStore implements EventStore {
     // commits. Measured here: +40 % ingest over 4,000 pages, +70 % over the default.
     h.pragma('wal_autocheckpoint = 16000');
     h.pragma('journal_size_limit = 67108864');
+    // Checkpoints (copy and fsync, 100+ ms each at this WAL size) move off the event loop (`checkpointer.ts`).
+    // `ANALYTICS_SQLITE_CHECKPOINT=writer` keeps them on the writer, for comparison.
+    if (path !== ':memory:' && process.env.ANALYTICS_SQLITE_CHECKPOINT !== 'writer') {
+      this.#checkpointer = new Checkpointer(
+        path,
+        options.durability === 'power' ? 'FULL' : 'NORMAL',
+        (reason) => {
+          if (this.#closed) return;
+          h.pragma('wal_autocheckpoint = 16000');
+          process.emitWarning(`SQLite checkpoint worker stopped (${reason}); checkpointing on the writer`);
+        },
+      );
+      h.pragma(`wal_autocheckpoint = ${WRITER_AUTOCHECKPOINT_PAGES}`);
+    }
   }
 
   async migrate(): Promise<void> {
@@ -700,6 +716,8 @@ export class SqliteEventStore implements EventStore {
     this.#closed = true;
     // Anything queued in this loop turn is still written before the handle closes.
     if (this.#queue.length > 0) this.#flush();
+    // The worker's connection closes first, so the store's close is the last one and checkpoints the WAL.
+    await this.#checkpointer?.stop();
     this.db.close();
   }
 
