@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
+import { crashServer } from './crash-server-plugin.mjs';
 import { apiServer } from './test/browser/server-plugin.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -24,6 +25,7 @@ export default {
   middleware: [api.middleware],
   plugins: [
     api.plugin,
+    crashServer(),
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: join(here, '../tsconfig.base.json') }),
   ],
   browsers: [
