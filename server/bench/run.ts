@@ -22,7 +22,8 @@ import { createStore } from '../src/store/sqlite/index.js';
 import { mintToken } from '../src/testing.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const ENTRY = new URL('../src/server.ts', import.meta.url).pathname;
+// BENCH_SERVER_ENTRY: another checkout's `src/server.ts`, to compare two versions on one machine state.
+const ENTRY = process.env.BENCH_SERVER_ENTRY ?? new URL('../src/server.ts', import.meta.url).pathname;
 const INGEST_SECONDS = Number(process.env.BENCH_INGEST_SECONDS ?? 10);
 const READ_EVENTS = Number(process.env.BENCH_READ_EVENTS ?? 1_000_000);
 const READ_ITERATIONS = Number(process.env.BENCH_READ_ITERATIONS ?? 2000);

@@ -11,6 +11,11 @@ const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 const CANONICAL_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
+/** The number written by the two ASCII digits at `i`. */
+function twoDigits(text: string, i: number): number {
+  return (text.charCodeAt(i) - 48) * 10 + text.charCodeAt(i + 1) - 48;
+}
+
 function validYmd(y: number, m: number, d: number): boolean {
   if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1) return false;
   return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
@@ -21,11 +26,14 @@ export function parseInstant(text: string): number | null {
   // Fast path for what SDKs send (`Date.prototype.toISOString`), parsed per event on ingest: no captures,
   // no arrays. Anything unusual (days past the 28th, leap seconds, offsets) takes the full path below.
   if (text.length === 24 && CANONICAL_RE.test(text)) {
-    const n = (i: number) => (text.charCodeAt(i) - 48) * 10 + text.charCodeAt(i + 1) - 48;
-    const y = n(0) * 100 + n(2);
-    const [mo, d, h, mi, s] = [n(5), n(8), n(11), n(14), n(17)];
+    const y = twoDigits(text, 0) * 100 + twoDigits(text, 2);
+    const mo = twoDigits(text, 5);
+    const d = twoDigits(text, 8);
+    const h = twoDigits(text, 11);
+    const mi = twoDigits(text, 14);
+    const s = twoDigits(text, 17);
     if (y >= 1970 && mo >= 1 && mo <= 12 && d >= 1 && d <= 28 && h <= 23 && mi <= 59 && s <= 59) {
-      return Date.UTC(y, mo - 1, d, h, mi, s, n(20) * 10 + text.charCodeAt(22) - 48);
+      return Date.UTC(y, mo - 1, d, h, mi, s, twoDigits(text, 20) * 10 + text.charCodeAt(22) - 48);
     }
   }
   const m = RFC3339_RE.exec(text);
