@@ -1,0 +1,288 @@
+'use client';
+import {
+  AnalyticsProvider,
+  EventsTable,
+  useAnalytics,
+  useEvents,
+  useEventTypes,
+  useMetrics,
+  useTrackEvent,
+} from '@acme/analytics-react';
+import { type AnalyticsEvent, createTokenFetcher, type MetricsParams } from '@acme/analytics-sdk';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { DemoOrg } from '../../lib/orgs';
+
+// Module constants, so every component asking for the summary asks with equal params and the client's
+// cache answers them all from one request.
+const SUMMARY: MetricsParams = { metrics: ['events', 'active_users', 'events:purchase', 'events:signup'] };
+const CARDS = [
+  { metric: 'events', label: 'Events' },
+  { metric: 'active_users', label: 'Active users' },
+  { metric: 'events:purchase', label: 'Purchases' },
+  { metric: 'events:signup', label: 'Sign-ups' },
+] as const;
+const PAGE_SIZE = 20;
+
+const number = new Intl.NumberFormat('en');
+
+export function Dashboard({
+  apiUrl,
+  orgs,
+  initialOrg,
+}: {
+  apiUrl: string;
+  orgs: readonly DemoOrg[];
+  initialOrg: string;
+}) {
+  const [org, setOrg] = useState(initialOrg);
+  // The route handler signs a short-lived token for the chosen org; the signing secret stays on the server.
+  const getToken = useMemo(() => createTokenFetcher(`/api/token?org=${encodeURIComponent(org)}`), [org]);
+
+  const switchOrg = (next: string) => {
+    setOrg(next);
+    window.history.replaceState(null, '', `?org=${encodeURIComponent(next)}`);
+  };
+
+  return (
+    <main>
+      <header className="top">
+        <h1>Analytics</h1>
+        <label>
+          Organisation{' '}
+          <select id="org-switcher" value={org} onChange={(event) => switchOrg(event.target.value)}>
+            {orgs.map((option) => (
+              <option key={option.id} value={option.id}>
+                {option.name} ({option.plan})
+              </option>
+            ))}
+          </select>
+        </label>
+      </header>
+      {/* A new key per org: a new client with its own token, cache and queue (storageName), so nothing of
+          the previous org (cached summaries, late responses, undelivered events) can reach the new one. */}
+      <AnalyticsProvider key={org} baseUrl={apiUrl} getToken={getToken} storageName={`acme-demo ${org}`}>
+        <OrgDashboard org={org} />
+      </AnalyticsProvider>
+    </main>
+  );
+}
+
+function OrgDashboard({ org }: { org: string }) {
+  const [eventType, setEventType] = useState('');
+  const [selected, setSelected] = useState<AnalyticsEvent | null>(null);
+  const events = useEvents({ event_type: eventType || undefined, limit: PAGE_SIZE });
+
+  return (
+    <div className="grid" data-org={org}>
+      <MetricCards />
+      <DailyChart />
+      <section className="panel wide" aria-labelledby="recent-heading">
+        <div className="toolbar">
+          <h2 id="recent-heading">Recent events</h2>
+          <EventTypeFilter value={eventType} onChange={setEventType} />
+          <SendTestEvent onDelivered={() => void events.refresh()} />
+        </div>
+        <RecentEvents {...events} />
+      </section>
+      <section className="panel wide" aria-labelledby="dropin-heading">
+        <h2 id="dropin-heading">
+          Drop-in <code>&lt;EventsTable /&gt;</code>
+        </h2>
+        <EventsTable
+          id="dropin-table"
+          eventType={eventType || undefined}
+          pageSize={PAGE_SIZE}
+          onRowSelect={(event) => setSelected(event.detail)}
+        />
+        {selected && (
+          <p className="selected">
+            Selected <code>{selected.event_type}</code> at {new Date(selected.timestamp).toLocaleString()}
+          </p>
+        )}
+      </section>
+    </div>
+  );
+}
+
+function MetricCards() {
+  const { data, loading, error } = useMetrics(SUMMARY);
+  return (
+    <section className="cards" aria-label="Last 30 days" aria-busy={loading}>
+      {CARDS.map(({ metric, label }) => (
+        <div className="card" key={metric} data-metric={metric}>
+          <div className="label">{label}</div>
+          <div className="value">
+            {data ? number.format(data.totals[metric] ?? 0) : error ? '—' : <span className="skeleton" />}
+          </div>
+        </div>
+      ))}
+      {error && (
+        <p role="alert" className="error">
+          Could not load the summary: {error.message}
+        </p>
+      )}
+    </section>
+  );
+}
+
+function DailyChart() {
+  // Same params as the cards: served from the cache the cards filled, no second request.
+  const { data } = useMetrics(SUMMARY);
+  const days = data?.daily ?? [];
+  const max = Math.max(1, ...days.map((day) => day.values.events ?? 0));
+  const width = 600;
+  const height = 120;
+  const bar = days.length ? width / days.length : width;
+  return (
+    <section className="panel wide" aria-labelledby="chart-heading">
+      <h2 id="chart-heading">Events per day</h2>
+      <svg
+        id="daily-chart"
+        viewBox={`0 0 ${width} ${height}`}
+        role="img"
+        aria-label={
+          data ? `Daily events from ${data.start_date} to ${data.end_date}` : 'Loading daily events'
+        }
+        preserveAspectRatio="none"
+      >
+        {days.map((day, index) => {
+          const value = day.values.events ?? 0;
+          const barHeight = (value / max) * (height - 4);
+          return (
+            <rect
+              key={day.date}
+              x={index * bar + 1}
+              y={height - barHeight}
+              width={Math.max(1, bar - 2)}
+              height={barHeight}
+            >
+              <title>{`${day.date}: ${value} events`}</title>
+            </rect>
+          );
+        })}
+      </svg>
+    </section>
+  );
+}
+
+function EventTypeFilter({ value, onChange }: { value: string; onChange: (eventType: string) => void }) {
+  const { data } = useEventTypes();
+  return (
+    <label>
+      Type{' '}
+      <select id="event-type-filter" value={value} onChange={(event) => onChange(event.target.value)}>
+        <option value="">All types</option>
+        {data?.map((type) => (
+          <option key={type.event_type} value={type.event_type}>
+            {type.event_type} ({type.count})
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function SendTestEvent({ onDelivered }: { onDelivered: () => void }) {
+  const track = useTrackEvent();
+  const client = useAnalytics();
+  const [status, setStatus] = useState<'idle' | 'sending' | 'sent' | 'failed'>('idle');
+  const send = async () => {
+    setStatus('sending');
+    try {
+      await track({ event_type: 'test_event', user_id: 'demo-user', properties: { source: 'dashboard' } });
+      // trackEvent resolves once the event is queued; flush resolves once the API has stored it.
+      await client.flush();
+      setStatus('sent');
+      onDelivered();
+    } catch {
+      setStatus('failed');
+    }
+  };
+  return (
+    <span className="send">
+      <button type="button" id="send-test-event" onClick={send} disabled={status === 'sending'}>
+        Send test event
+      </button>
+      <span role="status" id="send-status">
+        {status === 'sending'
+          ? 'Sending…'
+          : status === 'sent'
+            ? 'Delivered'
+            : status === 'failed'
+              ? 'Failed'
+              : ''}
+      </span>
+    </span>
+  );
+}
+
+function RecentEvents({ events, loading, error, hasMore, loadMore, refresh }: ReturnType<typeof useEvents>) {
+  const sentinel = useRef<HTMLDivElement>(null);
+  const scroller = useRef<HTMLDivElement>(null);
+  // Infinite scroll: load the next page when the end of the list scrolls into view.
+  useEffect(() => {
+    const target = sentinel.current;
+    if (!target || !hasMore || loading || error) return;
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((entry) => entry.isIntersecting)) void loadMore();
+      },
+      { root: scroller.current, rootMargin: '0px 0px 120px 0px' },
+    );
+    observer.observe(target);
+    return () => observer.disconnect();
+  }, [hasMore, loading, error, loadMore]);
+
+  const time = useMemo(
+    () => new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' }),
+    [],
+  );
+
+  return (
+    <div className="scroller" ref={scroller} id="recent-events" aria-busy={loading}>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Time</th>
+            <th scope="col">Type</th>
+            <th scope="col">User</th>
+            <th scope="col">Properties</th>
+          </tr>
+        </thead>
+        <tbody>
+          {events.map((event) => (
+            <tr
+              key={event.event_id}
+              data-event-id={event.event_id}
+              data-org={event.org_id}
+              data-type={event.event_type}
+            >
+              <td>{time.format(new Date(event.timestamp))}</td>
+              <td>
+                <code>{event.event_type}</code>
+              </td>
+              <td>{event.user_id ?? '—'}</td>
+              <td className="props">{JSON.stringify(event.properties)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {error && (
+        <p role="alert" className="error">
+          {error.message}{' '}
+          <button type="button" onClick={() => void refresh()}>
+            Retry
+          </button>
+        </p>
+      )}
+      {!loading && !error && events.length === 0 && <p className="empty">No events match.</p>}
+      {loading && <p className="loading">Loading…</p>}
+      <div ref={sentinel} />
+      {hasMore && !loading && !error && (
+        <button type="button" className="more" onClick={() => void loadMore()}>
+          Load more
+        </button>
+      )}
+    </div>
+  );
+}

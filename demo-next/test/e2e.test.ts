@@ -1,0 +1,286 @@
+// End to end: `next build && next start` against the real API seeded with sample_data/, driven by headless
+// Chromium (Debian's, through playwright-core). Skipped only when ANALYTICS_SKIP_BROWSER=1.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { AnalyticsEvent, EventsPage, EventTypeCount, MetricsSummary } from '@acme/analytics-sdk';
+import { startTestServer, type TestServer } from '@acme/analytics-server/testing';
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+const app = join(dirname(fileURLToPath(import.meta.url)), '..');
+const output = join(app, 'test-output');
+const PORT = Number(process.env.DEMO_TEST_PORT ?? 3100);
+const origin = `http://127.0.0.1:${PORT}`;
+const skip = process.env.ANALYTICS_SKIP_BROWSER === '1';
+
+let api: TestServer;
+let next: ChildProcess | undefined;
+let browser: Browser;
+let page: Page;
+const consoleErrors: string[] = [];
+const pageErrors: string[] = [];
+
+/** Reads the API directly, as org `org`, to know what the dashboard should show. */
+async function apiGet<T>(org: string, path: string): Promise<T> {
+  const token = await api.token({ org });
+  const response = await fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(response.status, 200, `${path}: ${response.status}`);
+  return (await response.json()) as T;
+}
+
+const rowOrgs = () =>
+  page.$$eval('#recent-events tr[data-event-id]', (rows) =>
+    rows.map((row) => (row as HTMLElement).dataset.org),
+  );
+const rowTypes = () =>
+  page.$$eval('#recent-events tr[data-event-id]', (rows) =>
+    rows.map((row) => (row as HTMLElement).dataset.type),
+  );
+const rowCount = () => page.locator('#recent-events tr[data-event-id]').count();
+
+/** Waits until the list is idle with `expected` rows (`'some'`: at least one). */
+async function waitForRows(expected: number | 'some') {
+  await page.waitForFunction(
+    (want) => {
+      if (document.querySelector('#recent-events[aria-busy="true"]')) return false;
+      const count = document.querySelectorAll('#recent-events tr[data-event-id]').length;
+      return want === 'some' ? count > 0 : count === want;
+    },
+    expected,
+    { timeout: 15_000 },
+  );
+}
+
+/** Stops `next start` and the processes it started (it leads its own process group). */
+function stopNext() {
+  if (!next?.pid || next.exitCode !== null) return;
+  try {
+    process.kill(-next.pid, 'SIGTERM');
+  } catch {}
+}
+
+async function waitForHttp(url: string, child: ChildProcess) {
+  for (let i = 0; i < 150; i++) {
+    if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}`);
+    try {
+      const response = await fetch(url);
+      if (response.status < 500) return;
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${url} never answered`);
+}
+
+describe('the dashboard, end to end', { skip: skip && 'ANALYTICS_SKIP_BROWSER=1' }, () => {
+  before(async () => {
+    api = await startTestServer({ seed: 'sample', corsOrigins: [origin] });
+    // The token route and the API must agree on the signing secret: both use the development default.
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NEXT_TELEMETRY_DISABLED: '1',
+      ANALYTICS_API_URL: api.url,
+    };
+    delete env.ANALYTICS_JWT_SECRET;
+    delete env.ANALYTICS_JWT_ISSUER;
+    const build = spawnSync('npx', ['next', 'build', '--webpack'], { cwd: app, env, encoding: 'utf8' });
+    assert.equal(build.status, 0, `next build failed:\n${build.stdout}\n${build.stderr}`);
+    // An answer before `next start` runs means another server holds the port: its pages would be tested.
+    const stale = await fetch(origin).then(
+      () => true,
+      () => false,
+    );
+    assert.equal(stale, false, `port ${PORT} is already in use (set DEMO_TEST_PORT)`);
+    next = spawn('npx', ['next', 'start', '-p', String(PORT), '-H', '127.0.0.1'], {
+      cwd: app,
+      env,
+      stdio: process.env.E2E_DEBUG ? 'inherit' : 'ignore',
+      detached: true,
+    });
+    // Whatever happens to this test process, the server goes with it.
+    process.once('exit', stopNext);
+    await waitForHttp(`${origin}/api/token?org=org_acme`, next);
+
+    browser = await chromium.launch({
+      executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-dev-shm-usage',
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+    if (process.env.E2E_DEBUG) {
+      page.on('console', (message) => console.log('console', message.type(), message.text()));
+      page.on('requestfailed', (request) =>
+        console.log('failed', request.url(), request.failure()?.errorText),
+      );
+      page.on('response', (response) => console.log('response', response.status(), response.url()));
+    }
+  });
+
+  after(async () => {
+    await browser?.close();
+    stopNext();
+    await api?.close();
+  });
+
+  it('redirects / to the dashboard, which shows the seeded summary and the newest events', async () => {
+    await page.goto(`${origin}/`);
+    assert.equal(new URL(page.url()).pathname, '/dashboard');
+    const summary = await apiGet<MetricsSummary>(
+      'org_acme',
+      '/api/v1/metrics/summary?metrics=active_users&metrics=events&metrics=events:purchase&metrics=events:signup',
+    );
+    assert.ok((summary.totals.events ?? 0) > 0, 'the sample data has events in the last 30 days');
+    const format = new Intl.NumberFormat('en');
+    for (const metric of ['events', 'active_users', 'events:purchase']) {
+      const value = page.locator(`.card[data-metric="${metric}"] .value`);
+      await value
+        .filter({ hasText: format.format(summary.totals[metric] ?? 0) })
+        .waitFor({ timeout: 15_000 });
+    }
+    // One bar per day of the summary.
+    assert.equal(await page.locator('#daily-chart rect').count(), summary.daily.length);
+
+    const newest = await apiGet<EventsPage>('org_acme', '/api/v1/events?limit=20');
+    await waitForRows(20);
+    const ids = await page.$$eval('#recent-events tr[data-event-id]', (rows) =>
+      rows.map((row) => (row as HTMLElement).dataset.eventId),
+    );
+    assert.deepEqual(
+      ids,
+      newest.data.map((event: AnalyticsEvent) => event.event_id),
+    );
+    assert.ok((await rowOrgs()).every((org) => org === 'org_acme'));
+  });
+
+  it('fills the drop-in <EventsTable /> from the same client', async () => {
+    await page.waitForFunction(() => {
+      const table = document.querySelector('#dropin-table');
+      return (table?.shadowRoot?.querySelectorAll('tr.row').length ?? 0) > 0;
+    });
+  });
+
+  it('narrows the list with the event-type filter', async () => {
+    const types = await apiGet<{ data: EventTypeCount[] }>('org_acme', '/api/v1/event-types');
+    const purchase = types.data.find((type) => type.event_type === 'purchase');
+    assert.ok(purchase, 'the sample data has purchases');
+    await page.locator('#event-type-filter option[value="purchase"]').waitFor({ state: 'attached' });
+    await page.selectOption('#event-type-filter', 'purchase');
+    const expected = Math.min(20, purchase.count);
+    await waitForRows('some');
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll<HTMLElement>('#recent-events tr[data-event-id]')].every(
+          (row) => row.dataset.type === 'purchase',
+        ),
+      undefined,
+      { timeout: 15_000 },
+    );
+    assert.equal(await rowCount(), expected);
+    assert.deepEqual(new Set(await rowTypes()), new Set(['purchase']));
+    // The drop-in table follows the same filter.
+    await page.waitForFunction(
+      () => {
+        const cells = document
+          .querySelector('#dropin-table')
+          ?.shadowRoot?.querySelectorAll('td[part="cell type"]');
+        return !!cells?.length && [...cells].every((cell) => cell.textContent === 'purchase');
+      },
+      undefined,
+      { timeout: 15_000 },
+    );
+  });
+
+  it('loads page 2 when the list is scrolled to its end', async () => {
+    await page.selectOption('#event-type-filter', '');
+    await waitForRows(20);
+    await page.locator('#recent-events').evaluate((scroller) => {
+      scroller.scrollTop = scroller.scrollHeight;
+    });
+    await waitForRows(40);
+    const second = await apiGet<EventsPage>('org_acme', '/api/v1/events?limit=40');
+    const ids = await page.$$eval('#recent-events tr[data-event-id]', (rows) =>
+      rows.map((row) => (row as HTMLElement).dataset.eventId),
+    );
+    assert.deepEqual(
+      ids,
+      second.data.map((event) => event.event_id),
+    );
+  });
+
+  it('sends a test event that shows up in the list', async () => {
+    const before = await apiGet<EventsPage>('org_acme', '/api/v1/events?event_type=test_event&limit=100');
+    await page.click('#send-test-event');
+    await page.locator('#send-status', { hasText: 'Delivered' }).waitFor({ timeout: 10_000 });
+    await page.locator('#recent-events tr[data-type="test_event"]').first().waitFor({ timeout: 10_000 });
+    const afterSend = await apiGet<EventsPage>('org_acme', '/api/v1/events?event_type=test_event&limit=100');
+    assert.equal(afterSend.data.length, before.data.length + 1, 'stored exactly once');
+    const sent = afterSend.data[0]!;
+    assert.equal(sent.org_id, 'org_acme');
+    assert.equal(await page.locator(`#recent-events tr[data-event-id="${sent.event_id}"]`).count(), 1);
+  });
+
+  it('switches orgs without ever showing another org’s events', async () => {
+    // Every row that is ever added from now on, whatever happens in between.
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { seenOrgs: string[] }).seenOrgs = seen;
+      new MutationObserver(() => {
+        for (const row of document.querySelectorAll<HTMLElement>('#recent-events tr[data-event-id]')) {
+          seen.push(row.dataset.org ?? '?');
+        }
+      }).observe(document.body, { subtree: true, childList: true, attributes: true });
+    });
+    await page.selectOption('#org-switcher', 'org_globex');
+    const globex = await apiGet<EventsPage>('org_globex', '/api/v1/events?limit=20');
+    await page.waitForFunction(
+      (first) =>
+        document.querySelector('#recent-events tr[data-event-id]')?.getAttribute('data-event-id') === first,
+      globex.data[0]!.event_id,
+      { timeout: 15_000 },
+    );
+    await waitForRows(20);
+    assert.deepEqual(new Set(await rowOrgs()), new Set(['org_globex']));
+    const seen = await page.evaluate(() => (window as unknown as { seenOrgs: string[] }).seenOrgs);
+    assert.ok(seen.length > 0);
+    assert.deepEqual(new Set(seen), new Set(['org_globex']), 'no row of another org was ever rendered');
+    assert.ok(page.url().endsWith('?org=org_globex'));
+
+    // Back and forth quickly: late answers for the org left behind must never show.
+    await page.selectOption('#org-switcher', 'org_initech');
+    await page.selectOption('#org-switcher', 'org_acme');
+    await page.selectOption('#org-switcher', 'org_initech');
+    await waitForRows('some');
+    await page.waitForTimeout(1000);
+    assert.deepEqual(new Set(await rowOrgs()), new Set(['org_initech']));
+  });
+
+  it('saves a screenshot and logged no hydration errors', async () => {
+    await page.goto(`${origin}/dashboard?org=org_acme`);
+    await waitForRows(20);
+    await page.locator('.card[data-metric="events"] .value').filter({ hasText: /\d/ }).waitFor();
+    await page.waitForFunction(
+      () => (document.querySelector('#dropin-table')?.shadowRoot?.querySelectorAll('tr.row').length ?? 0) > 0,
+    );
+    mkdirSync(output, { recursive: true });
+    await page.screenshot({ path: join(output, 'dashboard.png'), fullPage: true });
+    const hydration = consoleErrors.filter((text) => /hydrat|did not match|#418|#423|#425/i.test(text));
+    assert.deepEqual(hydration, []);
+    // Nothing else went wrong either (no failed request, no React warning).
+    assert.deepEqual(consoleErrors, []);
+    assert.deepEqual(pageErrors, []);
+  });
+});
