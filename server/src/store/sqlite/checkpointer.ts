@@ -60,6 +60,8 @@ export class Checkpointer {
     const module = createRequire(import.meta.url).resolve('better-sqlite3');
     this.#worker = new Worker(WORKER_SOURCE, {
       eval: true,
+      // Nothing of the parent's command line (loaders, preloads) is needed to run this plain script.
+      execArgv: [],
       workerData: { module, path, synchronous, intervalMs: INTERVAL_MS },
     });
     // A checkpointer must never keep a process alive that is otherwise done.
