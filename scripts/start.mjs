@@ -1,6 +1,9 @@
 // `npm start`: the whole demo from a fresh clone. Installs dependencies when missing, builds the dashboard
 // when its sources changed, then runs the API (seeded with sample_data/) and the dashboard together until
 // Ctrl-C, which stops both. `npm start -- --dev` runs the dashboard with `next dev` instead.
+// Environment: PORT (API, 8787), DASHBOARD_PORT (3000), DASHBOARD_HOST (127.0.0.1), ANALYTICS_API_URL (the
+// API's address as the browser sees it), and every variable of the API (ANALYTICS_JWT_SECRET, DATABASE_URL...),
+// which the dashboard's token route shares.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +12,8 @@ import { ensureDependencies, log, root, run } from './lib.mjs';
 const dev = process.argv.includes('--dev');
 const apiPort = Number(process.env.PORT ?? 8787);
 const webPort = Number(process.env.DASHBOARD_PORT ?? 3000);
+// Loopback only, like the API's default HOST: a demo with a dev signing secret stays on this machine.
+const webHost = process.env.DASHBOARD_HOST ?? '127.0.0.1';
 const apiUrl = process.env.ANALYTICS_API_URL ?? `http://localhost:${apiPort}`;
 const webUrl = `http://localhost:${webPort}`;
 
@@ -82,6 +87,7 @@ function stop(code = 0) {
 
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
+process.on('SIGHUP', () => stop(0));
 
 start('API', ['run', 'start', '-w', 'server'], {
   PORT: String(apiPort),
@@ -89,10 +95,16 @@ start('API', ['run', 'start', '-w', 'server'], {
   ANALYTICS_CORS_ORIGINS:
     process.env.ANALYTICS_CORS_ORIGINS ?? `http://localhost:${webPort},http://127.0.0.1:${webPort}`,
 });
-start('dashboard', ['exec', '-w', 'demo-next', '--', 'next', dev ? 'dev' : 'start', '-p', String(webPort)], {
-  ANALYTICS_API_URL: apiUrl,
-  PORT: String(webPort),
-});
+// webpack in development too: the workspace sources import `./x.js` for `./x.ts`, which Turbopack cannot map.
+const nextArgs = dev ? ['dev', '--webpack'] : ['start'];
+start(
+  'dashboard',
+  ['exec', '-w', 'demo-next', '--', 'next', ...nextArgs, '-p', String(webPort), '-H', webHost],
+  {
+    ANALYTICS_API_URL: apiUrl,
+    PORT: String(webPort),
+  },
+);
 
 async function waitFor(url) {
   for (;;) {
