@@ -507,20 +507,19 @@ export class PostgresEventStore implements EventStore {
       event_type: string | null;
       g: number;
       n: number;
-      users: number;
     }>(this.pool, SQL.EVENTS_BY_LOCAL_DAY, [q.orgId, starts, starts[0], starts[starts.length - 1]]);
     for (const r of rows) {
       if (r.g === 3) {
-        if (q.activeUsers) result.totalActiveUsers = r.users;
+        if (q.activeUsers) result.totalActiveUsers = r.n;
         continue;
       }
       const d = result.days[(r.bucket ?? 0) - 1];
       if (!d) continue;
       if (r.g === 1) {
-        if (q.events) d.events = r.n;
-        if (q.activeUsers) d.activeUsers = r.users;
-      } else if (r.event_type !== null && wanted.has(r.event_type)) {
-        d.byType[r.event_type] = r.n;
+        if (q.activeUsers) d.activeUsers = r.n;
+      } else {
+        if (q.events) d.events += r.n;
+        if (r.event_type !== null && wanted.has(r.event_type)) d.byType[r.event_type] = r.n;
       }
     }
   }
