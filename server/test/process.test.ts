@@ -24,7 +24,8 @@ function start(env: Record<string, string>): Promise<Running> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // 'close', not 'exit': only then has everything the process wrote been read from its pipes.
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
@@ -53,7 +54,7 @@ function run(env: Record<string, string>): Promise<{ code: number | null; output
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, output })));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, output })));
 }
 
 async function allEventIds(url: string, token: string): Promise<Set<string>> {
@@ -114,7 +115,7 @@ describe('server process', () => {
       s.child.kill('SIGTERM');
       await s.exited;
     }
-  });
+  }, 30_000); // a process start under tsx on a busy machine can take seconds
 
   it('loses no acknowledged event when killed right after answering 202', async () => {
     const db = `sqlite:${join(dir, 'crash.db')}`;
