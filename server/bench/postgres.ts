@@ -254,6 +254,11 @@ interface IngestFigures {
   /** Cores kept busy during the measured run (2 on this machine). */
   cpu_cores: { api: number; postgres: number; load_generator: number; others: number };
   postgres?: { commits_per_s: number; wal_flushes_per_s: number; wal_mb_per_s: number };
+  /**
+   * CPU microseconds per stored event in each part. Unlike events/s these hardly depend on what else the
+   * machine is doing, so they say which part runs out first when it has the cores to itself.
+   */
+  cpu_us_per_event: { api: number; postgres: number };
 }
 
 async function ingestOverHttp(
@@ -322,6 +327,7 @@ async function ingestOverHttp(
       load_generator: cpu.load_generator ?? 0,
       others: cpu.others ?? 0,
     },
+    cpu_us_per_event: perEvent(cpu, Math.round((r['2xx'] * 100) / r.duration)),
   };
   if (statsBefore && statsAfter) {
     figures.postgres = {
@@ -526,6 +532,12 @@ async function timed(fn: () => Promise<unknown>, iterations: number): Promise<nu
   return Math.round(percentile(times, 50) * 1000) / 1000;
 }
 
+function perEvent(cores: Record<string, number>, eventsPerSecond: number): { api: number; postgres: number } {
+  const us = (c: number | undefined) =>
+    eventsPerSecond > 0 ? Math.round(((c ?? 0) / eventsPerSecond) * 1e6 * 10) / 10 : 0;
+  return { api: us(cores.api), postgres: us(cores.postgres) };
+}
+
 /** Where an ingest run spent the machine: a saturated CPU and who used it, or an idle one (latency-bound). */
 function bottleneck(c: { api: number; postgres: number; load_generator: number; others: number }): string {
   const cores = cpus().length;
@@ -608,6 +620,8 @@ export async function main(): Promise<void> {
       '',
       `cores busy: API ${c.api}, PostgreSQL ${c.postgres}, load ${c.load_generator}, other ${c.others}${pgPart}`,
     );
+    const u = f.cpu_us_per_event;
+    line('', `CPU per event: API ${u.api} µs, PostgreSQL ${u.postgres} µs`);
     line('', `bottleneck: ${bottleneck(c)}`);
   };
   console.log(
