@@ -497,14 +497,18 @@ describe.each(stores)('hostile input ($name)', (storeCase) => {
       const spec = (await t.app.inject({ url: '/openapi.json' })).json() as {
         paths: Record<string, Record<string, { parameters?: { in: string; name: string }[] }>>;
       };
-      const routes = Object.entries(spec.paths).flatMap(([path, ops]) =>
-        Object.entries(ops)
-          .filter(([method]) => method === 'get')
-          .map(([, op]) => ({
-            path,
-            params: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
-          })),
-      );
+      // The script-tag bundle files take no query parameters and answer 404 until `npm run build` made
+      // them; their own suite (routes/sdk.test.ts) covers them.
+      const routes = Object.entries(spec.paths)
+        .filter(([path]) => !path.startsWith('/sdk/'))
+        .flatMap(([path, ops]) =>
+          Object.entries(ops)
+            .filter(([method]) => method === 'get')
+            .map(([, op]) => ({
+              path,
+              params: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
+            })),
+        );
       expect(routes.map((r) => r.path)).toEqual(
         expect.arrayContaining([
           '/api/v1/events',
