@@ -84,6 +84,9 @@ export class Checkpointer {
         () => undefined,
         () => undefined,
       );
+      // Closing is awaited work: with the worker unref'd (and the timeout too), a process with nothing else
+      // to do would exit mid-close, before the store's own connection closes.
+      this.#worker.ref();
       this.#worker.postMessage('close');
       const timeout = new Promise<'timeout'>((r) => setTimeout(r, 5000, 'timeout').unref());
       if ((await Promise.race([exited, timeout])) === 'timeout') await this.#worker.terminate();
