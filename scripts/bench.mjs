@@ -144,6 +144,13 @@ ${table([
     ceiling,
   ],
   ['ingest in-process ceiling', `${num(ceiling)} events/s`, ceiling, 'itself', ceiling],
+  [
+    'server CPU per event over HTTP (whole process)',
+    `${num(http?.server_cpu_us_per_event?.process, 1)} µs`,
+    http?.server_cpu_us_per_event?.process,
+    ceiling ? `ceiling: ${num(1e6 / ceiling, 1)} µs (one thread)` : undefined,
+    ceiling ? 1e6 / ceiling : undefined,
+  ],
   ['ingest p50 / p99 per request', `${ms(http?.p50_ms)} / ${ms(http?.p99_ms)}`, undefined, undefined],
   ['non-2xx / errors during ingest', `${num(http?.non_2xx)} / ${num(http?.errors)}`, undefined, undefined],
   [
@@ -203,6 +210,8 @@ if (postgres) {
   const ceiling = server?.data.ingest?.in_process_ceiling?.events_per_s;
   const rp = p.reads_postgres ?? {};
   const rs = server?.data.reads ?? {};
+  const cpuPerEvent = (r) =>
+    r?.cpu_us_per_event ? (r.cpu_us_per_event.api ?? 0) + (r.cpu_us_per_event.postgres ?? 0) : undefined;
   const cores = (c) =>
     c ? `API ${num(c.api, 2)}, PostgreSQL ${num(c.postgres, 2)}, load ${num(c.load_generator, 2)}` : '–';
   sections.push(`## Server (PostgreSQL ${String(p.postgres?.server_version ?? '').split(' ')[0]}) · ${when(postgres)}
@@ -232,6 +241,13 @@ ${table([
     ih.postgres_2_processes?.events_per_s,
     'SQLite over HTTP',
     sqliteHttp,
+  ],
+  [
+    'CPU per event over HTTP, 1 API process (API + PostgreSQL)',
+    `${num(cpuPerEvent(ih.postgres_1_process), 1)} µs`,
+    cpuPerEvent(ih.postgres_1_process),
+    `SQLite: ${num(cpuPerEvent(ih.sqlite_1_process), 1)} µs`,
+    cpuPerEvent(ih.sqlite_1_process),
   ],
   [
     'ingest into the store (16 in flight)',
