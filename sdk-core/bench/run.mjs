@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
+import { chromiumLaunchOptions } from '../../scripts/chromium.mjs';
 
 const here = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(here, '..', 'bench', 'out');
@@ -82,10 +83,7 @@ const N = 10_000;
 
 async function browserFigures() {
   const { server, url } = await serve();
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
-  });
+  const browser = await chromium.launch(chromiumLaunchOptions);
   try {
     const run = async (persistence) => {
       const page = await browser.newPage();

@@ -16,6 +16,7 @@ import { gzipSync } from 'node:zlib';
 import { startTestServer } from '@acme/analytics-server/testing';
 import { chromium } from 'playwright-core';
 import { rollup } from 'rollup';
+import { chromiumLaunchOptions } from '../../scripts/chromium.mjs';
 import builds from '../build.mjs';
 
 const here = fileURLToPath(new URL('..', import.meta.url));
@@ -90,10 +91,7 @@ const files = createServer((req, res) => {
 });
 await new Promise((resolve) => files.listen(PORT, '127.0.0.1', resolve));
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
-});
+const browser = await chromium.launch(chromiumLaunchOptions);
 let result;
 try {
   const tab = await browser.newPage({ viewport: { width: 1280, height: 900 } });
