@@ -508,7 +508,7 @@ export class SqliteEventStore implements EventStore {
     return this.#toPage(q, rows);
   }
 
-  /** One newest-first slice of the clustered primary key: `[from, to)`, after `before`, filtered. */
+  /** One newest-first slice of the (org, ts, event_id) index: `[from, to)`, after `before`, filtered. */
   #page(
     org: number,
     f: { typeIds?: number[] | undefined; user?: number; before?: EventQuery['before'] },
@@ -535,7 +535,7 @@ export class SqliteEventStore implements EventStore {
       params.push(f.user);
     }
     if (f.typeIds) {
-      // Unary + keeps the planner on the clustered (org, ts) range (there is no index on type, by design).
+      // Unary + keeps the planner on the (org, ts) range; type is checked on that index's entries.
       where.push(`+e.type IN (${f.typeIds.map(() => '?').join(', ')})`);
       params.push(...f.typeIds);
     }
@@ -648,7 +648,7 @@ export class SqliteEventStore implements EventStore {
 
   /**
    * Local days that do not line up with UTC days: one pass over the org's events in the range, in
-   * timestamp order (a contiguous primary-key range). Cost O(events in range): about 1 µs per event here.
+   * timestamp order (a contiguous range of the covering (org, ts, ...) index). Cost O(events in range): about 1 µs per event here.
    */
   #summaryFromEvents(
     q: SummaryQuery,
