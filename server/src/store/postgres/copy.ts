@@ -18,8 +18,12 @@ import type { PostgresEventStore } from './index.js';
  * of their own: their ids travel inside the rows that use them.
  */
 
-/** The SQLite schema version this copier reads (`PRAGMA user_version`). */
-export const SQLITE_SCHEMA_VERSION = 1;
+/**
+ * The SQLite schema versions this copier reads (`PRAGMA user_version`). Version 2 moved events and
+ * idempotency records into rowid tables with the same columns and the same keys (now unique indexes), so
+ * every query below reads both.
+ */
+export const SQLITE_SCHEMA_VERSIONS = [1, 2];
 
 type Value = string | number | Buffer | null;
 type Key = Value[];
@@ -289,9 +293,9 @@ export async function copySqliteToPostgres(
   }
   try {
     const version = Number(src.pragma('user_version', { simple: true }));
-    if (version !== SQLITE_SCHEMA_VERSION) {
+    if (!SQLITE_SCHEMA_VERSIONS.includes(version)) {
       throw new CopyError(
-        `the SQLite schema is at version ${version}; this copier reads version ${SQLITE_SCHEMA_VERSION}` +
+        `the SQLite schema is at version ${version}; this copier reads versions ${SQLITE_SCHEMA_VERSIONS.join(', ')}` +
           (version === 0 ? ' (is this an analytics database?)' : ' (update the copier with the new schema)'),
       );
     }
