@@ -1,20 +1,26 @@
-// Bundles the API for its container image: one ESM file, server/dist/server.mjs. The workspace's own
+// Bundles the API for its container image: ESM files in server/dist: server.mjs, and sqlite-writer.mjs, the
+// entry of the SQLite store's writer thread (the store looks for it beside the bundle). The workspace's own
 // TypeScript (the server and anything it imports from sdk-core) is compiled in; the server's npm
 // dependencies stay external and are installed beside it with `npm ci --omit=dev`, because some are
 // native (better-sqlite3) and others read files next to their own sources (swagger-ui's assets).
 // Running the bundle needs neither tsx nor TypeScript, so neither ships in the image.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
 const root = join(import.meta.dirname, '..', '..');
 const server = JSON.parse(readFileSync(join(root, 'server', 'package.json'), 'utf8'));
 const external = Object.keys({ ...server.dependencies, ...server.optionalDependencies });
 
+const outfile = process.argv[2] ?? 'server/dist/server.mjs';
 const result = await build({
   absWorkingDir: root,
-  entryPoints: ['server/src/server.ts'],
-  outfile: process.argv[2] ?? 'server/dist/server.mjs',
+  entryPoints: [
+    { in: 'server/src/server.ts', out: basename(outfile, '.mjs') },
+    { in: 'server/src/store/sqlite/writer-worker.ts', out: 'sqlite-writer' },
+  ],
+  outdir: dirname(outfile),
+  outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
   format: 'esm',

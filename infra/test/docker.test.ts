@@ -230,6 +230,34 @@ describe('the API bundle the image runs', () => {
     expect((await fetch(`${url}/ready`)).status).toBe(200);
   });
 
+  it('stores events through the writer thread, whose entry is bundled beside the server', async () => {
+    expect(existsSync(join(image, 'server', 'dist', 'sqlite-writer.mjs'))).toBe(true);
+    const now = Math.floor(Date.now() / 1000);
+    const token = hs256(secret, {
+      sub: 'usr_001',
+      org_id: 'org_image',
+      role: 'admin',
+      scope: 'events:write events:read',
+      iss: 'acme-analytics',
+      aud: 'analytics-api',
+      iat: now,
+      exp: now + 300,
+      jti: randomUUID(),
+    });
+    const ids = [randomUUID(), randomUUID()];
+    const posted = await fetch(`${url}/api/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ events: ids.map((event_id) => ({ event_id, event_type: 'image_check' })) }),
+    });
+    expect(posted.status).toBe(202);
+    const listed = await fetch(`${url}/api/v1/events?limit=10`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const body = (await listed.json()) as { data: { event_id: string }[] };
+    expect(body.data.map((e) => e.event_id).sort()).toEqual([...ids].sort());
+  });
+
   it('finds sample_data where the image puts it and seeds it', async () => {
     const now = Math.floor(Date.now() / 1000);
     const token = hs256(secret, {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { uuidToBytes, uuidv7 } from '../../src/lib/ids.js';
-import { createStore } from '../../src/store/sqlite/index.js';
+import { SqliteEventStore } from '../../src/store/sqlite/index.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 
 const dirs: string[] = [];
@@ -44,7 +44,7 @@ function versionOneDatabase() {
 describe('SQLite migrations', () => {
   it('moves version-1 events and idempotency records into the rowid tables without losing any', async () => {
     const { path, ids, t0 } = versionOneDatabase();
-    const store = await createStore(`sqlite:${path}`);
+    const store = new SqliteEventStore(path);
     await store.migrate();
     try {
       expect(store.db.handle.pragma('user_version', { simple: true })).toBe(MIGRATIONS.at(-1)!.version);
@@ -88,11 +88,11 @@ describe('SQLite migrations', () => {
 
   it('is a no-op on a database that is already current', async () => {
     const { path } = versionOneDatabase();
-    const first = await createStore(`sqlite:${path}`);
+    const first = new SqliteEventStore(path);
     await first.migrate();
     const schema = first.db.all('SELECT name, sql FROM sqlite_schema ORDER BY name');
     await first.close();
-    const second = await createStore(`sqlite:${path}`);
+    const second = new SqliteEventStore(path);
     await second.migrate();
     expect(second.db.all('SELECT name, sql FROM sqlite_schema ORDER BY name')).toEqual(schema);
     expect((await second.queryEvents({ orgId: 'org_old', limit: 10 })).events).toHaveLength(5);

@@ -94,3 +94,22 @@ export class Db {
     if (this.handle.open) this.handle.close();
   }
 }
+
+/**
+ * Open a connection with the settings every connection of the store shares (the reading one on the event
+ * loop and the writer thread's). `wal_autocheckpoint` is the caller's: it depends on which connection
+ * commits and on whether the checkpoint worker runs.
+ */
+export function openConnection(path: string, synchronous: 'NORMAL' | 'FULL'): Db {
+  const db = new Db(path);
+  const h = db.handle;
+  h.pragma('journal_mode = WAL');
+  h.pragma(`synchronous = ${synchronous}`);
+  h.pragma('foreign_keys = ON');
+  // The other connections (writer thread, checkpointer, tools, the SQL test) may hold the lock briefly.
+  h.pragma('busy_timeout = 5000');
+  h.pragma('cache_size = -65536'); // 64 MiB page cache
+  h.pragma('temp_store = MEMORY');
+  h.pragma('journal_size_limit = 67108864');
+  return db;
+}

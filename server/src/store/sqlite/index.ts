@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { ApiError, type FieldError } from '../../lib/errors.js';
 import { formatUuid, uuidToBytes } from '../../lib/ids.js';
 import { DAY_MS, parseDate } from '../../lib/time.js';
-import { DEFAULT_IDEMPOTENCY_LEASE_MS, ingestResponseBody } from '../shared.js';
+import { DEFAULT_IDEMPOTENCY_LEASE_MS } from '../shared.js';
 import type {
   EventPage,
   EventQuery,
@@ -23,16 +23,16 @@ import type {
   SummaryResult,
 } from '../types.js';
 import { Checkpointer, WRITER_AUTOCHECKPOINT_PAGES } from './checkpointer.js';
-import { Db } from './db.js';
+import { type Db, openConnection } from './db.js';
 import { migrate } from './migrations.js';
+import { type LoadRow, SqliteWriter, toEventRow, type WriteBatch, type WriteOutcome } from './writer.js';
+import { WriterThread } from './writer-thread.js';
 
-type Row = NewEvent & { orgId: string; receivedAt: number };
-type Statement = ReturnType<Db['prepare']>;
-
-const INSERT_CHUNK = 100;
+/** The writer's automatic checkpoint when no checkpoint worker runs: every 16,000 pages (64 MiB of WAL). */
+const AUTOCHECKPOINT_PAGES = 16_000;
 
 interface Pending {
-  batch: IngestBatch;
+  batch: WriteBatch;
   resolve: (result: IngestResult) => void;
   reject: (err: unknown) => void;
 }
@@ -69,10 +69,13 @@ export const createStore: StoreFactory = async (databaseUrl, options) =>
  * The embedded store: one process owns the database file (the in-flight idempotency claims live in this
  * process's memory; completed ones in the database).
  *
- * Write path. Concurrent ingest calls are group-committed: calls that arrive while the event loop is busy
- * are queued and written together in one transaction at the next turn, each batch inside its own savepoint
- * so one failing batch does not fail its neighbours. Every caller is answered only after that transaction
- * committed.
+ * Write path. Ingest batches are written by `SqliteWriter` on a thread of its own (`writer-thread.ts`),
+ * over a second connection, while the event loop goes on parsing and validating the next requests; reads
+ * stay on the event loop's connection. Batches are group-committed: those that arrive while a group is
+ * being written go together as the next group, in one transaction, each batch inside its own savepoint so
+ * one failing batch does not fail its neighbours. Every caller is answered only after that transaction
+ * committed. In-memory databases (one connection only) and `ANALYTICS_SQLITE_WRITER=inline` write on the
+ * event loop instead, with the same code; so does the store if the thread ever dies.
  *
  * Durability: WAL with `synchronous = NORMAL` by default. The contract's promise is that a server killed
  * right after answering 202 loses nothing: in WAL mode a commit has written its frames to the WAL file (the
@@ -85,57 +88,66 @@ export const createStore: StoreFactory = async (databaseUrl, options) =>
 export class SqliteEventStore implements EventStore {
   readonly info: StoreInfo;
   readonly db: Db;
+  readonly #path: string;
+  readonly #synchronous: 'NORMAL' | 'FULL';
   readonly #leaseMs: number;
-  /** org text → id, type text → id, user text → id; only ids that are committed. */
+  /** Committed dictionary ids, cached for reads (org text → id, type text → id and back, user → id). */
   readonly #orgIds = new Map<string, number>();
   readonly #typeIds = new Map<string, number>();
   readonly #typeNames = new Map<number, string>();
   readonly #userIds = new Map<string, number>();
-  /** `org:day:user` rows known to be in daily_users (committed), so repeat users cost no statement. */
-  #activeKnown = new Set<string>();
   /** In-flight idempotency claims: `org\0key` → claim time (ms). */
   readonly #inFlight = new Map<string, number>();
-  /** Multi-row INSERT statements by row count (1..INSERT_CHUNK), prepared on first use. */
-  readonly #inserts: Statement[] = [];
+  /** Writes on the event loop's connection: seeding, bulk loads, and ingest when there is no thread. */
+  readonly #local: SqliteWriter;
+  /** The writer thread, started on the first write; undefined until then, or when writes stay inline. */
+  #thread: WriterThread | undefined;
+  #threaded: boolean;
   #queue: Pending[] = [];
+  /** Whether a group is being written (the next group waits for it). */
+  #writing = false;
+  #drained: (() => void)[] = [];
   /** Group-commit statistics: transactions committed and batches written in them. */
   readonly stats = { commits: 0, batches: 0 };
   #flushScheduled = false;
   #closed = false;
   #checkpointer: Checkpointer | undefined;
+  #autocheckpointPages = AUTOCHECKPOINT_PAGES;
 
   constructor(path: string, options: StoreOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
-    this.db = new Db(path);
+    this.#path = path;
+    this.#synchronous = options.durability === 'power' ? 'FULL' : 'NORMAL';
+    this.db = openConnection(path, this.#synchronous);
     this.info = { kind: 'sqlite', location: path };
     this.#leaseMs = options.idempotencyLeaseMs ?? DEFAULT_IDEMPOTENCY_LEASE_MS;
-    const h = this.db.handle;
-    h.pragma('journal_mode = WAL');
-    h.pragma(options.durability === 'power' ? 'synchronous = FULL' : 'synchronous = NORMAL');
-    h.pragma('foreign_keys = ON');
-    // Readers from other processes (tools, the SQL test) may hold the lock briefly.
-    h.pragma('busy_timeout = 5000');
-    h.pragma('cache_size = -65536'); // 64 MiB page cache
-    h.pragma('temp_store = MEMORY');
+    this.#local = new SqliteWriter(this.db);
+    this.#threaded = path !== ':memory:' && process.env.ANALYTICS_SQLITE_WRITER !== 'inline';
     // Checkpoint every 16,000 pages (64 MiB of WAL) instead of 1,000: pages rewritten by many commits (the
     // right edge of each org's range, the rollups) are copied back once per checkpoint, not once per few
     // commits. Measured here: +40 % ingest over 4,000 pages, +70 % over the default.
-    h.pragma('wal_autocheckpoint = 16000');
-    h.pragma('journal_size_limit = 67108864');
-    // Checkpoints (copy and fsync, 100+ ms each at this WAL size) move off the event loop (`checkpointer.ts`).
+    // Checkpoints (copy and fsync, 100+ ms each at this WAL size) move off the writer (`checkpointer.ts`).
     // `ANALYTICS_SQLITE_CHECKPOINT=writer` keeps them on the writer, for comparison.
     if (path !== ':memory:' && process.env.ANALYTICS_SQLITE_CHECKPOINT !== 'writer') {
-      this.#checkpointer = new Checkpointer(
-        path,
-        options.durability === 'power' ? 'FULL' : 'NORMAL',
-        (reason) => {
-          if (this.#closed) return;
-          h.pragma('wal_autocheckpoint = 16000');
-          process.emitWarning(`SQLite checkpoint worker stopped (${reason}); checkpointing on the writer`);
-        },
-      );
-      h.pragma(`wal_autocheckpoint = ${WRITER_AUTOCHECKPOINT_PAGES}`);
+      this.#checkpointer = new Checkpointer(path, this.#synchronous, (reason) => {
+        if (this.#closed) return;
+        this.#setAutocheckpoint(AUTOCHECKPOINT_PAGES);
+        process.emitWarning(`SQLite checkpoint worker stopped (${reason}); checkpointing on the writer`);
+      });
+      this.#autocheckpointPages = WRITER_AUTOCHECKPOINT_PAGES;
     }
+    this.db.handle.pragma(`wal_autocheckpoint = ${this.#autocheckpointPages}`);
+  }
+
+  /** Where ingest batches are written: on the writer thread, or on the event loop's connection. */
+  get writer(): 'thread' | 'inline' {
+    return this.#threaded ? 'thread' : 'inline';
+  }
+
+  #setAutocheckpoint(pages: number): void {
+    this.#autocheckpointPages = pages;
+    this.db.handle.pragma(`wal_autocheckpoint = ${pages}`);
+    this.#thread?.setAutocheckpoint(pages).catch(() => {});
   }
 
   async migrate(): Promise<void> {
@@ -177,7 +189,9 @@ export class SqliteEventStore implements EventStore {
 
   async purgeIdempotencyKeys(olderThan: number): Promise<number> {
     this.#assertOpen();
-    return this.db.run('DELETE FROM idempotency_keys WHERE created_at < ?', [olderThan]).changes;
+    // On the writer's connection: from the event loop's, the DELETE would wait for the writer's lock.
+    if (this.#thread) return this.#thread.purgeIdempotencyKeys(olderThan);
+    return this.#local.purgeIdempotencyKeys(olderThan);
   }
 
   // ---- writes ---------------------------------------------------------------------------------------
@@ -186,9 +200,16 @@ export class SqliteEventStore implements EventStore {
     if (this.#closed) return Promise.reject(new Error('store is closed'));
     const unstorable = unstorableUserIds(batch.events);
     if (unstorable) return Promise.reject(unstorable);
+    let events: WriteBatch['events'];
+    try {
+      events = batch.events.map(toEventRow);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const { orgId, receivedAt, idempotency } = batch;
     return new Promise((resolve, reject) => {
-      this.#queue.push({ batch, resolve, reject });
-      if (!this.#flushScheduled) {
+      this.#queue.push({ batch: { orgId, receivedAt, events, idempotency }, resolve, reject });
+      if (!this.#flushScheduled && !this.#writing) {
         this.#flushScheduled = true;
         // setImmediate runs after pending I/O callbacks, so requests parsed in the same loop turn join.
         setImmediate(() => this.#flush());
@@ -198,243 +219,80 @@ export class SqliteEventStore implements EventStore {
 
   #flush(): void {
     this.#flushScheduled = false;
+    if (this.#writing) return;
     const group = this.#queue;
     this.#queue = [];
-    if (group.length === 0) return;
-    const outcomes: ({ ok: true; result: IngestResult } | { ok: false; error: unknown })[] = [];
-    const fresh = new Dicts();
-    try {
-      this.db.transaction(() => {
-        for (const p of group) {
-          try {
-            // A nested transaction is a savepoint: a failing batch rolls back alone.
-            // Ids created inside a savepoint that rolls back never existed: keep them apart until it holds.
-            // (A later batch of the group that needs the same name finds the row by its unique key.)
-            const local = new Dicts();
-            const result = this.db.transaction(() => this.#writeBatch(p.batch, local));
-            local.mergeInto(fresh);
-            outcomes.push({ ok: true, result });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
-          }
-        }
-      });
-    } catch (error) {
-      // The commit itself failed (disk full, I/O error): nothing of the group is stored.
-      for (const p of group) {
-        if (p.batch.idempotency) this.#inFlight.delete(`${p.batch.orgId}\0${p.batch.idempotency.key}`);
-        p.reject(error);
-      }
+    if (group.length === 0) {
+      for (const done of this.#drained.splice(0)) done();
       return;
     }
-    this.#adopt(fresh);
-    this.stats.commits++;
-    this.stats.batches += group.length;
-    group.forEach((p, i) => {
-      const o = outcomes[i]!;
-      if (p.batch.idempotency) this.#inFlight.delete(`${p.batch.orgId}\0${p.batch.idempotency.key}`);
-      if (o.ok) p.resolve(o.result);
-      else p.reject(o.error);
-    });
+    this.#writing = true;
+    this.#writeGroup(group.map((p) => p.batch)).then(
+      (outcomes) => {
+        this.stats.commits++;
+        this.stats.batches += group.length;
+        group.forEach((p, i) => {
+          this.#release(p.batch);
+          const o = outcomes[i]!;
+          if (o.ok) p.resolve(o.result);
+          else p.reject(o.error);
+        });
+        this.#afterGroup();
+      },
+      (error: unknown) => {
+        // The commit itself failed (disk full, I/O error), or the thread died: nothing of the group is
+        // known to be stored, and the callers' retries are safe (idempotency keys, event-id dedup).
+        for (const p of group) {
+          this.#release(p.batch);
+          p.reject(error);
+        }
+        this.#afterGroup();
+      },
+    );
   }
 
-  /** Insert one batch; runs inside a transaction. Dictionary ids it creates go to `fresh` until commit. */
-  #writeBatch(batch: IngestBatch, fresh: Dicts): IngestResult {
-    const org = this.#orgId(batch.orgId, fresh);
-    const eventIds = batch.events.map((e) => e.eventId);
-    const accepted = this.#insertEvents(org, batch.events, batch.receivedAt, fresh);
-    const result: IngestResult = { accepted, duplicates: batch.events.length - accepted, eventIds };
-    if (batch.idempotency) {
-      this.db.run(
-        `INSERT OR REPLACE INTO idempotency_keys (org, key, request_hash, status, body, created_at)
-         VALUES (?, ?, ?, 202, ?, ?)`,
-        [
-          org,
-          batch.idempotency.key,
-          batch.idempotency.requestHash,
-          ingestResponseBody(result),
-          batch.receivedAt,
-        ],
+  /** The next group: everything that queued while this one was being written. */
+  #afterGroup(): void {
+    this.#writing = false;
+    this.#flush();
+  }
+
+  #release(batch: WriteBatch): void {
+    if (batch.idempotency) this.#inFlight.delete(`${batch.orgId}\0${batch.idempotency.key}`);
+  }
+
+  #writeGroup(batches: WriteBatch[]): Promise<WriteOutcome[]> {
+    if (this.#threaded && !this.#thread) {
+      this.#thread = new WriterThread(
+        { path: this.#path, synchronous: this.#synchronous, autocheckpointPages: this.#autocheckpointPages },
+        (reason) => {
+          this.#thread = undefined;
+          this.#threaded = false;
+          if (!this.#closed) {
+            process.emitWarning(`SQLite writer thread stopped (${reason}); writing on the event loop`);
+          }
+        },
       );
     }
-    return result;
-  }
-
-  #applyRollup(org: number, rollup: Rollup, fresh: Dicts): void {
-    if (rollup.counts.size > 0) {
-      const upsert = this.db.prepare(
-        `INSERT INTO daily_counts (org, day, type, n, last_ts) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (org, day, type) DO UPDATE SET n = n + excluded.n, last_ts = max(last_ts, excluded.last_ts)`,
-      );
-      for (const c of rollup.counts.values()) upsert.run(org, c.day, c.type, c.n, c.lastTs);
-    }
-    if (rollup.users.size > 0) {
-      const add = this.db.prepare('INSERT OR IGNORE INTO daily_users (org, day, user) VALUES (?, ?, ?)');
-      for (const [key, u] of rollup.users) {
-        const known = `${org}:${key}`;
-        if (this.#activeKnown.has(known) || fresh.active.has(known)) continue;
-        add.run(org, u.day, u.user);
-        fresh.active.add(known);
-      }
+    if (this.#thread) return this.#thread.writeGroup(batches);
+    try {
+      return Promise.resolve(this.#local.writeGroup(batches));
+    } catch (error) {
+      return Promise.reject(error);
     }
   }
 
-  async bulkLoad(events: Row[]): Promise<number> {
+  async bulkLoad(events: LoadRow[]): Promise<number> {
     this.#assertOpen();
-    const fresh = new Dicts();
-    let stored = 0;
-    this.db.transaction(() => {
-      // Group by org and receive time so each group shares one rollup pass.
-      for (const [orgId, rows] of groupByOrg(events)) stored += this.#bulkOrg(orgId, rows, fresh);
-    });
-    this.#adopt(fresh);
-    return stored;
-  }
-
-  #bulkOrg(orgId: string, rows: Row[], fresh: Dicts): number {
-    return this.#insertEvents(this.#orgId(orgId, fresh), rows, undefined, fresh);
-  }
-
-  /**
-   * Insert events of one org, skipping ids already stored, and apply their rollups. Rows go in multi-row
-   * statements of up to 100 (one call into SQLite per 100 events instead of one per event); `RETURNING`
-   * yields exactly the rows inserted, so duplicates need no extra lookup. Returns how many were new.
-   */
-  #insertEvents(
-    org: number,
-    events: (NewEvent & { receivedAt?: number })[],
-    receivedAt: number | undefined,
-    fresh: Dicts,
-  ): number {
-    const rollup = new Rollup();
-    let accepted = 0;
-    for (let start = 0; start < events.length; start += INSERT_CHUNK) {
-      const n = Math.min(INSERT_CHUNK, events.length - start);
-      const params: unknown[] = new Array(n * 8);
-      for (let i = 0; i < n; i++) {
-        const e = events[start + i]!;
-        const p = i * 8;
-        params[p] = org;
-        params[p + 1] = e.ts;
-        params[p + 2] = uuidToBytes(e.eventId);
-        params[p + 3] = this.#typeId(e.eventType, fresh);
-        params[p + 4] = e.userId === null ? null : this.#userId(e.userId, fresh);
-        params[p + 5] = receivedAt ?? e.receivedAt ?? e.ts;
-        params[p + 6] = e.schemaVersion;
-        params[p + 7] = e.propertiesJson ?? JSON.stringify(e.properties);
-      }
-      const inserted = this.#insertStatement(n).all(params) as [number, number, number | null][];
-      accepted += inserted.length;
-      for (const [ts, type, user] of inserted) rollup.add(ts, type, user);
-    }
-    this.#applyRollup(org, rollup, fresh);
-    return accepted;
-  }
-
-  #insertStatement(rows: number): Statement {
-    let stmt = this.#inserts[rows];
-    if (!stmt) {
-      const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-      stmt = this.db
-        .prepare(
-          `INSERT OR IGNORE INTO events (org, ts, event_id, type, user, received_at, schema_version, properties)
-           VALUES ${values} RETURNING ts, type, user`,
-        )
-        .raw(true);
-      this.#inserts[rows] = stmt;
-    }
-    return stmt;
+    return this.#local.bulkLoad(events);
   }
 
   async seedSample(data: SampleData): Promise<boolean> {
     this.#assertOpen();
-    const fresh = new Dicts();
-    const seeded = this.db.transaction(() => {
-      if (this.db.get('SELECT 1 FROM meta WHERE key = ?', ['sample_seeded'])) return false;
-      for (const o of data.organizations) {
-        this.db.run(
-          `INSERT INTO orgs (org_id, name, plan, created_at) VALUES (?, ?, ?, ?)
-           ON CONFLICT (org_id) DO UPDATE SET name = excluded.name, plan = excluded.plan,
-             created_at = excluded.created_at`,
-          [o.orgId, o.name, o.plan, o.createdAt],
-        );
-      }
-      for (const u of data.users) {
-        this.db.run(
-          `INSERT INTO users (user_id, email, name, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-           ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, name = excluded.name,
-             role = excluded.role, created_at = excluded.created_at, updated_at = excluded.updated_at`,
-          [u.userId, u.email, u.name, u.role, u.createdAt, u.updatedAt],
-        );
-      }
-      for (const m of data.userOrgs) {
-        this.db.run(`INSERT OR REPLACE INTO user_orgs (org, user, role, joined_at) VALUES (?, ?, ?, ?)`, [
-          this.#orgId(m.orgId, fresh),
-          this.#userId(m.userId, fresh),
-          m.role,
-          m.joinedAt,
-        ]);
-      }
-      const rows = data.events.map((e) => ({ ...e, receivedAt: e.ts }));
-      for (const [orgId, list] of groupByOrg(rows)) this.#bulkOrg(orgId, list, fresh);
-      for (const m of data.metrics) {
-        const day = parseDate(m.date);
-        if (day === null) throw new Error(`metrics: invalid date "${m.date}"`);
-        this.db.run(
-          `INSERT INTO metrics (org, name, day, value) VALUES (?, ?, ?, ?)
-           ON CONFLICT (org, name, day) DO UPDATE SET value = value + excluded.value`,
-          [this.#orgId(m.orgId, fresh), m.name, day, m.value],
-        );
-      }
-      this.db.run('INSERT INTO meta (key, value) VALUES (?, ?)', ['sample_seeded', new Date().toISOString()]);
-      return true;
-    });
-    this.#adopt(fresh);
-    return seeded;
+    return this.#local.seedSample(data);
   }
 
-  // ---- dictionaries ---------------------------------------------------------------------------------
-
-  #orgId(orgId: string, fresh: Dicts): number {
-    return this.#lookup(orgId, this.#orgIds, fresh.orgs, 'orgs', 'org_id');
-  }
-
-  #typeId(name: string, fresh: Dicts): number {
-    return this.#lookup(name, this.#typeIds, fresh.types, 'event_types', 'name');
-  }
-
-  #userId(userId: string, fresh: Dicts): number {
-    return this.#lookup(userId, this.#userIds, fresh.users, 'users', 'user_id');
-  }
-
-  #lookup(
-    value: string,
-    committed: Map<string, number>,
-    pending: Map<string, number>,
-    table: string,
-    column: string,
-  ): number {
-    const known = committed.get(value) ?? pending.get(value);
-    if (known !== undefined) return known;
-    this.db.run(`INSERT OR IGNORE INTO ${table} (${column}) VALUES (?)`, [value]);
-    const row = this.db.get<{ id: number }>(`SELECT id FROM ${table} WHERE ${column} = ?`, [value])!;
-    // Not cached as committed yet: if the transaction rolls back, the id never existed.
-    pending.set(value, row.id);
-    return row.id;
-  }
-
-  #adopt(fresh: Dicts): void {
-    for (const [k, v] of fresh.orgs) this.#orgIds.set(k, v);
-    for (const [k, v] of fresh.types) {
-      this.#typeIds.set(k, v);
-      this.#typeNames.set(v, k);
-    }
-    // The user dictionary grows with the user base; cap the cache and let lookups fall back to the index.
-    if (this.#userIds.size > 500_000) this.#userIds.clear();
-    for (const [k, v] of fresh.users) this.#userIds.set(k, v);
-    if (this.#activeKnown.size > 1_000_000) this.#activeKnown.clear();
-    for (const k of fresh.active) this.#activeKnown.add(k);
-  }
+  // ---- dictionaries (reads) -------------------------------------------------------------------------
 
   /** A committed id for reading, without creating one. */
   #findId(table: 'orgs' | 'users' | 'event_types', column: string, value: string): number | undefined {
@@ -714,60 +572,20 @@ export class SqliteEventStore implements EventStore {
     if (process.env.ANALYTICS_DEBUG_STATS)
       process.stderr.write(`store stats ${JSON.stringify(this.stats)}\n`);
     this.#closed = true;
-    // Anything queued in this loop turn is still written before the handle closes.
-    if (this.#queue.length > 0) this.#flush();
-    // The worker's connection closes first, so the store's close is the last one and checkpoints the WAL.
+    // Everything already accepted is still written before the connections close.
+    if (this.#writing || this.#queue.length > 0 || this.#flushScheduled) {
+      await new Promise<void>((done) => {
+        this.#drained.push(done);
+        if (!this.#writing && !this.#flushScheduled) this.#flush();
+      });
+    }
+    // The other connections close first, so the store's close is the last one and checkpoints the WAL.
+    await this.#thread?.close();
     await this.#checkpointer?.stop();
     this.db.close();
   }
 
   #assertOpen(): void {
     if (this.#closed) throw new Error('store is closed');
-  }
-}
-
-function groupByOrg(rows: Row[]): Map<string, Row[]> {
-  const byOrg = new Map<string, Row[]>();
-  for (const e of rows) {
-    const list = byOrg.get(e.orgId);
-    if (list) list.push(e);
-    else byOrg.set(e.orgId, [e]);
-  }
-  return byOrg;
-}
-
-class Dicts {
-  readonly active = new Set<string>();
-  readonly orgs = new Map<string, number>();
-  readonly types = new Map<string, number>();
-  readonly users = new Map<string, number>();
-
-  mergeInto(target: Dicts): void {
-    for (const k of this.active) target.active.add(k);
-    for (const [k, v] of this.orgs) target.orgs.set(k, v);
-    for (const [k, v] of this.types) target.types.set(k, v);
-    for (const [k, v] of this.users) target.users.set(k, v);
-  }
-}
-
-/** Rollup deltas of one batch: a handful of upserts per batch instead of one per event. */
-class Rollup {
-  readonly counts = new Map<string, { day: number; type: number; n: number; lastTs: number }>();
-  readonly users = new Map<string, { day: number; user: number }>();
-
-  add(ts: number, type: number, user: number | null): void {
-    const day = Math.floor(ts / DAY_MS);
-    const k = `${day}:${type}`;
-    const c = this.counts.get(k);
-    if (c) {
-      c.n++;
-      if (ts > c.lastTs) c.lastTs = ts;
-    } else {
-      this.counts.set(k, { day, type, n: 1, lastTs: ts });
-    }
-    if (user !== null) {
-      const uk = `${day}:${user}`;
-      if (!this.users.has(uk)) this.users.set(uk, { day, user });
-    }
   }
 }
