@@ -2,12 +2,12 @@
 // Chromium (Debian's, through playwright-core). Skipped only when ANALYTICS_SKIP_BROWSER=1.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { AnalyticsEvent, EventsPage, EventTypeCount, MetricsSummary } from '@acme/analytics-sdk';
-import { startTestServer, type TestServer } from '@acme/analytics-server/testing';
+import { DEV_JWT_SECRET, startTestServer, type TestServer } from '@acme/analytics-server/testing';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 const app = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,6 +21,8 @@ let next: ChildProcess | undefined;
 let browser: Browser;
 let page: Page;
 const consoleErrors: string[] = [];
+/** Every text the dashboard's own server sent to the browser (HTML, scripts, JSON). */
+const served: Promise<string>[] = [];
 const pageErrors: string[] = [];
 
 /** Reads the API directly, as org `org`, to know what the dashboard should show. */
@@ -121,6 +123,9 @@ describe('the dashboard, end to end', { skip: skip && 'ANALYTICS_SKIP_BROWSER=1'
       if (message.type() === 'error') consoleErrors.push(message.text());
     });
     page.on('pageerror', (error) => pageErrors.push(String(error)));
+    page.on('response', (response) => {
+      if (response.url().startsWith(origin)) served.push(response.text().catch(() => ''));
+    });
     if (process.env.E2E_DEBUG) {
       page.on('console', (message) => console.log('console', message.type(), message.text()));
       page.on('requestfailed', (request) =>
@@ -164,6 +169,26 @@ describe('the dashboard, end to end', { skip: skip && 'ANALYTICS_SKIP_BROWSER=1'
       newest.data.map((event: AnalyticsEvent) => event.event_id),
     );
     assert.ok((await rowOrgs()).every((org) => org === 'org_acme'));
+  });
+
+  it('offers every sample organisation in the switcher', async () => {
+    const csv = readFileSync(join(app, '..', 'sample_data', 'organizations.csv'), 'utf8')
+      .trim()
+      .split('\n');
+    const ids = csv.slice(1).map((line) => line.split(',')[0]);
+    const options = await page.$$eval('#org-switcher option', (list) =>
+      list.map((option) => (option as HTMLOptionElement).value),
+    );
+    assert.deepEqual(options, ids);
+  });
+
+  it('never sends the token signing secret to the browser', async () => {
+    const texts = await Promise.all(served);
+    assert.ok(
+      texts.some((text) => text.includes('"token"')),
+      'a token was fetched from the route handler',
+    );
+    assert.equal(texts.filter((text) => text.includes(DEV_JWT_SECRET)).length, 0);
   });
 
   it('fills the drop-in <EventsTable /> from the same client', async () => {
