@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { uuidv7 } from '../../src/lib/ids.js';
 import { SqliteEventStore } from '../../src/store/sqlite/index.js';
-import { toEventRow } from '../../src/store/sqlite/writer.js';
+import { toEventColumns } from '../../src/store/sqlite/writer.js';
 import { WriterThread } from '../../src/store/sqlite/writer-thread.js';
 import type { NewEvent } from '../../src/store/types.js';
 
@@ -76,11 +76,11 @@ describe('the SQLite writer thread', () => {
       failure = reason;
     });
     const ok = await thread.writeGroup([
-      { orgId: 'org_t', receivedAt: Date.now(), events: [toEventRow(events(1)[0]!)] },
+      { orgId: 'org_t', receivedAt: Date.now(), events: toEventColumns(events(1)) },
     ]);
     expect(ok[0]).toMatchObject({ ok: true, result: { accepted: 1 } });
     const pending = thread.writeGroup([
-      { orgId: 'org_t', receivedAt: Date.now(), events: events(100).map(toEventRow) },
+      { orgId: 'org_t', receivedAt: Date.now(), events: toEventColumns(events(100)) },
     ]);
     await thread.terminate();
     await expect(pending).rejects.toThrow(/writer thread stopped/);

@@ -25,7 +25,7 @@ import type {
 import { Checkpointer, WRITER_AUTOCHECKPOINT_PAGES } from './checkpointer.js';
 import { type Db, openConnection } from './db.js';
 import { migrate } from './migrations.js';
-import { type LoadRow, SqliteWriter, toEventRow, type WriteBatch, type WriteOutcome } from './writer.js';
+import { type LoadRow, SqliteWriter, toEventColumns, type WriteBatch, type WriteOutcome } from './writer.js';
 import { WriterThread } from './writer-thread.js';
 
 /** The writer's automatic checkpoint when no checkpoint worker runs: every 16,000 pages (64 MiB of WAL). */
@@ -202,7 +202,7 @@ export class SqliteEventStore implements EventStore {
     if (unstorable) return Promise.reject(unstorable);
     let events: WriteBatch['events'];
     try {
-      events = batch.events.map(toEventRow);
+      events = toEventColumns(batch.events);
     } catch (err) {
       return Promise.reject(err);
     }

@@ -10,23 +10,24 @@ type Statement = ReturnType<Db['prepare']>;
 const INSERT_CHUNK = 100;
 
 /**
- * An event as the writer takes it: properties already serialised, so a batch crosses to the writer thread
- * as a handful of strings per event instead of an object graph to clone.
+ * A batch's events, column by column, with properties already serialised. Arrays of strings and numbers
+ * cross to the writer thread at about a third of the cost of an array of objects (measured: 0.55 against
+ * 1.4 µs per event to clone).
  */
-export interface EventRow {
-  eventId: string;
-  eventType: string;
-  userId: string | null;
-  ts: number;
-  schemaVersion: number;
-  propertiesJson: string;
+export interface EventColumns {
+  eventIds: string[];
+  eventTypes: string[];
+  userIds: (string | null)[];
+  ts: number[];
+  schemaVersions: number[];
+  properties: string[];
 }
 
 /** One ingest call's batch, as the writer stores it. */
 export interface WriteBatch {
   orgId: string;
   receivedAt: number;
-  events: EventRow[];
+  events: EventColumns;
   idempotency?: { key: string; requestHash: string } | undefined;
 }
 
@@ -35,16 +36,27 @@ export type WriteOutcome = { ok: true; result: IngestResult } | { ok: false; err
 /** A generated or sample row: an event of any org with its own receive time. */
 export type LoadRow = NewEvent & { orgId: string; receivedAt: number };
 
-/** The writer's form of an event; `JSON.stringify` throws on properties that cannot be stored (cycles). */
-export function toEventRow(e: NewEvent): EventRow {
-  return {
-    eventId: e.eventId,
-    eventType: e.eventType,
-    userId: e.userId,
-    ts: e.ts,
-    schemaVersion: e.schemaVersion,
-    propertiesJson: e.propertiesJson ?? JSON.stringify(e.properties),
+/** The writer's form of events; `JSON.stringify` throws on properties that cannot be stored (cycles). */
+export function toEventColumns(events: NewEvent[]): EventColumns {
+  const n = events.length;
+  const c: EventColumns = {
+    eventIds: new Array(n),
+    eventTypes: new Array(n),
+    userIds: new Array(n),
+    ts: new Array(n),
+    schemaVersions: new Array(n),
+    properties: new Array(n),
   };
+  for (let i = 0; i < n; i++) {
+    const e = events[i]!;
+    c.eventIds[i] = e.eventId;
+    c.eventTypes[i] = e.eventType;
+    c.userIds[i] = e.userId;
+    c.ts[i] = e.ts;
+    c.schemaVersions[i] = e.schemaVersion;
+    c.properties[i] = e.propertiesJson ?? JSON.stringify(e.properties);
+  }
+  return c;
 }
 
 /**
@@ -159,9 +171,9 @@ export class SqliteWriter {
   /** Insert one batch; runs inside a transaction. Dictionary ids it creates go to `fresh` until commit. */
   #writeBatch(batch: WriteBatch, fresh: Dicts): IngestResult {
     const org = this.#orgId(batch.orgId, fresh);
-    const eventIds = batch.events.map((e) => e.eventId);
+    const { eventIds } = batch.events;
     const accepted = this.#insertEvents(org, batch.events, () => batch.receivedAt, fresh);
-    const result: IngestResult = { accepted, duplicates: batch.events.length - accepted, eventIds };
+    const result: IngestResult = { accepted, duplicates: eventIds.length - accepted, eventIds };
     if (batch.idempotency) {
       this.#db.run(
         `INSERT OR REPLACE INTO idempotency_keys (org, key, request_hash, status, body, created_at)
@@ -179,8 +191,8 @@ export class SqliteWriter {
   }
 
   #loadOrg(orgId: string, rows: LoadRow[], fresh: Dicts): number {
-    const byIndex = rows.map(toEventRow);
-    return this.#insertEvents(this.#orgId(orgId, fresh), byIndex, (i) => rows[i]!.receivedAt, fresh);
+    const columns = toEventColumns(rows);
+    return this.#insertEvents(this.#orgId(orgId, fresh), columns, (i) => rows[i]!.receivedAt, fresh);
   }
 
   /**
@@ -190,26 +202,28 @@ export class SqliteWriter {
    */
   #insertEvents(
     org: number,
-    events: EventRow[],
+    events: EventColumns,
     receivedAt: (index: number) => number,
     fresh: Dicts,
   ): number {
     const rollup = new Rollup();
+    const total = events.eventIds.length;
     let accepted = 0;
-    for (let start = 0; start < events.length; start += INSERT_CHUNK) {
-      const n = Math.min(INSERT_CHUNK, events.length - start);
+    for (let start = 0; start < total; start += INSERT_CHUNK) {
+      const n = Math.min(INSERT_CHUNK, total - start);
       const params: unknown[] = new Array(n * 8);
       for (let i = 0; i < n; i++) {
-        const e = events[start + i]!;
+        const k = start + i;
+        const user = events.userIds[k]!;
         const p = i * 8;
         params[p] = org;
-        params[p + 1] = e.ts;
-        params[p + 2] = uuidToBytes(e.eventId);
-        params[p + 3] = this.#typeId(e.eventType, fresh);
-        params[p + 4] = e.userId === null ? null : this.#userId(e.userId, fresh);
-        params[p + 5] = receivedAt(start + i);
-        params[p + 6] = e.schemaVersion;
-        params[p + 7] = e.propertiesJson;
+        params[p + 1] = events.ts[k];
+        params[p + 2] = uuidToBytes(events.eventIds[k]!);
+        params[p + 3] = this.#typeId(events.eventTypes[k]!, fresh);
+        params[p + 4] = user === null ? null : this.#userId(user, fresh);
+        params[p + 5] = receivedAt(k);
+        params[p + 6] = events.schemaVersions[k];
+        params[p + 7] = events.properties[k];
       }
       const inserted = this.#insertStatement(n).all(params) as [number, number, number | null][];
       accepted += inserted.length;
