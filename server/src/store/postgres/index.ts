@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { ApiError, type FieldError } from '../../lib/errors.js';
 import { DAY_MS, formatDay, parseDate } from '../../lib/time.js';
-import { DEFAULT_IDEMPOTENCY_LEASE_MS } from '../shared.js';
+import { DEFAULT_IDEMPOTENCY_LEASE_MS, unstorableText } from '../shared.js';
 import type {
   EventPage,
   EventQuery,
@@ -608,32 +607,14 @@ function pageStatement(shape: SQL.EventFilterShape): SQL.Statement {
   return stmt;
 }
 
-// PostgreSQL text cannot hold U+0000 and jsonb rejects `\u0000` and unpaired surrogates; other stores keep
-// them. Such input is refused with a field error instead of failing inside the database.
-const BAD_TEXT = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-// In JSON.stringify output, `\u0000` and `\ud8xx`…`\udfxx` escapes appear only for those characters (paired
-// surrogates are written raw); an even run of backslashes before `u` means the backslash itself was escaped.
-const BAD_JSON = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
-
-/** Each event's properties as JSON text, after checking that PostgreSQL can store the event. */
+/** Each event's properties as JSON text, after checking that every store can keep the event. */
 function serialise(events: NewEvent[]): string[] {
-  const errors: FieldError[] = [];
-  const out = events.map((e, i) => {
-    if (e.userId !== null && BAD_TEXT.test(e.userId)) {
-      errors.push({ path: `/events/${i}/user_id`, message: 'must not contain NUL or unpaired surrogates' });
-    }
-    const json = e.propertiesJson ?? JSON.stringify(e.properties);
-    if (BAD_JSON.test(json)) {
-      errors.push({
-        path: `/events/${i}/properties`,
-        message: 'strings must not contain NUL (\\u0000) or unpaired surrogates',
-      });
-    }
-    return json;
-  });
-  if (errors.length > 0) {
-    throw new ApiError('validation_failed', 'Some events cannot be stored; see `errors`.', { errors });
-  }
+  const out = events.map((e) => e.propertiesJson ?? JSON.stringify(e.properties));
+  const unstorable = unstorableText(
+    events.map((e) => e.userId),
+    out,
+  );
+  if (unstorable) throw unstorable;
   return out;
 }
 

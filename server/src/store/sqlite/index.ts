@@ -1,9 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ApiError, type FieldError } from '../../lib/errors.js';
 import { formatUuid, uuidToBytes } from '../../lib/ids.js';
 import { DAY_MS, parseDate } from '../../lib/time.js';
-import { DEFAULT_IDEMPOTENCY_LEASE_MS } from '../shared.js';
+import { DEFAULT_IDEMPOTENCY_LEASE_MS, unstorableText } from '../shared.js';
 import type {
   EventPage,
   EventQuery,
@@ -13,7 +12,6 @@ import type {
   IdempotencyClaimInput,
   IngestBatch,
   IngestResult,
-  NewEvent,
   SampleData,
   StoredEvent,
   StoreFactory,
@@ -35,23 +33,6 @@ interface Pending {
   batch: WriteBatch;
   resolve: (result: IngestResult) => void;
   reject: (err: unknown) => void;
-}
-
-// SQLite text is UTF-8, which cannot hold an unpaired surrogate: better-sqlite3 would store bytes that read
-// back as U+FFFD, returning another user id than the one sent. (Properties are JSON text, where they are
-// escapes, so they round-trip.)
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-function unstorableUserIds(events: NewEvent[]): ApiError | undefined {
-  const errors: FieldError[] = [];
-  events.forEach((e, i) => {
-    if (e.userId !== null && LONE_SURROGATE.test(e.userId)) {
-      errors.push({ path: `/events/${i}/user_id`, message: 'must not contain unpaired surrogates' });
-    }
-  });
-  return errors.length > 0
-    ? new ApiError('validation_failed', 'Some events cannot be stored; see `errors`.', { errors })
-    : undefined;
 }
 
 /** `sqlite:PATH` or `sqlite::memory:` → the path better-sqlite3 opens. */
@@ -198,14 +179,14 @@ export class SqliteEventStore implements EventStore {
 
   ingest(batch: IngestBatch): Promise<IngestResult> {
     if (this.#closed) return Promise.reject(new Error('store is closed'));
-    const unstorable = unstorableUserIds(batch.events);
-    if (unstorable) return Promise.reject(unstorable);
     let events: WriteBatch['events'];
     try {
       events = toEventColumns(batch.events);
     } catch (err) {
       return Promise.reject(err);
     }
+    const unstorable = unstorableText(events.userIds, events.properties);
+    if (unstorable) return Promise.reject(unstorable);
     const { orgId, receivedAt, idempotency } = batch;
     return new Promise((resolve, reject) => {
       this.#queue.push({ batch: { orgId, receivedAt, events, idempotency }, resolve, reject });
