@@ -1,7 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { ApiError } from '../../lib/errors.js';
 
 const RAW = Symbol('rawBody');
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
 type WithRaw = FastifyRequest & { [RAW]?: string };
 
 /** The request body exactly as received (idempotency compares bodies byte for byte). */
@@ -20,6 +22,19 @@ export default fp(
   async (app) => {
     app.removeContentTypeParser('application/json');
     app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+      // The body is read as UTF-8 (RFC 8259 allows no other encoding between systems): any other declared
+      // charset would be decoded into other text than the client meant, so it is refused, not guessed.
+      const charset = CHARSET.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+      if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+        done(
+          new ApiError(
+            'unsupported_media_type',
+            `The body must be JSON in UTF-8; charset=${charset} is not supported.`,
+          ),
+          undefined,
+        );
+        return;
+      }
       (request as WithRaw)[RAW] = body as string;
       try {
         done(null, JSON.parse(body as string));

@@ -267,6 +267,22 @@ describe.each(stores)('POST /api/v1/events ($name)', (storeCase) => {
       const text = await post('hello', { 'content-type': 'text/plain' });
       expect(text.statusCode).toBe(415);
     });
+
+    it('reads JSON as UTF-8 only: another declared charset is a 415, utf-8 in any spelling is accepted', async () => {
+      const body = JSON.stringify({
+        events: [{ event_type: 'charset_check', properties: { city: 'Zürich' } }],
+      });
+      for (const type of ['application/json; charset=utf-16', 'application/json;charset="ISO-8859-1"']) {
+        const res = await post(body, { 'content-type': type });
+        expect(res.statusCode, type).toBe(415);
+        expect(res.headers['content-type']).toContain('application/problem+json');
+        expect(res.json()).toMatchObject({ code: 'unsupported_media_type' });
+        expect(res.json().detail).toMatch(/UTF-8/);
+      }
+      for (const type of ['application/json; charset=UTF-8', 'application/json; charset="utf8"']) {
+        expect((await post(body, { 'content-type': type })).statusCode, type).toBe(202);
+      }
+    });
   });
 
   it("answers 403 when an event's org_id is not the token's", async () => {
