@@ -719,6 +719,8 @@ describe('security headers', () => {
       expect(scriptSrc, label).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
       if (r.url.startsWith('/api/') || r.url === '/nope' || r.url === '/health')
         expect(csp, label).toContain("default-src 'none'");
+      // Tenant data authorised by a bearer token: never kept by a browser or a shared cache, errors included.
+      if (r.url.startsWith('/api/')) expect(h['cache-control'], label).toBe('no-store');
       // HSTS only where TLS is promised (production); never on plain-HTTP development servers.
       expect(h['strict-transport-security'], label).toBeUndefined();
     }
