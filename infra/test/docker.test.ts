@@ -184,6 +184,21 @@ describe('the API bundle the image runs', () => {
   const secret = 'an-image-test-secret-that-is-long-enough-0123456789';
   let child: ChildProcess | undefined;
   let url = '';
+  /** A token the bundle accepts, valid for five minutes. */
+  const apiToken = (org: string, role: string, scope: string) => {
+    const now = Math.floor(Date.now() / 1000);
+    return hs256(secret, {
+      sub: 'usr_001',
+      org_id: org,
+      role,
+      scope,
+      iss: 'acme-analytics',
+      aud: 'analytics-api',
+      iat: now,
+      exp: now + 300,
+      jti: randomUUID(),
+    });
+  };
 
   beforeAll(async () => {
     rmSync(image, { recursive: true, force: true });
@@ -232,18 +247,7 @@ describe('the API bundle the image runs', () => {
 
   it('stores events through the writer thread, whose entry is bundled beside the server', async () => {
     expect(existsSync(join(image, 'server', 'dist', 'sqlite-writer.mjs'))).toBe(true);
-    const now = Math.floor(Date.now() / 1000);
-    const token = hs256(secret, {
-      sub: 'usr_001',
-      org_id: 'org_image',
-      role: 'admin',
-      scope: 'events:write events:read',
-      iss: 'acme-analytics',
-      aud: 'analytics-api',
-      iat: now,
-      exp: now + 300,
-      jti: randomUUID(),
-    });
+    const token = apiToken('org_image', 'admin', 'events:write events:read');
     const ids = [randomUUID(), randomUUID()];
     const posted = await fetch(`${url}/api/v1/events`, {
       method: 'POST',
@@ -259,18 +263,7 @@ describe('the API bundle the image runs', () => {
   });
 
   it('finds sample_data where the image puts it and seeds it', async () => {
-    const now = Math.floor(Date.now() / 1000);
-    const token = hs256(secret, {
-      sub: 'usr_001',
-      org_id: 'org_acme',
-      role: 'viewer',
-      scope: 'events:read metrics:read',
-      iss: 'acme-analytics',
-      aud: 'analytics-api',
-      iat: now,
-      exp: now + 300,
-      jti: randomUUID(),
-    });
+    const token = apiToken('org_acme', 'viewer', 'events:read metrics:read');
     const response = await fetch(`${url}/api/v1/event-types`, {
       headers: { authorization: `Bearer ${token}` },
     });

@@ -59,7 +59,10 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
           'A 202 means the events are durably stored. With `Idempotency-Key`, repeating the same body within ' +
           '24 h replays the first response (`Idempotent-Replayed: true`); another body with that key is a 422, ' +
           'and a repeat while the first is still in flight a 409. An `event_id` already stored counts as a ' +
-          'duplicate and is never stored twice.',
+          'duplicate and is never stored twice. `properties` may nest at most 64 levels and take at most ' +
+          '32 KiB as JSON; `user_id` and the strings in `properties` must not contain NUL (U+0000) or ' +
+          'unpaired surrogates. Each violation is a 422 naming the field. The body must be JSON in UTF-8 ' +
+          '(another declared charset is a 415).',
         security: [{ bearerAuth: [] }],
         headers: IngestHeaders,
         body: IngestBody,
