@@ -151,6 +151,13 @@ ${table([
     ceiling ? `ceiling: ${num(1e6 / ceiling, 1)} µs (one thread)` : undefined,
     ceiling ? 1e6 / ceiling : undefined,
   ],
+  [
+    'event-loop CPU per event over HTTP',
+    `${num(http?.server_cpu_us_per_event?.main_thread, 1)} µs`,
+    http?.server_cpu_us_per_event?.main_thread,
+    `load generator: ${num(http?.client_cpu_us_per_event, 1)} µs`,
+    http?.client_cpu_us_per_event,
+  ],
   ['ingest p50 / p99 per request', `${ms(http?.p50_ms)} / ${ms(http?.p99_ms)}`, undefined, undefined],
   ['non-2xx / errors during ingest', `${num(http?.non_2xx)} / ${num(http?.errors)}`, undefined, undefined],
   [
@@ -200,7 +207,10 @@ ${table([
 Goals: ${num(s.ingest?.goals?.events_per_s)} events/s over HTTP and at least ${num((s.ingest?.goals?.share_of_ceiling ?? 0) * 100)} % of the
 ceiling; first page under ${ms(s.reads?.goals?.first_page_p50_ms)} p50, page 1,000 within ${num(s.reads?.goals?.page_1000_vs_first, 1)} × of it,
 a 90-day summary under ${ms(s.reads?.goals?.summary_90d_p50_ms)} p50. Load average during the run: ${num(s.machine?.load_average_1m?.before, 1)} →
-${num(s.machine?.load_average_1m?.after, 1)} on ${num(s.machine?.cpus)} cores (above the core count, other work competed for them).`);
+${num(s.machine?.load_average_1m?.after, 1)} on ${num(s.machine?.cpus)} cores (above the core count, other work competed for them).
+A fixed CPU workload took ${ms(s.machine?.cpu_reference_ms?.before)} before the run and ${ms(s.machine?.cpu_reference_ms?.after)} after it (lower is faster): on a
+shared virtual machine the same code runs at different speeds from one moment to the next, and this says how fast
+the cores were at this run's moment.`);
 }
 
 if (postgres) {

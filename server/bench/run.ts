@@ -367,7 +367,30 @@ if (storeArg !== -1 && process.argv[storeArg + 1] === 'postgres') {
   process.exit(0);
 }
 
+/**
+ * Milliseconds for a fixed CPU workload (JSON round trips of a ~1 MB document, best of five). On a shared
+ * virtual machine the same code runs at different speeds from one moment to the next; this figure, taken
+ * before and after, says how fast the cores were during this run, so runs can be compared.
+ */
+function cpuReference(): number {
+  const doc = Array.from({ length: 5000 }, (_, i) => ({
+    i,
+    name: `item ${i}`,
+    tags: ['a', 'b', 'c'],
+    x: i / 7,
+  }));
+  let best = Number.POSITIVE_INFINITY;
+  for (let run = 0; run < 5; run++) {
+    const t0 = performance.now();
+    for (let k = 0; k < 5; k++) JSON.parse(JSON.stringify(doc));
+    best = Math.min(best, performance.now() - t0);
+  }
+  return Math.round(best * 100) / 100;
+}
+
 const loadBefore = loadavg()[0]!;
+cpuReference(); // the first call also pays for compiling the workload
+const referenceBefore = cpuReference();
 const httpIngest = await benchIngestHttp();
 if (process.env.BENCH_ONLY_HTTP) {
   console.log(httpIngest);
@@ -383,6 +406,7 @@ const result = {
     node: process.version,
     // Other work on the machine skews every figure; a load above the core count means contention.
     load_average_1m: { before: loadBefore, after: loadavg()[0]! },
+    cpu_reference_ms: { before: referenceBefore, after: cpuReference() },
   },
   when: new Date().toISOString(),
   ingest: {
@@ -399,7 +423,7 @@ writeFileSync(join(ROOT, 'bench/out/server.json'), `${JSON.stringify(result, nul
 
 const line = (label: string, value: string) => console.log(`${label.padEnd(44)} ${value}`);
 console.log(
-  `\nserver benchmark (${result.machine.cpus} × ${result.machine.model}, Node ${process.version}, load ${loadBefore.toFixed(1)} → ${loadavg()[0]!.toFixed(1)})`,
+  `\nserver benchmark (${result.machine.cpus} × ${result.machine.model}, Node ${process.version}, load ${loadBefore.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}, CPU reference ${result.machine.cpu_reference_ms.before} → ${result.machine.cpu_reference_ms.after} ms)`,
 );
 line(
   'ingest over HTTP (100/batch, idempotency keys)',
