@@ -1,29 +1,8 @@
 // `npm test` for the widgets: the browser suites (skipped when ANALYTICS_SKIP_BROWSER=1), then the
 // production build and its size budget.
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { workspaceSteps } from '../../scripts/steps.mjs';
 
-const here = join(dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(import.meta.url);
-
-function run(args, label) {
-  console.log(`\n› ${label}`);
-  const result = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: here });
-  if (result.status !== 0) {
-    console.error(`${label} failed (${result.status ?? result.signal})`);
-    process.exit(1);
-  }
-}
-
-// Package roots by their entry points (not every package exports its package.json).
-const root = (pkg, entry = pkg) => {
-  let dir = dirname(require.resolve(entry));
-  while (!dir.endsWith(join('node_modules', pkg))) dir = dirname(dir);
-  return dir;
-};
-const bin = (pkg, file) => join(root(pkg), file);
+const { run, bin } = workspaceSteps(import.meta.url);
 
 run([bin('rollup', 'dist/bin/rollup'), '-c', 'build.mjs', '--silent'], 'build');
 if (process.env.ANALYTICS_SKIP_BROWSER === '1') {
