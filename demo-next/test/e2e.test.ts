@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { AnalyticsEvent, EventsPage, EventTypeCount, MetricsSummary } from '@acme/analytics-sdk';
 import { DEV_JWT_SECRET, startTestServer, type TestServer } from '@acme/analytics-server/testing';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { chromiumLaunchOptions } from '../../scripts/chromium.mjs';
 
 const app = join(dirname(fileURLToPath(import.meta.url)), '..');
 const output = join(app, 'test-output');
@@ -105,19 +106,7 @@ describe('the dashboard, end to end', { skip: skip && 'ANALYTICS_SKIP_BROWSER=1'
     process.once('exit', stopNext);
     await waitForHttp(`${origin}/api/token?org=org_acme`, next);
 
-    browser = await chromium.launch({
-      executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-dev-shm-usage',
-      ],
-    });
+    browser = await chromium.launch(chromiumLaunchOptions);
     page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());
