@@ -3,49 +3,14 @@
  * server's own seeding, timestamps shifted) and checks the results against values computed here, directly
  * from the sample files, without the server's code.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSample } from '../src/lib/sample.js';
 import { createStore, type SqliteEventStore } from '../src/store/sqlite/index.js';
-
-const ROOT = new URL('../../', import.meta.url).pathname;
-const DAY = 86_400_000;
-
-function statements(dialect: string): Map<string, string> {
-  const text = readFileSync(join(ROOT, 'sql/queries.sql'), 'utf8');
-  const out = new Map<string, string>();
-  const re = /^-- @(\w+) (\S+)\n([\s\S]*?)(?=^-- @|(?![\s\S]))/gm;
-  for (const m of text.matchAll(re)) {
-    if (m[1] !== dialect) continue;
-    const sql = m[3]!
-      .split('\n')
-      .filter((l) => !l.startsWith('--'))
-      .join('\n')
-      .trim();
-    out.set(m[2]!, sql);
-  }
-  return out;
-}
-
-// Independent reading of the sample files (no server code).
-function csv(file: string): Record<string, string>[] {
-  const [head, ...rows] = readFileSync(join(ROOT, 'sample_data', file), 'utf8')
-    .trim()
-    .split(/\r?\n/);
-  const cols = head!.split(',');
-  return rows.map((r) => {
-    const cells = r.split(',');
-    return Object.fromEntries(cols.map((c, i) => [c, cells[i] ?? '']));
-  });
-}
-const rawEvents = readFileSync(join(ROOT, 'sample_data/events.ndjson'), 'utf8')
-  .split('\n')
-  .filter((l) => l.trim())
-  .map((l) => JSON.parse(l) as { org_id: string; user_id?: string | null; timestamp: string });
-const orgs = csv('organizations.csv');
+import { DAY, orgs, ROOT, rawEvents, statements } from './sql-fixture.js';
 
 describe('sql/queries.sql', () => {
   let dir: string;

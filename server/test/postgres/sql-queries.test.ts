@@ -3,31 +3,12 @@
  * (through the PostgreSQL store's own seeding, timestamps shifted) and checks the results against values
  * computed here from the sample files, without the server's code. T1.3 must create what the migrations do.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSample } from '../../src/lib/sample.js';
 import type { PostgresEventStore } from '../../src/store/postgres/index.js';
+import { DAY, orgs, ROOT, rawEvents, statements } from '../sql-fixture.js';
 import { freshSchema, openPg, type Schema, skip } from './fixture.js';
-
-const ROOT = new URL('../../../', import.meta.url).pathname;
-const DAY = 86_400_000;
-
-function statements(dialect: string): Map<string, string> {
-  const text = readFileSync(join(ROOT, 'sql/queries.sql'), 'utf8');
-  const out = new Map<string, string>();
-  const re = /^-- @(\w+) (\S+)\n([\s\S]*?)(?=^-- @|(?![\s\S]))/gm;
-  for (const m of text.matchAll(re)) {
-    if (m[1] !== dialect) continue;
-    const sql = m[3]!
-      .split('\n')
-      .filter((l) => !l.startsWith('--'))
-      .join('\n')
-      .trim();
-    out.set(m[2]!, sql);
-  }
-  return out;
-}
 
 /** `:name` placeholders → `$n` with the values in order (`::type` casts are left alone). */
 function bind(sql: string, params: Record<string, unknown>): { text: string; values: unknown[] } {
@@ -40,23 +21,6 @@ function bind(sql: string, params: Record<string, unknown>): { text: string; val
   });
   return { text, values: names.map((n) => params[n]) };
 }
-
-function csv(file: string): Record<string, string>[] {
-  const [head, ...rows] = readFileSync(join(ROOT, 'sample_data', file), 'utf8')
-    .trim()
-    .split(/\r?\n/);
-  const cols = head!.split(',');
-  return rows.map((r) => {
-    const cells = r.split(',');
-    return Object.fromEntries(cols.map((c, i) => [c, cells[i] ?? '']));
-  });
-}
-
-const rawEvents = readFileSync(join(ROOT, 'sample_data/events.ndjson'), 'utf8')
-  .split('\n')
-  .filter((l) => l.trim())
-  .map((l) => JSON.parse(l) as { org_id: string; user_id?: string | null; timestamp: string });
-const orgs = csv('organizations.csv');
 
 describe.skipIf(skip)('sql/queries.sql on PostgreSQL', () => {
   let schema: Schema;
