@@ -60,7 +60,7 @@ const ops: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (_request, reply) =>
-      reply.type('text/plain; version=0.0.4; charset=utf-8').send(app.metrics.render()),
+      reply.type('text/plain; version=0.0.4; charset=utf-8').send(app.metrics.render(app.store)),
   );
 };
 

@@ -174,8 +174,21 @@ export interface StoreInfo {
   location: string;
 }
 
+/** How ingest batches were committed since the store opened (for `/metrics`). */
+export interface WriteStats {
+  /** Transactions that stored ingest batches (group commit: several batches each). */
+  transactions: number;
+  /** Ingest batches committed in them. */
+  batches: number;
+  /** SQLite: whether ingest is written on the writer thread (false: on the event loop). */
+  writerThread?: boolean;
+}
+
 export interface EventStore {
   readonly info: StoreInfo;
+
+  /** Write statistics, where the store keeps them. */
+  writeStats?(): WriteStats;
 
   /** Apply pending forward-only numbered migrations (idempotent; called at start). */
   migrate(): Promise<void>;

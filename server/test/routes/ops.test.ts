@@ -42,6 +42,14 @@ describe.each(stores)('operations ($name)', (storeCase) => {
       /http_request_duration_seconds_bucket\{method="POST",route="\/api\/v1\/events",status="202",le="\+Inf"\} 1/,
     );
     expect(text).toContain(`analytics_events_ingested_total{org_id="${org}"} 2`);
+    if (storeCase.name === 'sqlite') {
+      const batches = Number(/^analytics_store_batches_total (\d+)$/m.exec(text)?.[1]);
+      const transactions = Number(/^analytics_store_transactions_total (\d+)$/m.exec(text)?.[1]);
+      expect(batches).toBeGreaterThanOrEqual(1);
+      expect(transactions).toBeGreaterThanOrEqual(1);
+      expect(transactions).toBeLessThanOrEqual(batches);
+      expect(text).toContain('analytics_sqlite_writer_thread 1'); // a file database: the writer thread
+    }
   });
 
   it('echoes a valid X-Request-Id and makes one otherwise', async () => {

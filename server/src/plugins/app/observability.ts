@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { EventStore } from '../../store/types.js';
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -32,7 +33,8 @@ export class Metrics {
     if (n > 0) this.#ingested.set(orgId, (this.#ingested.get(orgId) ?? 0) + n);
   }
 
-  render(): string {
+  /** The text exposition; `store` adds the store's write statistics where it keeps them. */
+  render(store?: EventStore): string {
     const out: string[] = [];
     out.push('# HELP http_requests_total HTTP requests by method, route and status.');
     out.push('# TYPE http_requests_total counter');
@@ -51,6 +53,24 @@ export class Metrics {
     out.push('# TYPE analytics_events_ingested_total counter');
     for (const [org, n] of this.#ingested)
       out.push(`analytics_events_ingested_total{org_id="${esc(org)}"} ${n}`);
+    const writes = store?.writeStats?.();
+    if (writes) {
+      out.push('# HELP analytics_store_transactions_total Transactions that committed ingest batches.');
+      out.push('# TYPE analytics_store_transactions_total counter');
+      out.push(`analytics_store_transactions_total ${writes.transactions}`);
+      out.push(
+        '# HELP analytics_store_batches_total Ingest batches committed (over transactions: group size).',
+      );
+      out.push('# TYPE analytics_store_batches_total counter');
+      out.push(`analytics_store_batches_total ${writes.batches}`);
+      if (writes.writerThread !== undefined) {
+        out.push(
+          '# HELP analytics_sqlite_writer_thread 1 while SQLite ingest is written on its writer thread.',
+        );
+        out.push('# TYPE analytics_sqlite_writer_thread gauge');
+        out.push(`analytics_sqlite_writer_thread ${writes.writerThread ? 1 : 0}`);
+      }
+    }
     out.push('# HELP process_uptime_seconds Seconds since the server started.');
     out.push('# TYPE process_uptime_seconds gauge');
     out.push(`process_uptime_seconds ${(Date.now() - this.#started) / 1000}`);

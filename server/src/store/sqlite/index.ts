@@ -19,6 +19,7 @@ import type {
   StoreOptions,
   SummaryQuery,
   SummaryResult,
+  WriteStats,
 } from '../types.js';
 import { Checkpointer, WRITER_AUTOCHECKPOINT_PAGES } from './checkpointer.js';
 import { type Db, openConnection } from './db.js';
@@ -118,6 +119,14 @@ export class SqliteEventStore implements EventStore {
       this.#autocheckpointPages = WRITER_AUTOCHECKPOINT_PAGES;
     }
     this.db.handle.pragma(`wal_autocheckpoint = ${this.#autocheckpointPages}`);
+  }
+
+  writeStats(): WriteStats {
+    return {
+      transactions: this.stats.commits,
+      batches: this.stats.batches,
+      writerThread: this.writer === 'thread',
+    };
   }
 
   /** Where ingest batches are written: on the writer thread, or on the event loop's connection. */
