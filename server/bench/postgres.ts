@@ -16,17 +16,16 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { generatedOrgIds, generateEvents, prng, properties } from '../src/lib/generate.js';
-import { uuidv7 } from '../src/lib/ids.js';
+import { generatedOrgIds } from '../src/lib/generate.js';
 import { DAY_MS, dayBoundaries, formatDay } from '../src/lib/time.js';
 import { createStore, type PostgresEventStore, testDatabaseUrl } from '../src/store/postgres/index.js';
-import type { EventKey, IngestBatch } from '../src/store/types.js';
+import type { EventKey } from '../src/store/types.js';
 import { mintToken } from '../src/testing.js';
+import { latency, loadReadData, percentile, preparedBodies, storeBatches } from './common.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const SERVER = new URL('../src/server.ts', import.meta.url).pathname;
@@ -204,28 +203,6 @@ const postgresPids = () =>
 
 // ---- load -------------------------------------------------------------------------------------------
 
-/** Batches like the SDK sends: UUIDv7 ids, 500 users, 6 types, ~300-byte properties. */
-function batchFactory(seed: number) {
-  const rand = prng(seed);
-  const types = ['page_view', 'click', 'login', 'feature_used', 'report_exported', 'purchase'];
-  const pool = Array.from({ length: 1000 }, (_, i) =>
-    JSON.stringify(properties(rand, types[i % types.length]!)),
-  );
-  let n = 0;
-  return (): string => {
-    const now = Date.now();
-    const parts: string[] = [];
-    for (let i = 0; i < 100; i++) {
-      n++;
-      parts.push(
-        `{"event_id":"${uuidv7(now)}","event_type":"${types[n % types.length]}","user_id":"user_${n % 500}",` +
-          `"timestamp":"${new Date(now - (n % 1000)).toISOString()}","properties":${pool[n % pool.length]}}`,
-      );
-    }
-    return `{"events":[${parts.join(',')}]}`;
-  };
-}
-
 async function pgStats(url: string): Promise<{ commits: number; walSyncs: number; walBytes: number }> {
   const client = new pg.Client({ connectionString: url.replace(/[?&]schema=[^&]*/, '') });
   await client.connect();
@@ -274,7 +251,7 @@ async function ingestOverHttp(
   const tokens = await Promise.all(
     generatedOrgIds(ORGS).map((org) => mintToken({ org, scope: 'events:write' })),
   );
-  const next = batchFactory(label.length);
+  const next = preparedBodies(label.length, INGEST_SECONDS + 2);
   let k = 0;
   const run = (seconds: number) =>
     autocannon({
@@ -344,29 +321,7 @@ async function ingestInProcess(databaseUrl: string) {
   const store = (await createStore(databaseUrl)) as PostgresEventStore;
   await store.migrate();
   const orgs = generatedOrgIds(ORGS);
-  const next = batchFactory(7);
-  const batches: Omit<IngestBatch, 'receivedAt'>[] = Array.from({ length: 2000 }, (_, i) => {
-    const body = JSON.parse(next()) as {
-      events: {
-        event_id: string;
-        event_type: string;
-        user_id: string;
-        timestamp: string;
-        properties: object;
-      }[];
-    };
-    return {
-      orgId: orgs[i % ORGS]!,
-      events: body.events.map((e) => ({
-        eventId: e.event_id,
-        eventType: e.event_type,
-        userId: e.user_id,
-        ts: Date.parse(e.timestamp),
-        properties: e.properties as Record<string, unknown>,
-        schemaVersion: 1,
-      })),
-    };
-  });
+  const batches = storeBatches(7, 2000, orgs);
   const meter = cpuMeter({ postgres: postgresPids, node: () => [process.pid] });
   meter.start();
   const t0 = performance.now();
@@ -395,56 +350,17 @@ async function ingestInProcess(databaseUrl: string) {
 
 // ---- reads ------------------------------------------------------------------------------------------
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-/** Sequential GETs over one keep-alive connection: latency, not throughput. */
-async function latency(url: string, token: string, iterations: number) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const once = () =>
-    new Promise<{ ms: number; status: number; body: string }>((resolve, reject) => {
-      const t0 = performance.now();
-      http
-        .get(url, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => (body += c));
-          res.on('end', () => resolve({ ms: performance.now() - t0, status: res.statusCode ?? 0, body }));
-        })
-        .on('error', reject);
-    });
-  const first = await once();
-  if (first.status !== 200)
-    throw new Error(`GET ${url} answered ${first.status}: ${first.body.slice(0, 300)}`);
-  for (let i = 0; i < Math.min(100, iterations / 5); i++) await once();
-  const times: number[] = [];
-  for (let i = 0; i < iterations; i++) times.push((await once()).ms);
-  agent.destroy();
-  times.sort((a, b) => a - b);
-  const round = (x: number) => Math.round(x * 1000) / 1000;
-  return { p50_ms: round(percentile(times, 50)), p99_ms: round(percentile(times, 99)), body: first.body };
-}
-
 async function reads(databaseUrl: string) {
   const store = (await createStore(databaseUrl)) as PostgresEventStore;
   await store.migrate();
   const end = Date.now();
-  const t0 = performance.now();
-  let loaded = 0;
-  for (const chunk of generateEvents({
+  const { loaded, seconds: loadSeconds } = await loadReadData(store, {
     events: READ_EVENTS,
     orgs: ORGS,
-    seed: 42,
     end,
-    days: 90,
-    usersPerOrg: 200,
-  })) {
-    loaded += await store.bulkLoad(chunk);
-    process.stderr.write(`\r  loading ${loaded.toLocaleString('en-US')} events`);
-  }
+    progress: (n) => process.stderr.write(`\r  loading ${n.toLocaleString('en-US')} events`),
+  });
   process.stderr.write('\n');
-  const loadSeconds = (performance.now() - t0) / 1000;
   // As after any bulk load: statistics for the planner and the visibility map for index-only scans.
   await store.pool.query('VACUUM (ANALYZE)');
   await store.close();

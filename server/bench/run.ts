@@ -3,23 +3,24 @@
  * minute plus the 1M-event load), prints a table and writes `bench/out/server.json` at the repository root.
  *
  * 1. Ingest over HTTP: batches of 100 events (~300 B of properties each), an Idempotency-Key per request,
- *    16 connections against the server running as its own process (as deployed). Events/s, p50/p99.
+ *    16 connections (BENCH_CONNECTIONS) against the server running as its own process (as deployed), with
+ *    the request bodies made before the clock starts. Events/s, p50/p99, CPU per event of server and client.
  * 2. The in-process ceiling: the same rows into the same schema, one 100-event transaction per batch
- *    (idempotency record included), straight through the store: no HTTP, JSON or validation.
+ *    (idempotency record included), straight through the store on its own connection: no HTTP, JSON,
+ *    validation or hand-over to the writer thread.
  * 3. Reads at 1,000,000 events across 10 orgs: first page, page 1,000, a 90-day metrics summary; p50/p99
  *    of sequential requests over one keep-alive connection.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { generatedOrgIds, generateEvents, prng, properties } from '../src/lib/generate.js';
-import { uuidv7 } from '../src/lib/ids.js';
+import { generatedOrgIds } from '../src/lib/generate.js';
 import { DAY_MS, formatDay } from '../src/lib/time.js';
 import { createStore } from '../src/store/sqlite/index.js';
 import { mintToken } from '../src/testing.js';
+import { latency, loadReadData, percentile, preparedBodies, storeBatches } from './common.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 // BENCH_SERVER_ENTRY: another checkout's `src/server.ts`, to compare two versions on one machine state.
@@ -28,6 +29,8 @@ const INGEST_SECONDS = Number(process.env.BENCH_INGEST_SECONDS ?? 10);
 const READ_EVENTS = Number(process.env.BENCH_READ_EVENTS ?? 1_000_000);
 const READ_ITERATIONS = Number(process.env.BENCH_READ_ITERATIONS ?? 2000);
 const ORGS = 10;
+// Concurrent clients of the HTTP ingest run (BENCH_CONNECTIONS).
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 
 const dir = mkdtempSync(join(tmpdir(), 'analytics-bench-'));
 const children: ChildProcess[] = [];
@@ -96,45 +99,17 @@ function startServer(
   });
 }
 
-/** Ids, users and types like the SDK sends; properties from a pool of ~300-byte objects. */
-function makeBatchFactory(seed: number) {
-  const rand = prng(seed);
-  const types = ['page_view', 'click', 'login', 'feature_used', 'report_exported', 'purchase'];
-  const pool = Array.from({ length: 1000 }, (_, i) =>
-    JSON.stringify(properties(rand, types[i % types.length]!)),
-  );
-  let n = 0;
-  return (): { json: string; eventCount: number } => {
-    const now = Date.now();
-    const parts: string[] = [];
-    for (let i = 0; i < 100; i++) {
-      n++;
-      const type = types[n % types.length]!;
-      parts.push(
-        `{"event_id":"${uuidv7(now)}","event_type":"${type}","user_id":"user_${n % 500}","timestamp":"${new Date(now - (n % 1000)).toISOString()}","properties":${pool[n % pool.length]}}`,
-      );
-    }
-    return { json: `{"events":[${parts.join(',')}]}`, eventCount: 100 };
-  };
-}
-
 async function benchIngestHttp() {
   const server = await startServer(`sqlite:${join(dir, 'ingest.db')}`);
   const tokens = await Promise.all(
     generatedOrgIds(ORGS).map((org) => mintToken({ org, scope: 'events:write' })),
   );
-  // Bodies are made before the clock starts: the load generator shares the machine's two cores with the
-  // server, and making 100 events per request on the fly cost it as much CPU as the server spent storing
-  // them. Enough for 150,000 events/s; past that, bodies are made on demand.
-  const make = makeBatchFactory(1);
-  const bodies = Array.from({ length: Math.ceil(((INGEST_SECONDS + 2) * 150_000) / 100) }, () => make().json);
-  let used = 0;
-  const next = () => ({ json: bodies[used++] ?? make().json });
+  const next = preparedBodies(1, INGEST_SECONDS + 2);
   let k = 0;
   const run = (seconds: number) =>
     autocannon({
       url: server.url,
-      connections: 16,
+      connections: CONNECTIONS,
       duration: seconds,
       requests: [
         {
@@ -149,7 +124,7 @@ async function benchIngestHttp() {
                 authorization: `Bearer ${tokens[k % ORGS]}`,
                 'idempotency-key': `bench-${k}`,
               },
-              body: next().json,
+              body: next(),
             };
           },
         },
@@ -190,30 +165,8 @@ async function benchIngestCeiling(events: number) {
   else process.env.ANALYTICS_SQLITE_WRITER = writerMode;
   await store.migrate();
   const orgs = generatedOrgIds(ORGS);
-  const next = makeBatchFactory(2);
-  // Parse outside the timed loop: the ceiling measures the database work alone.
-  const batches = Array.from({ length: Math.ceil(events / 100) }, (_, i) => {
-    const body = JSON.parse(next().json) as {
-      events: {
-        event_id: string;
-        event_type: string;
-        user_id: string;
-        timestamp: string;
-        properties: object;
-      }[];
-    };
-    return {
-      orgId: orgs[i % ORGS]!,
-      events: body.events.map((e) => ({
-        eventId: e.event_id,
-        eventType: e.event_type,
-        userId: e.user_id,
-        ts: Date.parse(e.timestamp),
-        properties: e.properties as Record<string, unknown>,
-        schemaVersion: 1,
-      })),
-    };
-  });
+  // Made outside the timed loop: the ceiling measures the database work alone.
+  const batches = storeBatches(2, Math.ceil(events / 100), orgs);
   const t0 = performance.now();
   let i = 0;
   for (const b of batches) {
@@ -226,37 +179,6 @@ async function benchIngestCeiling(events: number) {
   const seconds = (performance.now() - t0) / 1000;
   await store.close();
   return { events: batches.length * 100, events_per_s: Math.round((batches.length * 100) / seconds) };
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-/** Sequential GETs over one keep-alive connection: latency, not throughput. */
-async function latency(url: string, token: string, iterations: number) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const once = () =>
-    new Promise<{ ms: number; status: number; body: string }>((resolve, reject) => {
-      const t0 = performance.now();
-      http
-        .get(url, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => (body += c));
-          res.on('end', () => resolve({ ms: performance.now() - t0, status: res.statusCode ?? 0, body }));
-        })
-        .on('error', reject);
-    });
-  const first = await once();
-  if (first.status !== 200)
-    throw new Error(`GET ${url} answered ${first.status}: ${first.body.slice(0, 300)}`);
-  for (let i = 0; i < Math.min(200, iterations / 5); i++) await once();
-  const times: number[] = [];
-  for (let i = 0; i < iterations; i++) times.push((await once()).ms);
-  agent.destroy();
-  times.sort((a, b) => a - b);
-  const round = (x: number) => Math.round(x * 1000) / 1000;
-  return { p50_ms: round(percentile(times, 50)), p99_ms: round(percentile(times, 99)), body: first.body };
 }
 
 /** The same three reads straight against the store (no HTTP), to separate database from transport cost. */
@@ -304,19 +226,11 @@ async function benchReads() {
   const store = await createStore(databaseUrl);
   await store.migrate();
   const end = Date.now();
-  const t0 = performance.now();
-  let loaded = 0;
-  for (const chunk of generateEvents({
+  const { loaded, seconds: loadSeconds } = await loadReadData(store, {
     events: READ_EVENTS,
     orgs: ORGS,
-    seed: 42,
     end,
-    days: 90,
-    usersPerOrg: 200,
-  })) {
-    loaded += await store.bulkLoad(chunk);
-  }
-  const loadSeconds = (performance.now() - t0) / 1000;
+  });
   const inProcess = await storeTimings(store, generatedOrgIds(ORGS)[0]!, end);
   await store.close();
 
@@ -389,8 +303,9 @@ function cpuReference(): number {
 }
 
 const loadBefore = loadavg()[0]!;
-cpuReference(); // the first call also pays for compiling the workload
-const referenceBefore = cpuReference();
+// The best of three: right after start the first calls also pay for compiling the workload and for the
+// runtime's own start-up work on the other core.
+const referenceBefore = Math.min(cpuReference(), cpuReference(), cpuReference());
 const httpIngest = await benchIngestHttp();
 if (process.env.BENCH_ONLY_HTTP) {
   console.log(httpIngest);
