@@ -86,6 +86,15 @@ describe('the SQLite writer thread', () => {
     await expect(pending).rejects.toThrow(/writer thread stopped/);
     expect(failure).toMatch(/exited/);
     await expect(thread.purgeIdempotencyKeys(0)).rejects.toThrow(/writer thread stopped/);
+    // The dead thread's connection holds no lock: another connection of the process writes at once.
+    // (This is what the store's fallback to the event loop relies on.)
+    const inline = new SqliteEventStore(path);
+    await inline.migrate();
+    await inline.bulkLoad(events(5).map((e) => ({ ...e, orgId: 'org_t', receivedAt: Date.now() })));
+    expect((await inline.queryEvents({ orgId: 'org_t', limit: 1000 })).events.length).toBeGreaterThanOrEqual(
+      6,
+    );
+    await inline.close();
     await store.close();
   });
 
