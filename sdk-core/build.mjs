@@ -3,36 +3,21 @@
 //
 // - dist/index.js (+ map)  the package's ES module; its dependencies stay external for the app's bundler
 // - dist/**/*.d.ts         declarations, by tsc (tsconfig.build.json), once the bundle is written
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import esbuild from 'rollup-plugin-esbuild';
+import { declarations } from '../scripts/rollup-declarations.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
 const pkg = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
 const externals = Object.keys(pkg.dependencies ?? {});
-
-function declarations() {
-  return {
-    name: 'declarations',
-    writeBundle() {
-      const tsc = require.resolve('typescript/bin/tsc');
-      const result = spawnSync(process.execPath, [tsc, '-p', join(here, 'tsconfig.build.json')], {
-        stdio: 'inherit',
-      });
-      if (result.status !== 0) throw new Error('tsc could not write the declarations');
-    },
-  };
-}
 
 export default [
   {
     input: join(here, 'src/index.ts'),
     external: (id) => externals.some((name) => id === name || id.startsWith(`${name}/`)),
-    plugins: [esbuild({ tsconfig: join(here, 'tsconfig.json'), target: 'es2022' }), declarations()],
+    plugins: [esbuild({ tsconfig: join(here, 'tsconfig.json'), target: 'es2022' }), declarations(here)],
     output: { file: join(here, 'dist/index.js'), format: 'es', sourcemap: true },
   },
 ];

@@ -4,15 +4,13 @@
 // - dist/index.js   the React entry, marked 'use client' as a whole (hooks and components run in the browser)
 // - dist/preact.js  the Preact entry (`@acme/analytics-react/preact`)
 // - dist/*.d.ts     declarations, by tsc (tsconfig.build.json), once the bundle is written
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import esbuild from 'rollup-plugin-esbuild';
+import { declarations } from '../scripts/rollup-declarations.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
 const pkg = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
 const externals = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})];
 
@@ -30,19 +28,6 @@ function dropUseClient() {
   };
 }
 
-function declarations() {
-  return {
-    name: 'declarations',
-    writeBundle() {
-      const tsc = require.resolve('typescript/bin/tsc');
-      const result = spawnSync(process.execPath, [tsc, '-p', join(here, 'tsconfig.build.json')], {
-        stdio: 'inherit',
-      });
-      if (result.status !== 0) throw new Error('tsc could not write the declarations');
-    },
-  };
-}
-
 export default [
   {
     input: { index: join(here, 'src/index.ts'), preact: join(here, 'src/preact.ts') },
@@ -50,7 +35,7 @@ export default [
     plugins: [
       dropUseClient(),
       esbuild({ tsconfig: join(here, 'tsconfig.build.json'), target: 'es2022' }),
-      declarations(),
+      declarations(here),
     ],
     output: {
       dir: join(here, 'dist'),

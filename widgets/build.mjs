@@ -6,13 +6,12 @@
 // - dist/index.js, dist/define.js   the package's ES modules for bundlers (dependencies left external),
 //                          with their .d.ts files
 // - custom-elements.json   the custom elements manifest, from the components' JSDoc
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import esbuild from 'rollup-plugin-esbuild';
+import { declarations } from '../scripts/rollup-declarations.mjs';
 import { minifyLiterals } from './scripts/minify-literals.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -29,17 +28,6 @@ const plugins = () => [
 const pkg = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
 const externals = Object.keys(pkg.dependencies ?? {});
 const isExternal = (id) => externals.some((name) => id === name || id.startsWith(`${name}/`));
-
-/** Emits the `.d.ts` files next to the ES modules (esbuild strips types without checking them). */
-function declarations() {
-  return {
-    name: 'declarations',
-    writeBundle() {
-      const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-      execFileSync(process.execPath, [tsc, '-p', join(here, 'tsconfig.build.json')], { stdio: 'inherit' });
-    },
-  };
-}
 
 /** Writes custom-elements.json from the sources' JSDoc (@tagname, @fires, @slot, @csspart, @cssprop). */
 function customElementsManifest() {
@@ -78,6 +66,6 @@ export default [
     input: { index: src('index.ts'), define: src('define.ts') },
     external: isExternal,
     output: { dir: join(here, 'dist'), format: 'es', sourcemap: true, chunkFileNames: '[name]-[hash].js' },
-    plugins: [...plugins(), declarations(), customElementsManifest()],
+    plugins: [...plugins(), declarations(here), customElementsManifest()],
   },
 ];
