@@ -48,7 +48,7 @@ describe('the SQLite writer thread', () => {
     // A retry is still a duplicate, decided by the thread's connection.
     const again = await store.ingest({ orgId: 'org_w', events: batches[0]!, receivedAt: Date.now() });
     expect(again).toMatchObject({ accepted: 0, duplicates: 50 });
-    expect(store.stats.commits).toBeLessThan(13); // grouped: fewer commits than batches
+    expect(store.writeStats().transactions).toBeLessThan(13); // grouped: fewer commits than batches
     await store.close();
   });
 

@@ -89,8 +89,9 @@ export class SqliteEventStore implements EventStore {
   /** Whether a group is being written (the next group waits for it). */
   #writing = false;
   #drained: (() => void)[] = [];
-  /** Group-commit statistics: transactions committed and batches written in them. */
-  readonly stats = { commits: 0, batches: 0 };
+  /** Group commit: transactions committed, and the ingest batches written in them. */
+  #transactions = 0;
+  #batches = 0;
   #flushScheduled = false;
   #closed = false;
   #checkpointer: Checkpointer | undefined;
@@ -123,8 +124,8 @@ export class SqliteEventStore implements EventStore {
 
   writeStats(): WriteStats {
     return {
-      transactions: this.stats.commits,
-      batches: this.stats.batches,
+      transactions: this.#transactions,
+      batches: this.#batches,
       writerThread: this.writer === 'thread',
     };
   }
@@ -219,8 +220,8 @@ export class SqliteEventStore implements EventStore {
     this.#writing = true;
     this.#writeGroup(group.map((p) => p.batch)).then(
       (outcomes) => {
-        this.stats.commits++;
-        this.stats.batches += group.length;
+        this.#transactions++;
+        this.#batches += group.length;
         group.forEach((p, i) => {
           this.#release(p.batch);
           const o = outcomes[i]!;
@@ -560,7 +561,7 @@ export class SqliteEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     if (process.env.ANALYTICS_DEBUG_STATS)
-      process.stderr.write(`store stats ${JSON.stringify(this.stats)}\n`);
+      process.stderr.write(`store stats ${JSON.stringify(this.writeStats())}\n`);
     this.#closed = true;
     // Everything already accepted is still written before the connections close.
     if (this.#writing || this.#queue.length > 0 || this.#flushScheduled) {

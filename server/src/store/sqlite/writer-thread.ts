@@ -34,11 +34,14 @@ export interface WireError {
   sql: string | undefined;
 }
 
-export type WriterRequest =
-  | { id: number; kind: 'write'; batches: WriteBatch[] }
-  | { id: number; kind: 'purge'; olderThan: number }
-  | { id: number; kind: 'autocheckpoint'; pages: number }
-  | { kind: 'close' };
+/** A request before it is numbered. */
+type Request =
+  | { kind: 'write'; batches: WriteBatch[] }
+  | { kind: 'purge'; olderThan: number }
+  | { kind: 'autocheckpoint'; pages: number };
+
+/** What crosses to the thread: a numbered request (answered with its id), or the order to close. */
+export type WriterRequest = (Request & { id: number }) | { kind: 'close' };
 
 export type WireOutcome = { ok: true; result: IngestResult } | { ok: false; error: WireError };
 
@@ -46,12 +49,6 @@ export type WriterReply =
   | { id: number; outcomes: WireOutcome[] }
   | { id: number; value: number }
   | { id: number; error: WireError };
-
-/** A request before it is numbered. */
-type Request =
-  | { kind: 'write'; batches: WriteBatch[] }
-  | { kind: 'purge'; olderThan: number }
-  | { kind: 'autocheckpoint'; pages: number };
 
 /** An error from the writer thread, with the SQLite code and statement it carried. */
 export class WriterThreadError extends Error {
@@ -138,7 +135,7 @@ export class WriterThread {
     return new Promise<WriterReply>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#worker.ref();
-      this.#worker.postMessage({ ...request, id } as WriterRequest);
+      this.#worker.postMessage({ ...request, id } satisfies WriterRequest);
     }).then((reply) => {
       if ('error' in reply) throw new WriterThreadError(reply.error);
       return reply;
