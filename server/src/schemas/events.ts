@@ -79,7 +79,8 @@ export const EventOut = Type.Object({
   timestamp: Type.String({ format: 'date-time' }),
   received_at: Type.String({ format: 'date-time' }),
   // Not a Record: its serialiser matches keys against `^.*$`, silently dropping keys with line breaks.
-  properties: Type.Object({}, { additionalProperties: true }),
+  // `Unsafe` keeps this JSON Schema and gives it the static type of the object it is.
+  properties: Type.Unsafe<Record<string, unknown>>(Type.Object({}, { additionalProperties: true })),
   schema_version: Type.Integer(),
 });
 

@@ -1,0 +1,31 @@
+/**
+ * The API's wire types, for clients (the SDK, tests, other services) that want the server's shapes without
+ * its runtime. Each type is derived from the TypeBox schema the server validates and documents with, so the
+ * OpenAPI document, the validation and these types cannot drift apart. Types only: importing this module
+ * loads no code.
+ */
+import type { Static } from 'typebox';
+import type * as common from './schemas/common.js';
+import type * as events from './schemas/events.js';
+import type * as metrics from './schemas/metrics.js';
+
+/** One event as sent to `POST /api/v1/events`. */
+export type EventIn = Static<typeof events.EventIn>;
+/** The body of `POST /api/v1/events`. */
+export type IngestBody = Static<typeof events.IngestBody>;
+/** `202` response of `POST /api/v1/events` (and its idempotent replays). */
+export type IngestAccepted = Static<typeof events.IngestAccepted>;
+/** One stored event as returned by `GET /api/v1/events`. */
+export type EventOut = Static<typeof events.EventOut>;
+/** Query string of `GET /api/v1/events`. */
+export type EventsQuery = Static<typeof events.EventsQuery>;
+/** `200` response of `GET /api/v1/events`. */
+export type EventsPage = Static<typeof events.EventsPage>;
+/** `200` response of `GET /api/v1/event-types`. */
+export type EventTypesResponse = Static<typeof events.EventTypesResponse>;
+/** Query string of `GET /api/v1/metrics/summary`. */
+export type SummaryQuery = Static<typeof metrics.SummaryQuery>;
+/** `200` response of `GET /api/v1/metrics/summary`. */
+export type SummaryResponse = Static<typeof metrics.SummaryResponse>;
+/** RFC 9457 problem document: the body of every error response. */
+export type Problem = Static<typeof common.Problem>;
