@@ -1,4 +1,4 @@
-import { AnalyticsApiError, AnalyticsError, isRetryable, toApiError } from './errors.js';
+import { AnalyticsApiError, AnalyticsError, toApiError } from './errors.js';
 import { idbKv, type Kv, memoryKv } from './kv.js';
 import {
   adopt,
@@ -15,6 +15,7 @@ import {
   rejected,
   settle,
 } from './queue.js';
+import { type RetryOptions, type RetryRequest, refused, retryDelay } from './retry.js';
 import { claims } from './token.js';
 import type {
   AnalyticsEvent,
@@ -81,7 +82,7 @@ export interface AnalyticsClientOptions {
   /** Per request, ms (default 10,000); a request that times out is retried with the same idempotency key. */
   timeout?: number;
   /** Backoff (full jitter): delay = random × min(maxDelay, baseDelay × 2^attempt). Reads retry `reads` times. */
-  retry?: { baseDelay?: number; maxDelay?: number; reads?: number };
+  retry?: RetryOptions;
   /** Treat `navigator.doNotTrack === '1'` or Global Privacy Control as opted out, unless `optIn()` was called. */
   respectDoNotTrack?: boolean;
   platform?: AnalyticsPlatform;
@@ -570,7 +571,7 @@ export class AnalyticsClient {
       this.#attempt = 0;
       return 0;
     } catch (error) {
-      if (error instanceof AnalyticsApiError && !isRetryable(error.status) && error.status !== 401) {
+      if (refused(error)) {
         // The batch itself is refused: keep it aside, tell the host and whoever flushes, go on with the rest.
         if (!formed || (await formed)) {
           const dropped = await this.#store((kv) => settle(kv, batch, error.problem));
@@ -586,16 +587,13 @@ export class AnalyticsClient {
       // Network errors and timeouts are what offline looks like; API errors are worth knowing about.
       if (error instanceof AnalyticsApiError && error.status !== 409) this.#report(error);
       this.#held = batch;
-      return error instanceof AnalyticsApiError && error.retryAfter !== undefined
-        ? error.retryAfter
-        : this.#backoff(this.#attempt++);
+      // Deliveries are retried until they pass.
+      return this.#retry(this.#attempt++, error, 'delivery') as number;
     }
   }
 
-  /** Full jitter: random × min(maxDelay, baseDelay × 2^attempt). */
-  #backoff(attempt: number): number {
-    const { baseDelay = 1000, maxDelay = 60_000 } = this.options.retry ?? {};
-    return (this.options.platform?.random ?? Math.random)() * Math.min(maxDelay, baseDelay * 2 ** attempt);
+  #retry(attempt: number, error: unknown, request: RetryRequest): number | false {
+    return retryDelay(attempt, error, request, this.options.retry, this.options.platform?.random);
   }
 
   /** Waits `ms`, or without it until woken; going online and `shutdown()` wake it early. */
@@ -611,15 +609,16 @@ export class AnalyticsClient {
 
   /** The `org_id` of the first token `getToken` gives, asked again (backing off, waiting out offline) until one comes. */
   async #learn(): Promise<string | undefined> {
-    for (let attempt = 0; !this.#closed; ) {
+    for (let attempt = 0, error: unknown; !this.#closed; ) {
       if (this.#online) {
         try {
           return orgOf(await this.#auth());
-        } catch {
+        } catch (e) {
           // The token endpoint is unreachable or failed: as with a send, try again later.
+          error = e;
         }
       }
-      await this.#sleep(this.#online ? this.#backoff(attempt++) : undefined);
+      await this.#sleep(this.#online ? (this.#retry(attempt++, error, 'delivery') as number) : undefined);
     }
   }
 
@@ -717,14 +716,12 @@ export class AnalyticsClient {
     for (const [key, value] of Object.entries(params)) {
       for (const v of [value].flat()) if (v != null) query.append(key, String(v));
     }
-    const { reads = 2 } = this.options.retry ?? {};
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.#request<T>(path, { query: query.toString(), signal });
       } catch (error) {
-        const api = error instanceof AnalyticsApiError ? error : undefined;
-        if (signal?.aborted || attempt >= reads || (api && !isRetryable(api.status))) throw error;
-        const delay = api?.retryAfter ?? this.#backoff(attempt);
+        const delay = !signal?.aborted && this.#retry(attempt, error, 'read');
+        if (delay === false) throw error;
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }

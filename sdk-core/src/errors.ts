@@ -56,10 +56,6 @@ export class AnalyticsApiError extends AnalyticsError {
   }
 }
 
-/** 408, 409 (the same idempotency key still in flight), 425, 429 and 5xx may succeed later. */
-export const isRetryable = (status: number): boolean =>
-  status === 408 || status === 409 || status === 425 || status === 429 || status >= 500;
-
 /** Reads a response that is not ok into an `AnalyticsApiError`. */
 export async function toApiError(res: Response): Promise<AnalyticsApiError> {
   let problem: ProblemDocument | undefined;
