@@ -9,7 +9,8 @@ import {
   clear,
   add as enqueue,
   getConsent,
-  MAX_BYTES,
+  ENVELOPE,
+  fits,
   MAX_EVENTS,
   next,
   rejected,
@@ -468,7 +469,7 @@ export class AnalyticsClient {
         json = json.slice(0, -1) + stamp;
         bytes += byteLength(stamp) - 2;
       }
-      if (!cur || cur.e.length >= MAX_EVENTS || 13 + cur.b + bytes > MAX_BYTES) {
+      if (!cur || !fits(cur.e.length + 1, cur.b + bytes)) {
         cur = { e: [], b: 0 };
         chunks.push([uuidv7(), cur]);
       }
@@ -630,17 +631,15 @@ export class AnalyticsClient {
   #exit(): void {
     if (this.#closed || !this.#known || this.#optedOut) return;
     this.#writePending();
-    let budget = MAX_BYTES;
     const held = this.#held;
-    if (held) {
-      budget -= 13 + held.b;
-      this.#send(held, true).catch(noop);
-    }
+    // The held batch's body is in flight too, within the same keepalive budget.
+    const spent = held ? ENVELOPE + held.b : 0;
+    if (held) this.#send(held, true).catch(noop);
     const ids: string[] = [];
     const events: string[] = [];
     let bytes = 0;
     for (const [id, chunk] of this.#loose) {
-      if (events.length + chunk.e.length > MAX_EVENTS || 13 + bytes + chunk.b > budget) break;
+      if (!fits(events.length + chunk.e.length, spent + bytes + chunk.b)) break;
       ids.push(id);
       events.push(...chunk.e);
       bytes += chunk.b;
@@ -779,6 +778,6 @@ function serialize(event: EventPayload): [string, number, boolean] {
   if (timestamp === undefined) json = `${json.slice(0, -1)},"timestamp":"${new Date().toISOString()}"}`;
   const bytes = byteLength(json);
   if (bytes > 32768 && p && byteLength(JSON.stringify(p)) > 32769) fail('properties exceed 32 KiB');
-  if (bytes + 13 > MAX_BYTES) fail('the event exceeds 64 KiB');
+  if (!fits(1, bytes)) fail('the event exceeds 64 KiB');
   return [json, bytes, event.org_id !== undefined];
 }

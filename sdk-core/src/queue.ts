@@ -18,7 +18,7 @@ import { uuidv7 } from './uuid.js';
 export interface Chunk {
   /** Events as JSON text. */
   e: string[];
-  /** Bytes of the events plus one comma each: a batch body is `{"events":[...]}`, 13 bytes more. */
+  /** Bytes of the events plus one comma each (see `ENVELOPE`). */
   b: number;
   /** Idempotency key, set when the chunk became a batch. */
   k?: string;
@@ -51,6 +51,16 @@ export const byteLength = (s: string): number => {
 };
 
 export const body = (events: string[]): string => `{"events":[${events.join(',')}]}`;
+
+/**
+ * What a batch's body adds to its events: `{"events":[]}`, 13 bytes. Each event's `b` counts one comma, one
+ * more than the body has, so `ENVELOPE + b` bounds the body from above by one byte.
+ */
+export const ENVELOPE = body([]).length;
+
+/** Whether `events` events of `bytes` bytes (as `Chunk.b` counts them) make a body the API accepts. */
+export const fits = (events: number, bytes: number): boolean =>
+  events <= MAX_EVENTS && ENVELOPE + bytes <= MAX_BYTES;
 
 const count = async (tx: KvTx, delta: number): Promise<number> => {
   const n = ((await tx.get<number>(N)) ?? 0) + delta;
@@ -108,7 +118,7 @@ export const next = (kv: Kv, horizon: string): Promise<{ batch: Batch | undefine
         continue;
       }
       consumed.push(id);
-      if (cur && cur.e.length + c.e.length <= MAX_EVENTS && 13 + cur.b + c.b <= MAX_BYTES) {
+      if (cur && fits(cur.e.length + c.e.length, cur.b + c.b)) {
         cur.e = cur.e.concat(c.e);
         cur.b += c.b;
         tx.del(key);
