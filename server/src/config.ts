@@ -1,13 +1,14 @@
 import { createHmac } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
+import { DEFAULT_JWT_ISSUER, DEV_JWT_SECRET } from './tokens.js';
 
 /**
  * Configuration from the environment (the contract's table, plus a few operational knobs). Parsed once at
  * start; a bad value stops the process with a message instead of misbehaving later.
  */
 
-export const DEV_JWT_SECRET = 'analytics-dev-secret-change-me-0123456789';
-export const JWT_AUDIENCE = 'analytics-api';
+// Defined with the token signing, which bundles without the rest of the server.
+export { DEV_JWT_SECRET, JWT_AUDIENCE } from './tokens.js';
 
 export interface Config {
   port: number;
@@ -82,7 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Parti
       env,
     ),
     jwtSecret,
-    jwtIssuer: env.ANALYTICS_JWT_ISSUER || 'acme-analytics',
+    jwtIssuer: env.ANALYTICS_JWT_ISSUER || DEFAULT_JWT_ISSUER,
     jwksUrl: env.ANALYTICS_JWKS_URL || undefined,
     corsOrigins: origins.includes('*') ? ['*'] : origins,
     seed,

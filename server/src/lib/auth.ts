@@ -1,9 +1,9 @@
-import { createRemoteJWKSet, decodeProtectedHeader, type JWTPayload, jwtVerify, SignJWT } from 'jose';
-import { JWT_AUDIENCE } from '../config.js';
+import { createRemoteJWKSet, decodeProtectedHeader, type JWTPayload, jwtVerify } from 'jose';
+import { JWT_AUDIENCE } from '../tokens.js';
 import { ApiError } from './errors.js';
 
-export const SCOPES = ['events:write', 'events:read', 'metrics:read'] as const;
-export type Scope = (typeof SCOPES)[number];
+// Signing lives in the public `tokens` entry (jose only, so host applications can bundle it).
+export { type MintOptions, SCOPES, type Scope, signToken } from '../tokens.js';
 export const ROLES = ['admin', 'member', 'viewer'] as const;
 
 /** Who is calling, from a verified token. The tenant is always `orgId`. */
@@ -103,34 +103,4 @@ export function createVerifier(opts: VerifierOptions): TokenVerifier {
     }
     return principal;
   };
-}
-
-export interface MintOptions {
-  org: string;
-  sub?: string | undefined;
-  role?: string | undefined;
-  /** Space-separated; default all three scopes. */
-  scope?: string | undefined;
-  /** A jose duration (`1h`, `30m`, `7d`); default `1h`. */
-  ttl?: string | undefined;
-  secret: string;
-  issuer: string;
-}
-
-/** A signed HS256 token as the API expects (what `npm run token` prints). */
-export async function signToken(o: MintOptions): Promise<string> {
-  const claims: JWTPayload = {
-    org_id: o.org,
-    role: o.role ?? 'admin',
-    scope: o.scope ?? SCOPES.join(' '),
-  };
-  const jwt = new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setIssuer(o.issuer)
-    .setAudience(JWT_AUDIENCE)
-    .setIssuedAt()
-    .setJti(crypto.randomUUID())
-    .setExpirationTime(o.ttl ?? '1h');
-  if (o.sub) jwt.setSubject(o.sub);
-  return jwt.sign(new TextEncoder().encode(o.secret));
 }

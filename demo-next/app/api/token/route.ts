@@ -1,5 +1,4 @@
-import { signToken } from '@acme/analytics-server/auth';
-import { DEV_JWT_SECRET } from '@acme/analytics-server/config';
+import { DEFAULT_JWT_ISSUER, DEV_JWT_SECRET, signToken } from '@acme/analytics-server/tokens';
 import { type NextRequest, NextResponse } from 'next/server';
 import { isDemoOrg } from '../../../lib/orgs';
 
@@ -34,7 +33,7 @@ export async function GET(request: NextRequest) {
     scope: 'events:read events:write metrics:read',
     ttl: `${TTL_SECONDS}s`,
     secret: process.env.ANALYTICS_JWT_SECRET || DEV_JWT_SECRET,
-    issuer: process.env.ANALYTICS_JWT_ISSUER || 'acme-analytics',
+    issuer: process.env.ANALYTICS_JWT_ISSUER || DEFAULT_JWT_ISSUER,
   });
   return NextResponse.json({ token, expires_in: TTL_SECONDS }, { headers: { 'cache-control': 'no-store' } });
 }
