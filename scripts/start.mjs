@@ -91,6 +91,8 @@ process.on('SIGHUP', () => stop(0));
 
 start('API', ['run', 'start', '-w', 'server'], {
   PORT: String(apiPort),
+  // The script-tag bundle the API serves under /sdk/ (the widgets build; the server has no default).
+  ANALYTICS_SDK_DIR: process.env.ANALYTICS_SDK_DIR ?? join(root, 'widgets', 'dist'),
   ANALYTICS_SEED: process.env.ANALYTICS_SEED ?? 'sample',
   ANALYTICS_CORS_ORIGINS:
     process.env.ANALYTICS_CORS_ORIGINS ?? `http://localhost:${webPort},http://127.0.0.1:${webPort}`,

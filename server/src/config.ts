@@ -22,8 +22,11 @@ export interface Config {
   seed: 'sample' | 'none';
   /** Directory with the five sample files. */
   sampleDir: string;
-  /** Directory with the built script-tag bundle served under `/sdk/` (`widgets/dist/` by default). */
-  sdkDir: string;
+  /**
+   * Directory with the built script-tag bundle served under `/sdk/` (`ANALYTICS_SDK_DIR`). No default: where
+   * another package builds is for whoever starts the server to say; unset, `/sdk/*` answers a 404 problem.
+   */
+  sdkDir: string | undefined;
   /** Requests per minute per org (per IP for unauthenticated requests); `false` disables limiting. */
   rateLimit: false | { max: number; timeWindowMs: number };
   /** Keep completed idempotency records this long (at least 24 h). */
@@ -91,9 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Parti
       env.ANALYTICS_SAMPLE_DIR ||
       defaults.sampleDir ||
       new URL('../../sample_data/', import.meta.url).pathname,
-    sdkDir: resolve(
-      env.ANALYTICS_SDK_DIR || defaults.sdkDir || new URL('../../widgets/dist/', import.meta.url).pathname,
-    ),
+    sdkDir: sdkDir(env.ANALYTICS_SDK_DIR || defaults.sdkDir, env),
     rateLimit: perMinute === 0 ? false : { max: perMinute, timeWindowMs: 60_000 },
     idempotencyTtlMs: ttlHours * 3_600_000,
     cursorSecret:
@@ -114,4 +115,9 @@ function resolveSqlitePath(url: string, env: NodeJS.ProcessEnv): string {
   const path = url.slice('sqlite:'.length);
   if (path === ':memory:' || path === '' || path.startsWith('//') || isAbsolute(path)) return url;
   return `sqlite:${resolve(env.INIT_CWD || process.cwd(), path)}`;
+}
+
+/** Relative to where the command was typed, like a relative `sqlite:` path. */
+function sdkDir(dir: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  return dir ? resolve(env.INIT_CWD || process.cwd(), dir) : undefined;
 }

@@ -46,7 +46,7 @@ export interface TestServerOptions {
   rateLimit?: false | { max: number; timeWindowMs: number };
   /** Fastify log level; default `silent` (or `ANALYTICS_TEST_LOG_LEVEL`). */
   logLevel?: string;
-  /** Where `/sdk/analytics.js` is read from; default `widgets/dist/`. */
+  /** Where `/sdk/analytics.js` is read from (`ANALYTICS_SDK_DIR`); default none (`/sdk/*` answers 404). */
   sdkDir?: string;
 }
 

@@ -25,7 +25,12 @@ if (!existsSync(join(root, 'dist', 'analytics.js'))) {
   await bundle.close();
 }
 
-const api = await startTestServer({ seed: 'sample', port: 18381, corsOrigins: [origin] });
+const api = await startTestServer({
+  seed: 'sample',
+  port: 18381,
+  corsOrigins: [origin],
+  sdkDir: join(root, 'dist'),
+});
 const read = 'events:read metrics:read';
 const fragment = new URLSearchParams({
   api: api.url,

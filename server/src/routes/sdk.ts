@@ -34,15 +34,16 @@ export function etagMatches(header: string | undefined, etag: string): boolean {
 
 /**
  * `GET /sdk/analytics.js` (the script-tag bundle), `/sdk/analytics.esm.js` and the source map, read from
- * `config.sdkDir`. Each file is read once and kept while its size and modification time hold, so a rebuild
- * is served without a restart. The ETag is a hash of the bytes (strong: equal tags mean equal bytes, which
- * is what Subresource Integrity checks too).
+ * `config.sdkDir` (`ANALYTICS_SDK_DIR`; unset, every file is a 404 problem that says so). Each file is read
+ * once and kept while its size and modification time hold, so a rebuild is served without a restart. The
+ * ETag is a hash of the bytes (strong: equal tags mean equal bytes, which is what Subresource Integrity
+ * checks too).
  */
 const sdk: FastifyPluginAsyncTypebox = async (app) => {
   const dir = app.config.sdkDir;
   const cache = new Map<string, Cached>();
 
-  async function load(name: string): Promise<Cached | undefined> {
+  async function load(dir: string, name: string): Promise<Cached | undefined> {
     const path = join(dir, name);
     let st: Awaited<ReturnType<typeof stat>>;
     try {
@@ -91,7 +92,16 @@ const sdk: FastifyPluginAsyncTypebox = async (app) => {
         reply
           .header('Access-Control-Allow-Origin', '*')
           .header('Cross-Origin-Resource-Policy', 'cross-origin');
-        const file = await load(name);
+        if (dir === undefined) {
+          return sendProblem(
+            request,
+            reply,
+            'not_found',
+            `This server serves no SDK bundle: start it with ANALYTICS_SDK_DIR set to the directory of the ` +
+              `script-tag build (\`npm run build -w widgets\` writes widgets/dist) to serve ${name}.`,
+          );
+        }
+        const file = await load(dir, name);
         if (!file) {
           return sendProblem(
             request,

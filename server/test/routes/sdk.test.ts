@@ -138,10 +138,30 @@ describe('etagMatches', () => {
   });
 });
 
+describe('GET /sdk/analytics.js without ANALYTICS_SDK_DIR', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.close());
+
+  it('answers a 404 problem document that names the setting', async () => {
+    for (const name of ['analytics.js', 'analytics.esm.js', 'analytics.js.map']) {
+      const res = await fetch(`${server.url}/sdk/${name}`);
+      expect(res.status).toBe(404);
+      expect(res.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
+      const body = (await res.json()) as { code: string; detail: string };
+      expect(body.code).toBe('not_found');
+      expect(body.detail).toContain('ANALYTICS_SDK_DIR');
+    }
+  });
+});
+
 describe('configuration', () => {
-  it('reads ANALYTICS_SDK_DIR, defaulting to the widgets build', async () => {
+  it('reads ANALYTICS_SDK_DIR, with no default (the server does not know where other packages build)', async () => {
     const { loadConfig } = await import('../../src/config.js');
     expect(loadConfig({ ANALYTICS_SDK_DIR: empty }).sdkDir).toBe(empty);
-    expect(loadConfig({}).sdkDir).toMatch(/widgets\/dist$/);
+    expect(loadConfig({}).sdkDir).toBeUndefined();
+    expect(loadConfig({ ANALYTICS_SDK_DIR: 'dist', INIT_CWD: empty }).sdkDir).toBe(join(empty, 'dist'));
   });
 });
