@@ -1,7 +1,7 @@
 // A Helm chart check for a machine without Helm: Chart.yaml and every values file parse, environment
 // overlays only override keys the defaults declare, every `.Values.a.b` a template reads is declared in
-// values.yaml, every `include` names a defined template, and template actions balance. It cannot render
-// (that needs Go's text/template and Sprig), so it checks what a typo would break.
+// values.yaml, every `include` names a defined template, and template actions balance. It checks what a
+// typo would break without rendering; helm-render.ts renders the chart for the checks that need objects.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';

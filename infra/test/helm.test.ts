@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { type Chart, chartValues, checkChart, lookup, readChart } from '../lint/helm.js';
+import { renderChart } from '../lint/helm-render.js';
 
 const chartDir = join(import.meta.dirname, '..', 'helm', 'analytics-platform');
 
@@ -11,6 +12,26 @@ describe('infra/helm/analytics-platform', () => {
   it('passes the chart checks: files parse, overlays and template references match values.yaml', () => {
     expect(checkChart(chart)).toEqual([]);
   });
+
+  it.each(['dev', 'staging', 'prod'])(
+    'renders with values-%s.yaml into objects with unique names per kind',
+    (env) => {
+      const manifests = renderChart(chart.files, {
+        valueFiles: [`values-${env}.yaml`],
+        releaseName: 'analytics',
+      });
+      const names = manifests.map((m) => `${m.kind}/${m.metadata.name}`);
+      expect(new Set(names).size).toBe(names.length);
+      expect(names).toEqual(
+        expect.arrayContaining([
+          'Deployment/analytics-analytics-platform-api',
+          'Ingress/analytics-analytics-platform',
+        ]),
+      );
+      for (const m of manifests)
+        expect(m.metadata.labels?.['analytics.example.com/environment'], m.source).toBe(env);
+    },
+  );
 
   it('has the templates a deployment needs', () => {
     for (const template of [

@@ -23,9 +23,15 @@
 
 {{/* Labels on every object. */}}
 {{- define "analytics.labels" -}}
+{{ include "analytics.commonLabels" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{/* The labels besides the selector's, for pod templates that add the selector labels themselves (a
+     label written twice is a duplicate YAML key, which strict clients reject). */}}
+{{- define "analytics.commonLabels" -}}
 helm.sh/chart: {{ include "analytics.chart" . }}
 app.kubernetes.io/part-of: {{ include "analytics.name" . }}
-app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 analytics.example.com/environment: {{ .Values.environment }}
