@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventsPage } from '../src/contract.js';
 import { DEV_JWT_SECRET, mintToken } from '../src/testing.js';
 
 const ENTRY = new URL('../src/server.ts', import.meta.url).pathname;
@@ -64,7 +65,7 @@ async function allEventIds(url: string, token: string): Promise<Set<string>> {
     const res: Response = await fetch(`${url}/api/v1/events?limit=1000${cursor ? `&cursor=${cursor}` : ''}`, {
       headers: { authorization: `Bearer ${token}` },
     });
-    const page = (await res.json()) as { data: { event_id: string }[]; next_cursor: string | null };
+    const page = (await res.json()) as EventsPage;
     for (const e of page.data) ids.add(e.event_id);
     cursor = page.next_cursor;
   } while (cursor);

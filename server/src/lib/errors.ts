@@ -3,6 +3,7 @@
  * handler (`plugins/app/errors.ts`) turns `ApiError`s, Fastify's own errors and anything unexpected into
  * RFC 9457 problem documents.
  */
+import type { Problem as ProblemBody } from '../contract.js';
 
 export const ERRORS = {
   unauthorized: { status: 401, title: 'Authentication required' },
@@ -29,11 +30,8 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
-export interface FieldError {
-  /** JSON Pointer to the field, e.g. `/events/3/event_type` (query parameters: `/limit`). */
-  path: string;
-  message: string;
-}
+/** One entry of a problem's `errors`: a JSON Pointer to the field (query parameters: `/limit`) and why. */
+export type FieldError = NonNullable<ProblemBody['errors']>[number];
 
 /** An error meant for the client: a code from the registry and a detail that says how to fix it. */
 export class ApiError extends Error {
@@ -56,16 +54,8 @@ export class ApiError extends Error {
   }
 }
 
-/** An RFC 9457 problem document as the API sends it. */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: ErrorCode;
-  request_id: string;
-  errors?: FieldError[];
-}
+/** An RFC 9457 problem document as the API sends it: the `Problem` schema, with `code` from the registry. */
+export type Problem = ProblemBody & { code: ErrorCode };
 
 export function problem(code: ErrorCode, detail: string, requestId: string, errors?: FieldError[]): Problem {
   const doc: Problem = {

@@ -1,4 +1,4 @@
-import { type Static, Type } from 'typebox';
+import { Type } from 'typebox';
 
 /** RFC 9457 problem document: the body of every error response. */
 export const Problem = Type.Object(
@@ -20,7 +20,6 @@ export const Problem = Type.Object(
   },
   { $id: 'Problem', title: 'Problem' },
 );
-export type ProblemT = Static<typeof Problem>;
 
 const ref = Type.Ref('Problem');
 

@@ -1,4 +1,4 @@
-import { type Static, Type } from 'typebox';
+import { Type } from 'typebox';
 import { DateOrInstant } from './common.js';
 
 export const EVENT_TYPE_PATTERN = '^[A-Za-z0-9_.:$-]{1,128}$';
@@ -41,13 +41,11 @@ export const EventIn = Type.Object(
   },
   { additionalProperties: false },
 );
-export type EventInT = Static<typeof EventIn>;
 
 export const IngestBody = Type.Object(
   { events: Type.Array(EventIn, { minItems: 1, maxItems: 100 }) },
   { additionalProperties: false },
 );
-export type IngestBodyT = Static<typeof IngestBody>;
 
 export const IngestHeaders = Type.Object({
   'idempotency-key': Type.Optional(
@@ -103,7 +101,6 @@ export const EventsQuery = Type.Object({
     Type.String({ maxLength: 128, description: 'Opaque `next_cursor` of the previous page (same filters)' }),
   ),
 });
-export type EventsQueryT = Static<typeof EventsQuery>;
 
 export const EventsPage = Type.Object({
   data: Type.Array(EventOut),

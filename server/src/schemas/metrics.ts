@@ -1,4 +1,4 @@
-import { type Static, Type } from 'typebox';
+import { Type } from 'typebox';
 
 export const SummaryQuery = Type.Object({
   org_id: Type.Optional(Type.String({ maxLength: 255, description: "Must equal the token's" })),
@@ -19,7 +19,6 @@ export const SummaryQuery = Type.Object({
     Type.String({ maxLength: 64, default: 'UTC', description: 'IANA time zone for day boundaries' }),
   ),
 });
-export type SummaryQueryT = Static<typeof SummaryQuery>;
 
 export const SummaryResponse = Type.Object({
   org_id: Type.String(),

@@ -1,3 +1,4 @@
+import type { IngestAccepted } from '../contract.js';
 import { ApiError, type FieldError } from '../lib/errors.js';
 import type { IngestResult } from './types.js';
 
@@ -6,11 +7,12 @@ import type { IngestResult } from './types.js';
  * replay is byte-for-byte the first response.
  */
 export function ingestResponseBody(result: IngestResult): string {
-  return JSON.stringify({
+  const body: IngestAccepted = {
     accepted: result.accepted,
     duplicates: result.duplicates,
     event_ids: result.eventIds,
-  });
+  };
+  return JSON.stringify(body);
 }
 
 /** Default lease of an in-flight idempotency claim: longer than any request may take. */

@@ -4,44 +4,49 @@
  * where the SQLite store answers synchronously.
  *
  * Everything that does not depend on the database lives outside the store and is shared by both
- * (`../lib/`): validation, cursor signing, problem documents, date parsing and time-zone day math. The store
- * receives already-validated, already-normalised values: instants as epoch milliseconds, event ids as
- * canonical lowercase UUID strings, day boundaries precomputed for the requested zone.
+ * (`../lib/`, `../domain/`): validation, cursor signing, problem documents, date parsing and time-zone day
+ * math. The store receives already-validated, already-normalised values: instants as epoch milliseconds,
+ * event ids as canonical lowercase UUID strings, day boundaries precomputed for the requested zone.
+ *
+ * The shapes that cross the API are derived from its schemas (`../contract.ts`): the store's names are the
+ * wire names in camelCase, and instants are epoch milliseconds instead of RFC 3339 text. A field added to
+ * a wire schema therefore appears here too, and each store must handle it before it type-checks.
  */
+import type { EventOut, EventTypesResponse, IngestAccepted } from '../contract.js';
+
+/** `event_id` → `eventId`: the store's name for a wire field. */
+type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}`
+  ? `${Head}${Capitalize<CamelCase<Tail>>}`
+  : S;
+/** A wire object with its keys in camelCase, values unchanged. */
+export type CamelKeys<T> = { [K in keyof T as K extends string ? CamelCase<K> : K]: T[K] };
 
 /** A JSON object as stored in `properties`. */
-export type JsonObject = { [key: string]: unknown };
+export type JsonObject = EventOut['properties'];
 
-/** One event ready to store: validated, id and timestamp filled in. */
-export interface NewEvent {
-  /** Canonical lowercase UUID (the server makes a UUIDv7 when the client sent none). */
-  eventId: string;
-  eventType: string;
-  userId: string | null;
+/**
+ * One event ready to store: validated, id and timestamp filled in. The wire event (`EventOut`) without the
+ * fields the store stamps itself (org, receive time) and with its time as epoch ms (`ts`).
+ */
+export type NewEvent = CamelKeys<Omit<EventOut, 'org_id' | 'timestamp' | 'received_at'>> & {
   /** Event time, epoch milliseconds (UTC). */
   ts: number;
-  properties: JsonObject;
   /** `properties` already serialised, when the caller has it (saves serialising twice on the hot path). */
   propertiesJson?: string;
-  schemaVersion: number;
-}
+};
 
-/** An event as read back. */
-export interface StoredEvent extends NewEvent {
-  orgId: string;
+/** An event as read back: `EventOut` with instants as epoch ms. */
+export type StoredEvent = NewEvent & {
+  orgId: EventOut['org_id'];
   /** When the server accepted it, epoch milliseconds. */
   receivedAt: number;
-}
+};
 
-/** What a successful ingest answers with (the 202 body of the contract). */
-export interface IngestResult {
-  /** Events newly stored. */
-  accepted: number;
-  /** Events whose `event_id` was already stored for the org (never stored twice). */
-  duplicates: number;
-  /** Every event's id, in request order. */
-  eventIds: string[];
-}
+/**
+ * What a successful ingest answers with: the 202 body (`IngestAccepted`): events newly stored, events whose
+ * `event_id` was already stored for the org (never stored twice), and every event's id in request order.
+ */
+export type IngestResult = CamelKeys<IngestAccepted>;
 
 export interface IngestBatch {
   orgId: string;
@@ -52,7 +57,14 @@ export interface IngestBatch {
    * When present, the completed idempotency record (status 202 and the result as body) is written in the
    * same transaction as the events, and the in-flight claim taken by `claimIdempotencyKey` is released.
    */
-  idempotency?: { key: string; requestHash: string };
+  idempotency?: IdempotencyRecord;
+}
+
+/** Which request an ingest completes: its key and the hash of its body. */
+export interface IdempotencyRecord {
+  key: string;
+  /** Hex SHA-256 of the request body as received. */
+  requestHash: string;
 }
 
 /** The response remembered for an idempotency key. */
@@ -74,11 +86,8 @@ export type IdempotencyClaim =
   | { state: 'in_flight' }
   | { state: 'completed'; sameRequest: boolean; response: StoredResponse };
 
-export interface IdempotencyClaimInput {
+export interface IdempotencyClaimInput extends IdempotencyRecord {
   orgId: string;
-  key: string;
-  /** Hex SHA-256 of the canonical request body. */
-  requestHash: string;
   /** Now, epoch milliseconds (injectable for tests). */
   now: number;
 }
@@ -111,7 +120,7 @@ export interface EventPage {
   hasMore: boolean;
 }
 
-export interface SummaryQuery {
+export interface MetricsSummaryQuery {
   orgId: string;
   /**
    * Local-day boundaries in the requested zone as epoch ms: day i covers `[dayStarts[i], dayStarts[i+1])`,
@@ -145,12 +154,11 @@ export interface SummaryResult {
   totalActiveUsers: number;
 }
 
-export interface EventTypeStat {
-  eventType: string;
-  count: number;
+/** One entry of `EventTypesResponse`, with `lastSeen` as epoch ms. */
+export type EventTypeStat = CamelKeys<Omit<EventTypesResponse['data'][number], 'last_seen'>> & {
   /** Newest event timestamp of that type, epoch ms. */
   lastSeen: number;
-}
+};
 
 /** Sample data as read from `sample_data/` (timestamps already shifted by the caller). */
 export interface SampleData {
@@ -216,7 +224,7 @@ export interface EventStore {
   queryEvents(query: EventQuery): Promise<EventPage>;
 
   /** Daily values for a metrics summary; cost proportional to days (from rollups) where the zone allows. */
-  metricsSummary(query: SummaryQuery): Promise<SummaryResult>;
+  metricsSummary(query: MetricsSummaryQuery): Promise<SummaryResult>;
 
   /** Names in the org's stored `metrics` table (to validate and list known metric names). */
   storedMetricNames(orgId: string): Promise<string[]>;

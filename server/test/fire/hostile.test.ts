@@ -8,10 +8,10 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { EventOut, EventsPage, IngestAccepted } from '../../src/contract.js';
 import { bearer, createTestApp, orgId, stores, type TestApp } from '../helpers.js';
 import {
   type Answer,
-  type EventRow,
   expectClientOutcome,
   expectProblem,
   PATH_TRAVERSAL,
@@ -265,7 +265,7 @@ describe.each(stores)('hostile input ($name)', (storeCase) => {
   let otherToken: string;
   const unstorableUser = (s: string) => LONE_SURROGATE.test(s) || s.includes('\u0000');
   /** Events the other org stored; nothing done to this org may change them. */
-  let otherRows: EventRow[];
+  let otherRows: EventOut[];
   /** Injection strings stored as user ids in this org, each with its one event. */
   const injectionEvents = new Map<string, string>();
 
@@ -325,7 +325,7 @@ describe.each(stores)('hostile input ($name)', (storeCase) => {
             return;
           }
           expect(res.statusCode, `${label} → ${res.body.slice(0, 400)}`).toBe(202);
-          const out = res.json() as { accepted: number; duplicates: number; event_ids: string[] };
+          const out = res.json() as IngestAccepted;
           const sent = (r.body.v as { events: { event_id?: string }[] }).events;
           expect(out.accepted + out.duplicates).toBe(sent.length);
           expect(out.event_ids).toHaveLength(sent.length);
@@ -432,7 +432,7 @@ describe.each(stores)('hostile input ($name)', (storeCase) => {
           url: '/api/v1/events?event_type=unicode&limit=1000',
           headers: bearer(token),
         });
-        const rows = (JSON.parse(raw.body) as { data: EventRow[] }).data;
+        const rows = (JSON.parse(raw.body) as EventsPage).data;
         for (const e of events) {
           const row = rows.find((r) => r.event_id === e.event_id);
           expect(row, e.properties.name).toBeDefined();
@@ -587,7 +587,7 @@ describe.each(stores)('hostile input ($name)', (storeCase) => {
           }
           expect(res.statusCode, label).toBe(200);
           if (route.path === '/api/v1/events') {
-            const rows = (res.json() as { data: EventRow[] }).data;
+            const rows = (res.json() as EventsPage).data;
             for (const row of rows) {
               expect(row.org_id).toBe(org);
               const users = values.get('user_id');
@@ -626,7 +626,7 @@ describe.each(stores)('hostile input ($name)', (storeCase) => {
           expectClientOutcome(res, label);
           if (param === 'user_id') {
             expect(res.statusCode, label).toBe(200);
-            const rows = (res.json() as { data: EventRow[] }).data;
+            const rows = (res.json() as EventsPage).data;
             // Generated requests may have used the same user id; every row has exactly it, ours once.
             for (const r of rows) expect(r.user_id, label).toBe(s);
             const ours = rows.filter((r) => r.event_type === 'injection');

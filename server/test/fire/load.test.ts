@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventsPage, IngestAccepted } from '../../src/contract.js';
 import { DEV_JWT_SECRET, mintToken } from '../../src/testing.js';
 
 const SECONDS = Number(process.env.ANALYTICS_LOAD_SECONDS ?? (process.env.CI === 'true' ? 20 : 60));
@@ -223,7 +224,7 @@ describe('load: 50 writers and concurrent readers on one org', () => {
           fail(`POST ${res.status}: ${res.body.slice(0, 200)}`);
           continue;
         }
-        const out = JSON.parse(res.body) as { accepted: number; duplicates: number; event_ids: string[] };
+        const out = JSON.parse(res.body) as IngestAccepted;
         if (out.accepted !== size || out.duplicates !== 0)
           fail(`fresh batch counted ${res.body.slice(0, 200)}`);
         for (const e of events) ledger.add(e);
@@ -244,7 +245,7 @@ describe('load: 50 writers and concurrent readers on one org', () => {
         if (n % 25 === 0) {
           resent++;
           const dup = await post(body, undefined);
-          const d = dup && (JSON.parse(dup.body) as { accepted: number; duplicates: number });
+          const d = dup && (JSON.parse(dup.body) as IngestAccepted);
           if (dup?.status !== 202 || d?.accepted !== 0 || d.duplicates !== size)
             fail(`resend ${dup?.status} ${dup?.body.slice(0, 200)}`);
         }
@@ -299,10 +300,7 @@ describe('load: 50 writers and concurrent readers on one org', () => {
           fail(`GET ${res.status}: ${res.body.slice(0, 200)}`);
           return undefined;
         }
-        const page = JSON.parse(res.body) as {
-          data: { event_id: string; org_id: string; timestamp: string }[];
-          next_cursor: string | null;
-        };
+        const page = JSON.parse(res.body) as EventsPage;
         for (const row of page.data) {
           if (row.org_id !== ORG) fail(`foreign row ${row.org_id}`);
           if (seen.has(row.event_id)) fail(`walk returned ${row.event_id} twice`);

@@ -9,9 +9,10 @@ import { exportJWK, exportSPKI, generateKeyPair, type JWTPayload, SignJWT } from
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { DEV_JWT_SECRET, JWT_AUDIENCE, loadConfig } from '../../src/config.js';
+import type { EventsPage } from '../../src/contract.js';
 import type { EventStore } from '../../src/store/types.js';
 import { bearer, createTestApp, stores, type TestApp } from '../helpers.js';
-import { type EventRow, expectProblem, walkEvents } from './support.js';
+import { expectProblem, walkEvents } from './support.js';
 
 type SigningKey = Parameters<SignJWT['sign']>[0];
 type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
@@ -464,7 +465,7 @@ describe('JWT attacks (JWKS configured)', () => {
     for (const [label, token] of genuine) {
       const res = await t.app.inject({ url: '/api/v1/events', headers: bearer(token) });
       expect(res.statusCode, `${label}: ${res.body}`).toBe(200);
-      expect((res.json() as { data: EventRow[] }).data.every((e) => e.org_id === org)).toBe(true);
+      expect((res.json() as EventsPage).data.every((e) => e.org_id === org)).toBe(true);
     }
   });
 

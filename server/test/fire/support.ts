@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
+import type { EventOut, EventsPage, Problem } from '../../src/contract.js';
 
 /** What `inject` and a real HTTP client both give us. */
 export interface Answer {
@@ -12,26 +13,16 @@ export interface Answer {
   body: string;
 }
 
-export interface ProblemDoc {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: string;
-  request_id: string;
-  errors?: { path: string; message: string }[];
-}
-
 /**
  * Asserts an RFC 9457 problem document: the media type, the members, `status` equal to the response's,
  * `request_id` equal to `X-Request-Id`, and no stack or SQL leaking into `detail`.
  */
-export function expectProblem(res: Answer, status?: number, label = ''): ProblemDoc {
+export function expectProblem(res: Answer, status?: number, label = ''): Problem {
   const where = `${label} ${res.statusCode} ${res.body.slice(0, 300)}`;
   if (status !== undefined) expect(res.statusCode, where).toBe(status);
   expect(res.statusCode, where).toBeGreaterThanOrEqual(400);
   expect(String(res.headers['content-type']), where).toMatch(/^application\/problem\+json\b/);
-  const doc = JSON.parse(res.body) as ProblemDoc;
+  const doc = JSON.parse(res.body) as Problem;
   expect(doc, where).toMatchObject({
     type: expect.any(String),
     title: expect.any(String),
@@ -107,24 +98,13 @@ export const UNICODE_EDGE = {
   escapes: '\\u0000 \\ud800 "quoted" </script>',
 };
 
-export type EventRow = {
-  event_id: string;
-  org_id: string;
-  user_id: string | null;
-  event_type: string;
-  timestamp: string;
-  received_at: string;
-  properties: Record<string, unknown>;
-  schema_version: number;
-};
-
 /** Walks every page of `GET /api/v1/events` with `query` (no cursor), returning the rows in order. */
 export async function walkEvents(
   app: FastifyInstance,
   token: string,
   query: URLSearchParams = new URLSearchParams(),
-): Promise<EventRow[]> {
-  const rows: EventRow[] = [];
+): Promise<EventOut[]> {
+  const rows: EventOut[] = [];
   let cursor: string | null = null;
   for (let page = 0; page < 10_000; page++) {
     const q = new URLSearchParams(query);
@@ -135,7 +115,7 @@ export async function walkEvents(
       headers: { authorization: `Bearer ${token}` },
     });
     expect(res.statusCode, res.body).toBe(200);
-    const body = res.json() as { data: EventRow[]; next_cursor: string | null };
+    const body = res.json() as EventsPage;
     rows.push(...body.data);
     cursor = body.next_cursor;
     if (!cursor) return rows;

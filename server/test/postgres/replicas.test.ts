@@ -3,6 +3,7 @@
  * in front of several processes needs to hold.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventsPage } from '../../src/contract.js';
 import type { EventStore, IngestBatch } from '../../src/store/types.js';
 import {
   countRows,
@@ -16,12 +17,6 @@ import {
   startReplica,
   token,
 } from './fixture.js';
-
-interface Page {
-  data: { event_id: string; timestamp: string }[];
-  next_cursor: string | null;
-  has_more: boolean;
-}
 
 describe.skipIf(skip)('two replicas on one PostgreSQL database', () => {
   let schema: Schema;
@@ -141,7 +136,7 @@ describe.skipIf(skip)('two replicas on one PostgreSQL database', () => {
     let hop = 0;
     do {
       const base: string = hop++ % 2 === 0 ? a.url : b.url;
-      const page: Page = await getJson<Page>(
+      const page: EventsPage = await getJson<EventsPage>(
         base,
         bearer,
         `/api/v1/events?limit=40${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
@@ -157,7 +152,7 @@ describe.skipIf(skip)('two replicas on one PostgreSQL database', () => {
   it('refuses on one replica a cursor the other issued for another org', async () => {
     const bearerA = await token(a.config, 'org_walk', 'events:read');
     const bearerB = await token(b.config, 'org_race', 'events:read');
-    const page = await getJson<Page>(a.url, bearerA, '/api/v1/events?limit=10');
+    const page = await getJson<EventsPage>(a.url, bearerA, '/api/v1/events?limit=10');
     expect(page.next_cursor).not.toBeNull();
     const res = await fetch(
       `${b.url}/api/v1/events?limit=10&cursor=${encodeURIComponent(page.next_cursor!)}`,

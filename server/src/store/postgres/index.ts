@@ -11,13 +11,13 @@ import type {
   IdempotencyClaimInput,
   IngestBatch,
   IngestResult,
+  MetricsSummaryQuery,
   NewEvent,
   SampleData,
   StoredEvent,
   StoreFactory,
   StoreInfo,
   StoreOptions,
-  SummaryQuery,
   SummaryResult,
 } from '../types.js';
 import { lockKey, migrate } from './migrations.js';
@@ -147,7 +147,7 @@ export class PostgresEventStore implements EventStore {
     return this.#op(() => this.#queryEvents(q));
   }
 
-  metricsSummary(q: SummaryQuery): Promise<SummaryResult> {
+  metricsSummary(q: MetricsSummaryQuery): Promise<SummaryResult> {
     return this.#op(() => this.#metricsSummary(q));
   }
 
@@ -441,7 +441,7 @@ export class PostgresEventStore implements EventStore {
     };
   }
 
-  async #metricsSummary(q: SummaryQuery): Promise<SummaryResult> {
+  async #metricsSummary(q: MetricsSummaryQuery): Promise<SummaryResult> {
     const nDays = q.dayStarts.length - 1;
     const days = Array.from({ length: nDays }, () => ({
       events: 0,
@@ -465,7 +465,7 @@ export class PostgresEventStore implements EventStore {
 
   /** UTC days: O(days × types) rollup rows and the distinct-user rollup, queried in parallel. */
   async #summaryFromRollups(
-    q: SummaryQuery,
+    q: MetricsSummaryQuery,
     firstDay: number,
     wanted: Set<string>,
     result: SummaryResult,
@@ -499,7 +499,11 @@ export class PostgresEventStore implements EventStore {
   }
 
   /** Local days in another zone: one grouped scan of the org's events in the range (O(events)). */
-  async #summaryFromEvents(q: SummaryQuery, wanted: Set<string>, result: SummaryResult): Promise<void> {
+  async #summaryFromEvents(
+    q: MetricsSummaryQuery,
+    wanted: Set<string>,
+    result: SummaryResult,
+  ): Promise<void> {
     const starts = q.dayStarts;
     const { rows } = await this.#run<{
       bucket: number | null;
@@ -523,7 +527,7 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  async #storedMetrics(q: SummaryQuery, result: SummaryResult): Promise<void> {
+  async #storedMetrics(q: MetricsSummaryQuery, result: SummaryResult): Promise<void> {
     const index = new Map<string, number>();
     q.dates.forEach((d, i) => {
       if (parseDate(d) !== null) index.set(d, i);

@@ -12,12 +12,12 @@ import type {
   IdempotencyClaimInput,
   IngestBatch,
   IngestResult,
+  MetricsSummaryQuery,
   SampleData,
   StoredEvent,
   StoreFactory,
   StoreInfo,
   StoreOptions,
-  SummaryQuery,
   SummaryResult,
   WriteStats,
 } from '../types.js';
@@ -415,7 +415,7 @@ export class SqliteEventStore implements EventStore {
     return { events, hasMore };
   }
 
-  async metricsSummary(q: SummaryQuery): Promise<SummaryResult> {
+  async metricsSummary(q: MetricsSummaryQuery): Promise<SummaryResult> {
     this.#assertOpen();
     const nDays = q.dayStarts.length - 1;
     const days = Array.from({ length: nDays }, () => ({
@@ -460,7 +460,7 @@ export class SqliteEventStore implements EventStore {
 
   /** UTC-aligned days: O(days × types) rows of rollups, plus the distinct-user rollup. */
   #summaryFromRollups(
-    q: SummaryQuery,
+    q: MetricsSummaryQuery,
     org: number,
     firstDay: number,
     wantedTypes: Map<number, string>,
@@ -500,7 +500,7 @@ export class SqliteEventStore implements EventStore {
    * timestamp order (a contiguous range of the covering (org, ts, ...) index). Cost O(events in range): about 1 µs per event here.
    */
   #summaryFromEvents(
-    q: SummaryQuery,
+    q: MetricsSummaryQuery,
     org: number,
     wantedTypes: Map<number, string>,
     result: SummaryResult,

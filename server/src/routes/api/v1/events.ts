@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
+import type { EventOut } from '../../../contract.js';
 import { decodeCursor, encodeCursor, filterHash } from '../../../lib/cursor.js';
 import { ApiError, type FieldError } from '../../../lib/errors.js';
 import { uuidv7 } from '../../../lib/ids.js';
@@ -18,7 +19,7 @@ import {
   MAX_PROPERTIES_DEPTH,
 } from '../../../schemas/events.js';
 import { ingestResponseBody } from '../../../store/shared.js';
-import type { JsonObject, NewEvent } from '../../../store/types.js';
+import type { JsonObject, NewEvent, StoredEvent } from '../../../store/types.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -45,6 +46,20 @@ function moreBracketsThan(text: string, limit: number): boolean {
     if ((c === 123 || c === 91) && ++n > limit) return true; // { or [
   }
   return false;
+}
+
+/** A stored event as the API returns it. */
+function toEventOut(e: StoredEvent): EventOut {
+  return {
+    event_id: e.eventId,
+    org_id: e.orgId,
+    user_id: e.userId,
+    event_type: e.eventType,
+    timestamp: formatInstant(e.ts),
+    received_at: formatInstant(e.receivedAt),
+    properties: e.properties,
+    schema_version: e.schemaVersion,
+  };
 }
 
 const events: FastifyPluginAsyncTypebox = async (app) => {
@@ -243,16 +258,7 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
       const page = await app.store.queryEvents({ orgId: principal.orgId, ...filters, before, limit });
       const last = page.events[page.events.length - 1];
       return {
-        data: page.events.map((e) => ({
-          event_id: e.eventId,
-          org_id: e.orgId,
-          user_id: e.userId,
-          event_type: e.eventType,
-          timestamp: formatInstant(e.ts),
-          received_at: formatInstant(e.receivedAt),
-          properties: e.properties,
-          schema_version: e.schemaVersion,
-        })),
+        data: page.events.map(toEventOut),
         next_cursor: page.hasMore && last ? encodeCursor(secret, principal.orgId, hash, last) : null,
         has_more: page.hasMore,
       };

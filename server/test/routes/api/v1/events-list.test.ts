@@ -1,11 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventsPage } from '../../../../src/contract.js';
 import { bearer, createTestApp, makeEvents, orgId, stores, type TestApp } from '../../../helpers.js';
-
-interface Page {
-  data: { event_id: string; timestamp: string; event_type: string; user_id: string | null; org_id: string }[];
-  next_cursor: string | null;
-  has_more: boolean;
-}
 
 describe.each(stores)('GET /api/v1/events ($name)', (storeCase) => {
   let t: TestApp;
@@ -49,7 +44,7 @@ describe.each(stores)('GET /api/v1/events ($name)', (storeCase) => {
     do {
       const res = await get(`limit=97${cursor ? `&cursor=${cursor}` : ''}`);
       expect(res.statusCode).toBe(200);
-      const page = res.json() as Page;
+      const page = res.json() as EventsPage;
       for (const e of page.data) {
         expect(seen.has(e.event_id)).toBe(false);
         seen.add(e.event_id);
@@ -80,17 +75,17 @@ describe.each(stores)('GET /api/v1/events ($name)', (storeCase) => {
   });
 
   it('filters by event_type (repeatable), user_id and dates', async () => {
-    const clicks = (await get('event_type=click&limit=1000')).json() as Page;
+    const clicks = (await get('event_type=click&limit=1000')).json() as EventsPage;
     expect(clicks.data.length).toBeGreaterThan(0);
     expect(clicks.data.every((e) => e.event_type === 'click')).toBe(true);
-    const two = (await get('event_type=click&event_type=signup&limit=1000')).json() as Page;
+    const two = (await get('event_type=click&event_type=signup&limit=1000')).json() as EventsPage;
     expect(new Set(two.data.map((e) => e.event_type))).toEqual(new Set(['click', 'signup']));
-    const user = (await get('user_id=user_3&limit=1000')).json() as Page;
+    const user = (await get('user_id=user_3&limit=1000')).json() as EventsPage;
     expect(user.data.length).toBeGreaterThan(0);
     expect(user.data.every((e) => e.user_id === 'user_3')).toBe(true);
     const from = '2024-03-10T11:55:00Z';
     const to = '2024-03-10T11:58:00Z';
-    const ranged = (await get(`start_date=${from}&end_date=${to}&limit=1000`)).json() as Page;
+    const ranged = (await get(`start_date=${from}&end_date=${to}&limit=1000`)).json() as EventsPage;
     const expected = events.filter(
       (e) => e.timestamp >= '2024-03-10T11:55:00' && e.timestamp < '2024-03-10T11:58:00',
     );
@@ -103,11 +98,11 @@ describe.each(stores)('GET /api/v1/events ($name)', (storeCase) => {
   });
 
   it('treats a date-only end_date as the whole UTC day and start_date as inclusive', async () => {
-    const day = (await get('start_date=2024-03-10&end_date=2024-03-10&limit=1')).json() as Page;
+    const day = (await get('start_date=2024-03-10&end_date=2024-03-10&limit=1')).json() as EventsPage;
     expect(day.data).toHaveLength(1);
-    const before = (await get('end_date=2024-03-09&limit=1')).json() as Page;
+    const before = (await get('end_date=2024-03-09&limit=1')).json() as EventsPage;
     expect(before.data).toHaveLength(0);
-    const after = (await get('start_date=2024-03-11&limit=1000')).json() as Page;
+    const after = (await get('start_date=2024-03-11&limit=1000')).json() as EventsPage;
     expect(after.data.every((e) => e.timestamp >= '2024-03-11')).toBe(true);
   });
 
@@ -122,7 +117,7 @@ describe.each(stores)('GET /api/v1/events ($name)', (storeCase) => {
   });
 
   it('answers 422 for a tampered cursor', async () => {
-    const { next_cursor } = (await get('limit=10')).json() as Page;
+    const { next_cursor } = (await get('limit=10')).json() as EventsPage;
     expect(next_cursor).toBeTruthy();
     const c = next_cursor!;
     const flipped = c.slice(0, 10) + (c[10] === 'A' ? 'B' : 'A') + c.slice(11);
@@ -135,7 +130,7 @@ describe.each(stores)('GET /api/v1/events ($name)', (storeCase) => {
   });
 
   it('answers 422 for a cursor used with other filters', async () => {
-    const { next_cursor } = (await get('limit=10&event_type=click')).json() as Page;
+    const { next_cursor } = (await get('limit=10&event_type=click')).json() as EventsPage;
     for (const q of [
       'event_type=signup',
       '',
@@ -150,7 +145,7 @@ describe.each(stores)('GET /api/v1/events ($name)', (storeCase) => {
   });
 
   it("answers 422 for another org's cursor", async () => {
-    const { next_cursor } = (await get('limit=10')).json() as Page;
+    const { next_cursor } = (await get('limit=10')).json() as EventsPage;
     const other = await t.token({ org: orgId('intruder'), scope: 'events:read' });
     const res = await get(`limit=10&cursor=${next_cursor}`, other);
     expect(res.statusCode).toBe(422);
@@ -204,7 +199,7 @@ describe.each(stores)('GET /api/v1/events?user_id= across days ($name)', (storeC
         headers: bearer(token),
       });
       expect(res.statusCode).toBe(200);
-      const page = res.json() as Page;
+      const page = res.json() as EventsPage;
       out.push(...page.data);
       cursor = page.next_cursor;
     } while (cursor);
