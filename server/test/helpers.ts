@@ -8,9 +8,11 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { expect } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { SCOPES, signToken } from '../src/lib/auth.js';
+import { ApiError, type ErrorCode } from '../src/lib/errors.js';
 import { openStore } from '../src/store/index.js';
 import type { EventStore } from '../src/store/types.js';
 
@@ -130,4 +132,14 @@ export function makeEvents(
       properties: { i },
     };
   });
+}
+
+/** Asserts that `promise` rejects with an `ApiError` of `code` (a domain module's answer to the client). */
+export async function expectApiError(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ApiError);
+  expect((err as ApiError).code).toBe(code);
 }

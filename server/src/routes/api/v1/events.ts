@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import type { EventOut } from '../../../contract.js';
+import { ingestBatch } from '../../../domain/ingest.js';
 import { decodeCursor, encodeCursor, filterHash } from '../../../lib/cursor.js';
 import { ApiError, type FieldError } from '../../../lib/errors.js';
-import { uuidv7 } from '../../../lib/ids.js';
-import { DAY_MS, formatInstant, parseBound, parseInstant } from '../../../lib/time.js';
+import { DAY_MS, formatInstant, parseBound } from '../../../lib/time.js';
 import { assertOrg, principalOf } from '../../../plugins/app/auth.js';
 import { rawBody } from '../../../plugins/app/json.js';
 import { problems } from '../../../schemas/common.js';
@@ -15,38 +14,10 @@ import {
   IngestAccepted,
   IngestBody,
   IngestHeaders,
-  MAX_PROPERTIES_BYTES,
-  MAX_PROPERTIES_DEPTH,
 } from '../../../schemas/events.js';
-import { ingestResponseBody } from '../../../store/shared.js';
-import type { JsonObject, NewEvent, StoredEvent } from '../../../store/types.js';
+import type { StoredEvent } from '../../../store/types.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
-
-/** Whether a parsed JSON value nests objects or arrays deeper than `limit` (iterative: bombs cannot recurse). */
-function nestedDeeperThan(value: unknown, limit: number): boolean {
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    if (depth > limit) return true;
-    for (const child of Object.values(v)) stack.push([child, depth + 1]);
-  }
-  return false;
-}
-
-/**
- * Whether a JSON text has more than `limit` opening brackets (counting those inside strings too): nesting
- * can only be deeper than `limit` if so, and this scan costs far less than walking the parsed value.
- */
-function moreBracketsThan(text: string, limit: number): boolean {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if ((c === 123 || c === 91) && ++n > limit) return true; // { or [
-  }
-  return false;
-}
 
 /** A stored event as the API returns it. */
 function toEventOut(e: StoredEvent): EventOut {
@@ -88,110 +59,25 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, typedReply) => {
-      // Responses are sent as pre-serialised text (the exact bytes an idempotent replay repeats), which the
-      // typed reply does not model; the 202 schema still documents them.
-      const reply = typedReply as unknown as FastifyReply;
-      const principal = principalOf(request);
       const receivedAt = Date.now();
+      const principal = principalOf(request);
       const input = request.body.events;
-
       const foreign = input.findIndex((e) => e.org_id !== undefined && e.org_id !== principal.orgId);
       if (foreign !== -1) assertOrg(principal, input[foreign]!.org_id, `/events/${foreign}/org_id`);
 
-      const errors: FieldError[] = [];
-      const batch: NewEvent[] = input.map((e, i) => {
-        let ts = receivedAt;
-        if (e.timestamp !== undefined) {
-          const parsed = parseInstant(e.timestamp);
-          if (parsed === null) {
-            errors.push({
-              path: `/events/${i}/timestamp`,
-              message: 'must be an RFC 3339 timestamp with an offset',
-            });
-          } else ts = parsed;
-        }
-        const properties = (e.properties ?? {}) as JsonObject;
-        let propertiesJson = '';
-        try {
-          propertiesJson = JSON.stringify(properties);
-        } catch {
-          // Only nesting deep enough to exhaust the stack makes JSON.stringify throw on parsed JSON.
-        }
-        // Each level takes at least two characters and one opening bracket, so only long texts with many
-        // brackets can be too deep; only those are walked.
-        if (
-          propertiesJson === '' ||
-          (propertiesJson.length > 2 * MAX_PROPERTIES_DEPTH &&
-            moreBracketsThan(propertiesJson, MAX_PROPERTIES_DEPTH) &&
-            nestedDeeperThan(properties, MAX_PROPERTIES_DEPTH))
-        ) {
-          errors.push({
-            path: `/events/${i}/properties`,
-            message: `must be nested at most ${MAX_PROPERTIES_DEPTH} levels deep`,
-          });
-        } else if (
-          // UTF-8 bytes are at most 4 per UTF-16 unit here, so only long texts need the exact count.
-          propertiesJson.length > MAX_PROPERTIES_BYTES / 4 &&
-          Buffer.byteLength(propertiesJson) > MAX_PROPERTIES_BYTES
-        ) {
-          errors.push({ path: `/events/${i}/properties`, message: 'must be at most 32 KiB when serialised' });
-        }
-        return {
-          eventId: e.event_id?.toLowerCase() ?? uuidv7(receivedAt),
-          eventType: e.event_type,
-          userId: e.user_id ?? null,
-          ts,
-          properties,
-          propertiesJson,
-          schemaVersion: e.schema_version ?? 1,
-        };
+      const res = await ingestBatch(app.store, {
+        orgId: principal.orgId,
+        events: input,
+        receivedAt,
+        idempotencyKey: request.headers['idempotency-key'],
+        rawBody: rawBody(request),
       });
-      if (errors.length > 0) {
-        throw new ApiError('validation_failed', 'Some events are invalid; see `errors`.', { errors });
-      }
-
-      const key = request.headers['idempotency-key'];
-      let idempotency: { key: string; requestHash: string } | undefined;
-      if (key !== undefined) {
-        // "Same body" means the same bytes: a retry sends exactly what the first attempt sent.
-        const requestHash = createHash('sha256').update(rawBody(request)).digest('hex');
-        const claim = await app.store.claimIdempotencyKey({
-          orgId: principal.orgId,
-          key,
-          requestHash,
-          now: receivedAt,
-        });
-        if (claim.state === 'in_flight') {
-          throw new ApiError(
-            'idempotency_key_in_use',
-            'A request with this Idempotency-Key is still being processed; retry after it completes.',
-          );
-        }
-        if (claim.state === 'completed') {
-          if (!claim.sameRequest) {
-            throw new ApiError(
-              'idempotency_key_reused',
-              'This Idempotency-Key was used with a different body; use a new key for a new batch.',
-            );
-          }
-          return reply
-            .code(claim.response.status)
-            .header('Idempotent-Replayed', 'true')
-            .type(JSON_TYPE)
-            .send(claim.response.body);
-        }
-        idempotency = { key, requestHash };
-      }
-
-      let result: Awaited<ReturnType<typeof app.store.ingest>>;
-      try {
-        result = await app.store.ingest({ orgId: principal.orgId, events: batch, receivedAt, idempotency });
-      } catch (err) {
-        if (idempotency) await app.store.releaseIdempotencyKey(principal.orgId, idempotency.key);
-        throw err;
-      }
-      app.metrics.eventsIngested(principal.orgId, result.accepted);
-      return reply.code(202).type(JSON_TYPE).send(ingestResponseBody(result));
+      if (!res.replayed) app.metrics.eventsIngested(principal.orgId, res.accepted);
+      // Responses are sent as pre-serialised text (the exact bytes an idempotent replay repeats), which the
+      // typed reply does not model; the 202 schema still documents them.
+      const reply = typedReply as unknown as FastifyReply;
+      if (res.replayed) reply.header('Idempotent-Replayed', 'true');
+      return reply.code(res.status).type(JSON_TYPE).send(res.body);
     },
   );
 
