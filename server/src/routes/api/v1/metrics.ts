@@ -1,13 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { metricsSummary } from '../../../domain/metrics.js';
 import { ApiError, type FieldError } from '../../../lib/errors.js';
-import { dayBoundaries, formatDay, isValidTimeZone, localDay, parseDate } from '../../../lib/time.js';
+import { isValidTimeZone, localDay, parseDate } from '../../../lib/time.js';
 import { assertOrg, principalOf } from '../../../plugins/app/auth.js';
 import { problems } from '../../../schemas/common.js';
-import { EVENT_TYPE_PATTERN } from '../../../schemas/events.js';
 import { SummaryQuery, SummaryResponse } from '../../../schemas/metrics.js';
 
 const MAX_DAYS = 366;
-const TYPE_RE = new RegExp(EVENT_TYPE_PATTERN);
 
 const metrics: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -51,67 +50,7 @@ const metrics: FastifyPluginAsyncTypebox = async (app) => {
         throw new ApiError('validation_failed', 'The query string is invalid; see `errors`.', { errors });
       }
 
-      const names = q.metrics && q.metrics.length > 0 ? [...new Set(q.metrics)] : ['events', 'active_users'];
-      const stored = await app.store.storedMetricNames(principal.orgId);
-      const storedSet = new Set(stored);
-      const eventTypes: string[] = [];
-      const storedWanted: string[] = [];
-      const unknown: string[] = [];
-      for (const name of names) {
-        if (name === 'events' || name === 'active_users') continue;
-        if (storedSet.has(name)) storedWanted.push(name);
-        else if (name.startsWith('events:') && TYPE_RE.test(name.slice(7))) eventTypes.push(name.slice(7));
-        else unknown.push(name);
-      }
-      if (unknown.length > 0) {
-        const known = ['events', 'active_users', 'events:<event_type>', ...stored].join(', ');
-        throw new ApiError(
-          'unknown_metric',
-          `Unknown metric ${unknown.map((u) => `"${u}"`).join(', ')}; known: ${known}.`,
-          {
-            errors: unknown.map((u) => ({ path: '/metrics', message: `"${u}" is not a known metric` })),
-          },
-        );
-      }
-
-      const dates: string[] = [];
-      for (let d = start; d <= end; d++) dates.push(formatDay(d));
-      const summary = await app.store.metricsSummary({
-        orgId: principal.orgId,
-        dayStarts: dayBoundaries(start, end, tz),
-        dates,
-        events: names.includes('events'),
-        activeUsers: names.includes('active_users'),
-        eventTypes,
-        storedMetrics: storedWanted,
-      });
-
-      const metricValue = (day: (typeof summary.days)[number], name: string): number => {
-        if (name === 'events') return day.events;
-        if (name === 'active_users') return day.activeUsers;
-        if (storedSet.has(name)) return day.stored[name] ?? 0;
-        return day.byType[name.slice(7)] ?? 0;
-      };
-      const daily = summary.days.map((day, i) => ({
-        date: dates[i]!,
-        values: Object.fromEntries(names.map((n) => [n, metricValue(day, n)])),
-      }));
-      const totals: Record<string, number> = {};
-      for (const n of names) {
-        totals[n] =
-          n === 'active_users'
-            ? summary.totalActiveUsers
-            : daily.reduce((sum, d) => sum + (d.values[n] ?? 0), 0);
-      }
-      return {
-        org_id: principal.orgId,
-        start_date: formatDay(start),
-        end_date: formatDay(end),
-        tz,
-        metrics: names,
-        daily,
-        totals,
-      };
+      return metricsSummary(app.store, { orgId: principal.orgId, start, end, tz, metrics: q.metrics });
     },
   );
 };

@@ -1,15 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SummaryResponse } from '../../../../src/contract.js';
 import { bearer, createTestApp, orgId, stores, type TestApp } from '../../../helpers.js';
-
-interface Summary {
-  org_id: string;
-  start_date: string;
-  end_date: string;
-  tz: string;
-  metrics: string[];
-  daily: { date: string; values: Record<string, number> }[];
-  totals: Record<string, number>;
-}
 
 describe.each(stores)('GET /api/v1/metrics/summary ($name)', (storeCase) => {
   let t: TestApp;
@@ -53,7 +44,7 @@ describe.each(stores)('GET /api/v1/metrics/summary ($name)', (storeCase) => {
   it('lists every day of the range, zeros included', async () => {
     const res = await get('start_date=2024-05-30&end_date=2024-06-08');
     expect(res.statusCode).toBe(200);
-    const s = res.json() as Summary;
+    const s = res.json() as SummaryResponse;
     expect(s).toMatchObject({ org_id: org, start_date: '2024-05-30', end_date: '2024-06-08', tz: 'UTC' });
     expect(s.metrics).toEqual(['events', 'active_users']);
     expect(s.daily.map((d) => d.date)).toEqual([
@@ -73,7 +64,7 @@ describe.each(stores)('GET /api/v1/metrics/summary ($name)', (storeCase) => {
   });
 
   it('counts active_users in totals distinct over the range, not as the sum of days', async () => {
-    const s = (await get('start_date=2024-06-01&end_date=2024-06-07')).json() as Summary;
+    const s = (await get('start_date=2024-06-01&end_date=2024-06-07')).json() as SummaryResponse;
     const sumOfDays = s.daily.reduce((n, d) => n + (d.values.active_users ?? 0), 0);
     expect(sumOfDays).toBe(5);
     expect(s.totals).toEqual({ events: 7, active_users: 3 });
@@ -82,7 +73,7 @@ describe.each(stores)('GET /api/v1/metrics/summary ($name)', (storeCase) => {
   it('counts one event type with events:<type>', async () => {
     const s = (
       await get('start_date=2024-06-01&end_date=2024-06-07&metrics=events:page_view&metrics[]=events:login')
-    ).json() as Summary;
+    ).json() as SummaryResponse;
     expect(s.metrics).toEqual(['events:page_view', 'events:login']);
     expect(s.totals).toEqual({ 'events:page_view': 4, 'events:login': 2 });
     expect(s.daily[0]!.values).toEqual({ 'events:page_view': 2, 'events:login': 1 });
@@ -91,21 +82,21 @@ describe.each(stores)('GET /api/v1/metrics/summary ($name)', (storeCase) => {
   it('moves day boundaries to the requested time zone', async () => {
     const q =
       'start_date=2024-06-05&end_date=2024-06-07&metrics=events&metrics=active_users&metrics=events:login';
-    const utc = (await get(q)).json() as Summary;
+    const utc = (await get(q)).json() as SummaryResponse;
     expect(utc.daily.map((d) => d.values.events)).toEqual([1, 0, 1]);
-    const tokyo = (await get(`${q}&tz=Asia/Tokyo`)).json() as Summary;
+    const tokyo = (await get(`${q}&tz=Asia/Tokyo`)).json() as SummaryResponse;
     expect(tokyo.tz).toBe('Asia/Tokyo');
     expect(tokyo.daily.map((d) => d.values.events)).toEqual([0, 1, 1]);
     expect(tokyo.daily.map((d) => d.values['events:login'])).toEqual([0, 1, 0]);
     expect(tokyo.daily.map((d) => d.values.active_users)).toEqual([0, 1, 1]);
     expect(tokyo.totals).toEqual({ events: 2, active_users: 2, 'events:login': 1 });
     // 01:00 UTC on the 7th is still the 6th in New York (UTC-4 in June).
-    const ny = (await get(`${q}&tz=America/New_York`)).json() as Summary;
+    const ny = (await get(`${q}&tz=America/New_York`)).json() as SummaryResponse;
     expect(ny.daily.map((d) => d.values.events)).toEqual([1, 1, 0]);
   });
 
   it('defaults to the last 30 days ending today', async () => {
-    const s = (await get('')).json() as Summary;
+    const s = (await get('')).json() as SummaryResponse;
     expect(s.daily).toHaveLength(30);
     expect(s.end_date).toBe(new Date().toISOString().slice(0, 10));
   });
@@ -170,7 +161,7 @@ describe.each(stores)('GET /api/v1/metrics/summary with sample data ($name)', (s
       headers: bearer(token),
     });
     expect(res.statusCode).toBe(200);
-    const s = res.json() as Summary;
+    const s = res.json() as SummaryResponse;
     expect(s.totals[name]).toBeGreaterThan(0);
     expect(s.totals.events).toBeGreaterThan(0);
     expect(s.daily.reduce((n, d) => n + (d.values[name] ?? 0), 0)).toBeCloseTo(s.totals[name]!, 6);
