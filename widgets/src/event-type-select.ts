@@ -1,9 +1,10 @@
-import { type AnalyticsClient, createEventTypesStore, type EventTypesStore } from '@acme/analytics-sdk';
+import { createEventTypesStore } from '@acme/analytics-sdk';
 import { css, html, type PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
 import { AnalyticsElement } from './analytics-element.js';
 import { describeError } from './errors.js';
 import { numberFormat } from './format.js';
+import { StoreController } from './store-controller.js';
 import { tokens } from './styles.js';
 
 /**
@@ -73,26 +74,13 @@ export class EventTypeSelect extends AnalyticsElement {
   @property()
   locale?: string;
 
-  #store?: EventTypesStore;
-  #client?: AnalyticsClient;
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.#store?.dispose();
-    this.#store = undefined;
-  }
-
-  override willUpdate(changed: PropertyValues<this>): void {
-    super.willUpdate(changed);
-    const client = this._client;
-    if (this.#store && client === this.#client) return;
-    this.#store?.dispose();
-    this.#client = client;
-    this.#store = client ? createEventTypesStore(client) : undefined;
-  }
+  #types = new StoreController(this, {
+    client: () => this._client,
+    create: (client) => createEventTypesStore(client),
+  });
 
   override render() {
-    const store = this.#store;
+    const store = this.#types.value;
     const types = store?.data.value ?? [];
     const loading = store?.loading.value ?? false;
     const error = store?.error.value ?? null;

@@ -1,16 +1,11 @@
-import {
-  type AnalyticsClient,
-  type AnalyticsEvent,
-  createEventsStore,
-  type EventFilters,
-  type EventsStore,
-} from '@acme/analytics-sdk';
+import { type AnalyticsEvent, createEventsStore, type EventFilters } from '@acme/analytics-sdk';
 import { css, html, nothing, type PropertyValues } from 'lit';
 import { property, query } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { AnalyticsElement, emit } from './analytics-element.js';
 import { describeError } from './errors.js';
 import { dateTimeFormat, numberFormat, summarize } from './format.js';
+import { StoreController } from './store-controller.js';
 import { tokens } from './styles.js';
 
 /** Rows rendered above and below the visible ones, so fast scrolling never shows a gap. */
@@ -206,9 +201,16 @@ export class EventsTable extends AnalyticsElement {
   @query('.scroller') private _scroller!: HTMLElement | null;
   @query('.sentinel') private _sentinel!: HTMLElement | null;
 
-  #store?: EventsStore;
-  #storeClient?: AnalyticsClient;
-  #storeKey = '';
+  #events = new StoreController(this, {
+    client: () => this._client,
+    params: () => this.filters,
+    create: createEventsStore,
+    onChange: () => {
+      this.#lastError = null;
+      this.#lastCount = 0;
+      this.#reset();
+    },
+  });
   #lastError: Error | null = null;
   #lastCount = 0;
 
@@ -248,17 +250,17 @@ export class EventsTable extends AnalyticsElement {
 
   /** The events loaded so far. */
   get events(): readonly AnalyticsEvent[] {
-    return this.#store?.items.peek() ?? [];
+    return this.#events.value?.items.peek() ?? [];
   }
 
   /** Drops what is loaded and loads the first page again. */
   refresh(): Promise<void> {
-    return this.#store?.refresh() ?? Promise.resolve();
+    return this.#events.value?.refresh() ?? Promise.resolve();
   }
 
   /** Loads the next page (a no-op while one is in flight or when everything is loaded). */
   loadMore(): Promise<void> {
-    const store = this.#store;
+    const store = this.#events.value;
     return store?.hasMore.peek() ? store.loadMore() : Promise.resolve();
   }
 
@@ -273,28 +275,16 @@ export class EventsTable extends AnalyticsElement {
     this.#io = undefined;
     this.#observed = undefined;
     this.#resize?.disconnect();
-    this.#store?.dispose();
-    this.#store = undefined;
   }
 
   override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
     // Noted before the render that may remove the button (blur does not fire for a removed element).
     this.#loadMoreFocused = this.shadowRoot?.activeElement?.getAttribute('part') === 'load-more';
-    const client = this._client;
-    const key = JSON.stringify(this.filters);
-    if (this.#store && client === this.#storeClient && key === this.#storeKey) return;
-    this.#store?.dispose();
-    this.#store = client ? createEventsStore(client, this.filters) : undefined;
-    this.#storeClient = client;
-    this.#storeKey = key;
-    this.#lastError = null;
-    this.#lastCount = 0;
-    this.#reset();
   }
 
   override render() {
-    const store = this.#store;
+    const store = this.#events.value;
     if (!store) {
       return html`<div class="frame" part="frame">
         <p class="error" part="error" role="alert">
@@ -448,7 +438,7 @@ export class EventsTable extends AnalyticsElement {
     for (const td of this.renderRoot.querySelectorAll<HTMLElement>('td[data-height]')) {
       td.style.height = `${td.dataset.height}px`;
     }
-    const store = this.#store;
+    const store = this.#events.value;
     const error = store?.error.peek() ?? null;
     if (error && error !== this.#lastError) emit(this, 'load-error', { error });
     this.#lastError = error;
@@ -487,7 +477,7 @@ export class EventsTable extends AnalyticsElement {
   }
 
   #autoLoad(): void {
-    const store = this.#store;
+    const store = this.#events.value;
     // Only after the first page arrived (the store loads that itself), never while a page is in flight,
     // and never on its own after an error: that waits for the retry button.
     if (!store || store.loading.peek() || store.error.peek() || !store.hasMore.peek()) return;
@@ -496,12 +486,12 @@ export class EventsTable extends AnalyticsElement {
   }
 
   #onLoadMoreClick = (): void => {
-    const store = this.#store;
+    const store = this.#events.value;
     if (store && !store.loading.peek()) void store.loadMore();
   };
 
   #retry = (): void => {
-    const store = this.#store;
+    const store = this.#events.value;
     if (!store) return;
     void (store.items.peek().length ? store.loadMore() : store.refresh());
   };
@@ -563,7 +553,7 @@ export class EventsTable extends AnalyticsElement {
     const scroller = this._scroller;
     if (!scroller) return;
     this.#scrollTop = scroller.scrollTop;
-    const [start, end] = this.#computeWindow(this.#store?.items.peek().length ?? 0);
+    const [start, end] = this.#computeWindow(this.#events.value?.items.peek().length ?? 0);
     if (start !== this.#window[0] || end !== this.#window[1]) this.requestUpdate();
   };
 
@@ -592,7 +582,7 @@ export class EventsTable extends AnalyticsElement {
       this.#rowHeight = height;
       changed = true;
     }
-    const items = this.#store?.items.peek() ?? [];
+    const items = this.#events.value?.items.peek() ?? [];
     for (const row of root.querySelectorAll<HTMLElement>('tr.row[aria-expanded="true"]')) {
       const event = items[Number(row.dataset.index)];
       if (!event) continue;
@@ -629,7 +619,7 @@ export class EventsTable extends AnalyticsElement {
   #onKeydown = (event: KeyboardEvent): void => {
     const index = this.#rowIndex(event);
     if (index === undefined) return;
-    const n = this.#store?.items.peek().length ?? 0;
+    const n = this.#events.value?.items.peek().length ?? 0;
     const page = Math.max(1, Math.floor(this.#viewport / this.#rowHeight) - 1);
     let target: number | undefined;
     switch (event.key) {
@@ -668,7 +658,7 @@ export class EventsTable extends AnalyticsElement {
 
   /** Selects a row, toggles its properties, and tells listeners. */
   #choose(index: number): void {
-    const event = this.#store?.items.peek()[index];
+    const event = this.#events.value?.items.peek()[index];
     if (!event) return;
     this.#active = index;
     this.#selected = event.event_id;
@@ -677,7 +667,7 @@ export class EventsTable extends AnalyticsElement {
   }
 
   #setExpanded(index: number, expanded: boolean): void {
-    const event = this.#store?.items.peek()[index];
+    const event = this.#events.value?.items.peek()[index];
     if (!event) return;
     if (expanded) this.#expanded.add(event.event_id);
     else {
@@ -695,7 +685,9 @@ export class EventsTable extends AnalyticsElement {
     if (scroller) {
       const top = this.#offset(index);
       const bottom =
-        top + this.#rowHeight + (this.#extra.get(this.#store?.items.peek()[index]?.event_id ?? '') ?? 0);
+        top +
+        this.#rowHeight +
+        (this.#extra.get(this.#events.value?.items.peek()[index]?.event_id ?? '') ?? 0);
       const visible = this.#viewport - this.#headHeight;
       if (top < scroller.scrollTop) scroller.scrollTop = top;
       else if (bottom > scroller.scrollTop + visible) scroller.scrollTop = bottom - visible;

@@ -1,15 +1,10 @@
-import {
-  type AnalyticsClient,
-  createMetricsStore,
-  type MetricsParams,
-  type MetricsStore,
-  type MetricsSummary,
-} from '@acme/analytics-sdk';
+import { createMetricsStore, type MetricsParams, type MetricsSummary } from '@acme/analytics-sdk';
 import { css, html, nothing, type PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
 import { AnalyticsElement } from './analytics-element.js';
 import { describeError } from './errors.js';
 import { type DateRange, dateTimeFormat, formatOptions, numberFormat, periods } from './format.js';
+import { StoreController } from './store-controller.js';
 import { tokens } from './styles.js';
 
 const LABELS: Record<string, string> = { events: 'Events', active_users: 'Active users' };
@@ -140,52 +135,49 @@ export class MetricsCard extends AnalyticsElement {
   @property({ attribute: 'org-id' })
   orgId?: string;
 
-  #current?: MetricsStore;
-  #previous?: MetricsStore;
-  #client?: AnalyticsClient;
-  #key = '';
-  #range?: { current: DateRange; previous: DateRange };
+  #range!: { current: DateRange; previous: DateRange };
 
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.#current?.dispose();
-    this.#previous?.dispose();
-    this.#current = this.#previous = undefined;
-  }
+  #current = this.#store('current');
+  #previous = this.#store('previous');
 
   override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
-    const client = this._client;
-    const range = periods(this.range, this.startDate, this.endDate, this.timeZone);
-    const base: MetricsParams = { metrics: [this.metric], tz: this.timeZone || 'UTC' };
-    if (this.orgId) base.org_id = this.orgId;
-    const key = JSON.stringify([range, base]);
-    if (this.#current && client === this.#client && key === this.#key) return;
-    this.#current?.dispose();
-    this.#previous?.dispose();
-    this.#client = client;
-    this.#key = key;
-    this.#range = range;
-    const params = (period: DateRange): MetricsParams => ({
-      ...base,
-      start_date: period.start,
-      end_date: period.end,
+    // Both stores key on it, and the render labels the period with it.
+    this.#range = periods(this.range, this.startDate, this.endDate, this.timeZone);
+  }
+
+  /** The metric over one of the two periods. */
+  #store(period: 'current' | 'previous') {
+    return new StoreController(this, {
+      client: () => this._client,
+      params: (): MetricsParams => {
+        const { start, end } = this.#range[period];
+        const params: MetricsParams = {
+          metrics: [this.metric],
+          tz: this.timeZone || 'UTC',
+          start_date: start,
+          end_date: end,
+        };
+        if (this.orgId) params.org_id = this.orgId;
+        return params;
+      },
+      create: createMetricsStore,
     });
-    this.#current = client ? createMetricsStore(client, params(range.current)) : undefined;
-    this.#previous = client ? createMetricsStore(client, params(range.previous)) : undefined;
   }
 
   /** Fetches both periods again. */
   refresh(): Promise<void> {
-    return Promise.all([this.#current?.refresh(), this.#previous?.refresh()]).then(() => undefined);
+    return Promise.all([this.#current.value?.refresh(), this.#previous.value?.refresh()]).then(
+      () => undefined,
+    );
   }
 
   override render() {
     const label = this.label || defaultLabel(this.metric);
-    const current = this.#current;
-    const previous = this.#previous;
+    const current = this.#current.value;
+    const previous = this.#previous.value;
     const range = this.#range;
-    if (!current || !previous || !range) {
+    if (!current || !previous) {
       return this.#frame(label, html`<p class="error" part="error" role="alert">No analytics client.</p>`);
     }
     const data = current.data.value;
