@@ -38,8 +38,7 @@ COPY widgets/ widgets/
 COPY server/ server/
 COPY infra/docker/build-api.mjs infra/docker/
 RUN node infra/docker/build-api.mjs server/dist/server.mjs
-# The script-tag bundle the API serves at /sdk/analytics.js (ANALYTICS_SDK_DIR, default ../../widgets/dist
-# from the server's own directory).
+# The script-tag bundle the API serves at /sdk/analytics.js (ANALYTICS_SDK_DIR, set in the runtime stage).
 RUN npm run build -w widgets
 
 FROM manifests AS prod-deps
@@ -49,11 +48,13 @@ RUN --mount=type=cache,target=/root/.npm \
  && npm cache clean --force
 
 FROM base AS runtime
+# ANALYTICS_SDK_DIR has no default in the server: without it /sdk/analytics.js answers 404.
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8787 \
     DATABASE_URL=sqlite:/data/analytics.db \
-    ANALYTICS_SEED=none
+    ANALYTICS_SEED=none \
+    ANALYTICS_SDK_DIR=/app/widgets/dist
 # node_modules at the root (hoisted by npm workspaces), the bundle under server/dist so that paths the
 # server resolves relative to itself (../../sample_data) land where they do in the repository.
 COPY --from=prod-deps --chown=node:node /app/node_modules ./node_modules

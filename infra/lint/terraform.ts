@@ -247,3 +247,35 @@ export function validationConditions(declarations: ModuleDeclarations, name: str
     .map((validation) => validation.condition)
     .filter((condition): condition is string => typeof condition === 'string');
 }
+
+/** Every resource block of a module by address (`type.name`), merged across its files. */
+export async function moduleResources(files: Record<string, string>): Promise<Map<string, JsonObject>> {
+  const byAddress = new Map<string, JsonObject>();
+  for (const [file, text] of Object.entries(files)) {
+    if (!file.endsWith('.tf')) continue;
+    const json = (await parse(file, text)) as { resource?: Record<string, Record<string, Json>> };
+    for (const [type, named] of Object.entries(json.resource ?? {})) {
+      for (const [name, body] of Object.entries(named))
+        byAddress.set(`${type}.${name}`, bodies(body)[0] ?? {});
+    }
+  }
+  return byAddress;
+}
+
+/**
+ * The variables' values for one tfvars file (or none): the file's settings over the declared defaults.
+ * Values that are expressions stay as hcl2json spells them (`${...}`).
+ */
+export async function variableValues(
+  files: Record<string, string>,
+  tfvars?: string,
+): Promise<Record<string, Json>> {
+  const { declarations } = await checkModule(
+    Object.fromEntries(Object.entries(files).filter(([f]) => f.endsWith('.tf'))),
+  );
+  const values: Record<string, Json> = {};
+  for (const [name, { block }] of declarations.variables)
+    if ('default' in block) values[name] = block.default!;
+  if (tfvars) Object.assign(values, (await parse(tfvars, files[tfvars] ?? '')) as JsonObject);
+  return values;
+}

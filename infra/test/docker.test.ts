@@ -55,8 +55,14 @@ describe('infra/docker/api.Dockerfile', () => {
     expect(build.instructions.map((i) => i.args)).toContain('npm run build -w widgets');
     const runtime = file.stages.at(-1)!;
     expect(runtime.instructions.map((i) => i.args)).toContain('/app/widgets/dist ./widgets/dist');
-    // The server resolves ANALYTICS_SDK_DIR's default from its own file: server/dist/ → ../../widgets/dist.
-    expect(readFileSync(join(repo, 'server', 'src', 'config.ts'), 'utf8')).toContain("'../../widgets/dist/'");
+    // The server has no default for ANALYTICS_SDK_DIR (unset, /sdk/* answers 404): the image names the
+    // directory the bundle is copied to (WORKDIR /app).
+    const env = runtime.instructions
+      .filter((i) => i.keyword === 'ENV')
+      .map((i) => i.args)
+      .join(' ');
+    expect(env).toMatch(/(?:^|\s)ANALYTICS_SDK_DIR=\/app\/widgets\/dist(?:\s|$)/);
+    expect(readFileSync(join(repo, 'server', 'src', 'config.ts'), 'utf8')).toContain('ANALYTICS_SDK_DIR');
   });
 
   it('builds the bundle the runtime stage starts', () => {

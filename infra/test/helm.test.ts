@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { type Chart, chartValues, checkChart, lookup, readChart } from '../lint/helm.js';
 import { renderChart } from '../lint/helm-render.js';
+import { ingressPaths, ingressRoute } from '../lint/routes.js';
 
 const chartDir = join(import.meta.dirname, '..', 'helm', 'analytics-platform');
 
@@ -87,6 +88,37 @@ describe('infra/helm/analytics-platform', () => {
     expect(values.podSecurityContext.runAsUser).not.toBe(0);
     expect(values.containerSecurityContext.readOnlyRootFilesystem).toBe(true);
     expect(values.containerSecurityContext.allowPrivilegeEscalation).toBe(false);
+  });
+
+  describe('ingress route table', () => {
+    const paths = ingressPaths(
+      renderChart(chart.files, { valueFiles: ['values-prod.yaml'], releaseName: 'prod' }),
+    );
+    const api = 'prod-analytics-platform-api';
+    const dashboard = 'prod-analytics-platform-dashboard';
+
+    it.each([
+      '/api/v1/events',
+      '/api/v1/metrics/daily',
+      '/sdk/analytics.js',
+      '/sdk/analytics.js.map',
+      '/docs',
+      '/docs/static/swagger-ui.css',
+      '/redoc',
+      '/redoc/redoc.standalone.js',
+      '/openapi.json',
+      '/health',
+      '/ready',
+    ])('sends %s to the API Service', (path) => {
+      expect(ingressRoute(paths, path)?.backend).toBe(api);
+    });
+
+    it.each(['/', '/dashboard', '/api/token', '/metrics', '/sdkx', '/openapi.json/x'])(
+      'sends %s to the dashboard Service',
+      (path) => {
+        expect(ingressRoute(paths, path)?.backend).toBe(dashboard);
+      },
+    );
   });
 
   it('routes only the API and the dashboard through the ingress, never /metrics', () => {

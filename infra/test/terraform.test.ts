@@ -2,7 +2,22 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { describe, expect, it } from 'vitest';
-import { checkModule, type Json, readModule, validationConditions } from '../lint/terraform.js';
+import {
+  albRoute,
+  checkAlb,
+  checkFrontDoor,
+  frontDoorRoute,
+  readAlb,
+  readFrontDoor,
+} from '../lint/routes.js';
+import {
+  checkModule,
+  type Json,
+  moduleResources,
+  readModule,
+  validationConditions,
+  variableValues,
+} from '../lint/terraform.js';
 
 const terraform = join(import.meta.dirname, '..', 'terraform');
 const modules = ['azure', 'aws'] as const;
@@ -16,17 +31,29 @@ const blocks = (value: Json | undefined): Block[] =>
     : [];
 
 /** Every resource block of a module by address, merged across its files. */
-async function resources(dir: string): Promise<Map<string, Block>> {
-  const byAddress = new Map<string, Block>();
-  for (const [file, text] of Object.entries(readModule(dir))) {
-    if (!file.endsWith('.tf')) continue;
-    const json = (await parse(file, text)) as { resource?: Record<string, Record<string, Json>> };
-    for (const [type, named] of Object.entries(json.resource ?? {})) {
-      for (const [name, body] of Object.entries(named)) byAddress.set(`${type}.${name}`, blocks(body)[0]!);
-    }
-  }
-  return byAddress;
-}
+const resources = (dir: string): Promise<Map<string, Block>> => moduleResources(readModule(dir));
+
+/**
+ * Every path the API serves (server/src/routes, plugins/external/docs.ts) that the public must reach, and
+ * paths that must not reach it. [request path, backend, path the backend sees when it differs].
+ */
+const API_PATHS = [
+  '/api/v1/events',
+  '/api/v1/event-types',
+  '/api/v1/metrics/daily',
+  '/sdk/analytics.js',
+  '/sdk/analytics.esm.js',
+  '/sdk/analytics.js.map',
+  '/docs',
+  '/docs/',
+  '/docs/static/swagger-ui.css',
+  '/docs/json',
+  '/redoc',
+  '/redoc/redoc.standalone.js',
+  '/openapi.json',
+  '/health',
+  '/ready',
+];
 
 describe.each(modules)('infra/terraform/%s', (name) => {
   const dir = join(terraform, name);
@@ -158,11 +185,71 @@ describe('infra/terraform/azure', () => {
     );
     const apiRoute = all.get('azurerm_cdn_frontdoor_route.api')!;
     expect(apiRoute.patterns_to_match).toContain('/api/*');
-    // Operations endpoints are never routed to the internet.
+    // Prometheus metrics are never routed to the internet (the route table below checks every route).
     for (const route of ['api', 'dashboard']) {
       const patterns = all.get(`azurerm_cdn_frontdoor_route.${route}`)!.patterns_to_match as string[];
-      expect(patterns.some((p) => p.startsWith('/metrics') || p.startsWith('/health'))).toBe(false);
+      expect(patterns.some((p) => p.startsWith('/metrics'))).toBe(false);
     }
+  });
+
+  describe('Front Door route table', () => {
+    const routing = async (vars: Record<string, Json> = {}) => {
+      const files = readModule(dir);
+      return readFrontDoor(await resources(dir), { ...(await variableValues(files)), ...vars });
+    };
+
+    it('has valid patterns, each on one route, and every route on the default domain', async () => {
+      const frontDoor = await routing();
+      expect(checkFrontDoor(frontDoor)).toEqual([]);
+      for (const route of frontDoor.routes) expect(route.linkedToDefaultDomain, route.name).toBe(true);
+    });
+
+    it.each(API_PATHS)('sends %s to the API, unchanged', async (path) => {
+      expect(frontDoorRoute(await routing(), path)).toMatchObject({ backend: 'api', path });
+    });
+
+    it.each([
+      '/',
+      '/dashboard',
+      '/_next/static/chunks/main.js',
+      '/favicon.ico',
+      // The dashboard's own token route (demo-next/app/api/token), not the API's /api/*.
+      '/api/token',
+      // Prometheus metrics stay inside the VNet: the path falls through to the dashboard, which 404s.
+      '/metrics',
+      '/metrics/',
+      '/_a/metrics',
+      '/sdkx',
+    ])('sends %s to the dashboard', async (path) => {
+      expect(frontDoorRoute(await routing(), path)?.backend).toBe('dashboard');
+    });
+
+    it.each([
+      ['/_a/api/v1/events', '/api/v1/events'],
+      ['/_a/sdk/analytics.js', '/sdk/analytics.js'],
+    ])('forwards the first-party path %s to the API as %s', async (path, forwarded) => {
+      expect(frontDoorRoute(await routing(), path)).toMatchObject({ backend: 'api', path: forwarded });
+    });
+
+    it('takes the first-party prefix from var.first_party_prefix', async () => {
+      const frontDoor = await routing({ first_party_prefix: '/collect' });
+      expect(frontDoorRoute(frontDoor, '/collect/api/v1/events')).toMatchObject({
+        backend: 'api',
+        path: '/api/v1/events',
+      });
+      expect(frontDoorRoute(frontDoor, '/_a/api/v1/events')?.backend).toBe('dashboard');
+      const { declarations } = await checkModule(readModule(dir));
+      expect(validationConditions(declarations, 'first_party_prefix')).toHaveLength(1);
+      expect(readFileSync(join(terraform, 'README.md'), 'utf8')).toContain('first_party_prefix');
+    });
+
+    it('rate-limits /ready per IP at the WAF, as it does the API: each call pings the database', async () => {
+      const policy = (await resources(dir)).get('azurerm_cdn_frontdoor_firewall_policy.main')!;
+      const rule = blocks(policy.custom_rule).find((r) => r.type === 'RateLimitRule')!;
+      expect(blocks(rule.match_condition)[0]!.match_values).toEqual(
+        expect.arrayContaining(['/api/', '/ready']),
+      );
+    });
   });
 
   it('has public, app and data subnets, each with an NSG', async () => {
@@ -173,6 +260,26 @@ describe('infra/terraform/azure', () => {
       expect(association.network_security_group_id).toBe(hcl(`azurerm_network_security_group.${tier}.id`));
     }
     expect(all.get('azurerm_container_app_environment.main')!.internal_load_balancer_enabled).toBe(true);
+  });
+});
+
+describe('infra/terraform/aws', () => {
+  const dir = join(terraform, 'aws');
+
+  describe('ALB route table', () => {
+    const rules = async () => readAlb(await resources(dir), await variableValues(readModule(dir)));
+
+    it('fits AWS’s limits: at most five path patterns a rule, unique priorities', async () => {
+      expect(checkAlb(await rules())).toEqual([]);
+    });
+
+    it.each(API_PATHS)('forwards %s to the API', async (path) => {
+      expect(albRoute(await rules(), path)).toMatchObject({ backend: 'api', path });
+    });
+
+    it.each(['/metrics', '/', '/dashboard', '/sdkx'])('answers %s with the listener’s 404', async (path) => {
+      expect(albRoute(await rules(), path)).toBeNull();
+    });
   });
 });
 

@@ -102,7 +102,7 @@ resource "aws_lb_listener" "https" {
   ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06"
   certificate_arn   = var.certificate_arn
 
-  # Only the API is public; /metrics stays inside the VPC.
+  # Only the API's public paths are forwarded (the rules below); /metrics stays inside the VPC.
   default_action {
     type = "fixed-response"
     fixed_response {
@@ -113,6 +113,8 @@ resource "aws_lb_listener" "https" {
   }
 }
 
+# The API's public paths (server/src/routes, server/src/plugins/external/docs.ts), in two rules because a
+# rule takes at most five condition values. /metrics is on neither: it gets the listener's 404.
 resource "aws_lb_listener_rule" "api" {
   listener_arn = aws_lb_listener.https.arn
   priority     = 10
@@ -124,7 +126,25 @@ resource "aws_lb_listener_rule" "api" {
 
   condition {
     path_pattern {
-      values = ["/api/*", "/openapi.json", "/docs*", "/redoc"]
+      # /sdk/* is the script-tag bundle (GET /sdk/analytics.js) pages load from the API.
+      values = ["/api/*", "/sdk/*", "/openapi.json", "/docs", "/docs/*"]
+    }
+  }
+}
+
+resource "aws_lb_listener_rule" "api_docs_and_probes" {
+  listener_arn = aws_lb_listener.https.arn
+  priority     = 20
+
+  action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.api.arn
+  }
+
+  condition {
+    path_pattern {
+      # ReDoc's page loads its script from /redoc/; liveness and readiness for external uptime checks.
+      values = ["/redoc", "/redoc/*", "/health", "/ready"]
     }
   }
 }

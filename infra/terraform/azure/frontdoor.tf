@@ -1,10 +1,14 @@
-# Azure Front Door Premium: the only public entry point. One endpoint serves the dashboard at /* and
-# the API at /api/*, so the browser talks to a single origin (no CORS, one TLS certificate, one WAF
-# policy). Premium rather than Standard for two reasons: Private Link origins (the Container Apps
+# Azure Front Door Premium: the only public entry point. One endpoint serves the API's public paths and
+# the dashboard everything else, so the browser talks to a single origin (no CORS, one TLS certificate,
+# one WAF policy). Premium rather than Standard for two reasons: Private Link origins (the Container Apps
 # environment has no public address) and the managed WAF rule sets.
 #
-# Operations endpoints stay private: /metrics, /health and /ready are not routed, so Prometheus and the
-# platform's probes reach them from inside the VNet only.
+# The routes follow what the API serves (server/src/routes, server/src/plugins/external/docs.ts):
+#   API        /api/*  /sdk/*  /openapi.json  /docs  /docs/*  /redoc  /redoc/*  /health  /ready
+#   API        <first_party_prefix>/api/*  <first_party_prefix>/sdk/*   (prefix stripped, see below)
+#   dashboard  /*  and /api/token (the dashboard's own token route, more specific than /api/*)
+# /metrics is on no API route: it falls through to the dashboard, which answers 404, so Prometheus reaches
+# it from inside the VNet only. infra/test/terraform.test.ts computes this table from the routes below.
 
 resource "azurerm_cdn_frontdoor_profile" "main" {
   name                     = "afd-${local.name}"
@@ -102,13 +106,87 @@ resource "azurerm_cdn_frontdoor_route" "api" {
   cdn_frontdoor_origin_group_id = azurerm_cdn_frontdoor_origin_group.api.id
   cdn_frontdoor_origin_ids      = [azurerm_cdn_frontdoor_origin.api.id]
 
-  # The versioned API and its documentation; nothing else of the API is public.
-  patterns_to_match      = ["/api/*", "/openapi.json", "/docs", "/docs/*", "/redoc"]
+  # The versioned API, its documentation (ReDoc loads its script from /redoc/, Swagger UI its assets from
+  # /docs/), and liveness and readiness for external uptime checks. Not /metrics.
+  patterns_to_match = [
+    "/api/*",
+    "/openapi.json",
+    "/docs",
+    "/docs/*",
+    "/redoc",
+    "/redoc/*",
+    "/health",
+    "/ready",
+  ]
   supported_protocols    = ["Http", "Https"]
   https_redirect_enabled = true
   forwarding_protocol    = "HttpsOnly"
   link_to_default_domain = true
   # No cache block: API responses are per tenant and must never be cached at the edge.
+}
+
+# The script-tag bundle (GET /sdk/analytics.js), which every page that embeds the widgets loads. Its own
+# route so the edge may cache it: the API marks it public for five minutes and revalidates by ETag.
+resource "azurerm_cdn_frontdoor_route" "sdk" {
+  name                          = "sdk"
+  cdn_frontdoor_endpoint_id     = azurerm_cdn_frontdoor_endpoint.main.id
+  cdn_frontdoor_origin_group_id = azurerm_cdn_frontdoor_origin_group.api.id
+  cdn_frontdoor_origin_ids      = [azurerm_cdn_frontdoor_origin.api.id]
+
+  patterns_to_match      = ["/sdk/*"]
+  supported_protocols    = ["Http", "Https"]
+  https_redirect_enabled = true
+  forwarding_protocol    = "HttpsOnly"
+  link_to_default_domain = true
+
+  cache {
+    query_string_caching_behavior = "IgnoreQueryString"
+    compression_enabled           = true
+    content_types_to_compress     = ["text/javascript", "application/javascript", "application/json"]
+  }
+}
+
+# First-party collection: <first_party_prefix>/api/* and <first_party_prefix>/sdk/* reach the API with
+# the prefix stripped, so a site can load the SDK and send events through a path of its own origin (a
+# reverse proxy of that prefix to this host, or this host as the SDK's baseUrl). Only the ingest and SDK
+# paths: the prefix is no back door to /metrics or anything else of the API.
+resource "azurerm_cdn_frontdoor_route" "first_party" {
+  name                          = "first-party"
+  cdn_frontdoor_endpoint_id     = azurerm_cdn_frontdoor_endpoint.main.id
+  cdn_frontdoor_origin_group_id = azurerm_cdn_frontdoor_origin_group.api.id
+  cdn_frontdoor_origin_ids      = [azurerm_cdn_frontdoor_origin.api.id]
+  cdn_frontdoor_rule_set_ids    = [azurerm_cdn_frontdoor_rule_set.first_party.id]
+
+  patterns_to_match      = ["${var.first_party_prefix}/api/*", "${var.first_party_prefix}/sdk/*"]
+  supported_protocols    = ["Http", "Https"]
+  https_redirect_enabled = true
+  forwarding_protocol    = "HttpsOnly"
+  link_to_default_domain = true
+}
+
+resource "azurerm_cdn_frontdoor_rule_set" "first_party" {
+  # Letters and digits only.
+  name                     = "firstparty"
+  cdn_frontdoor_profile_id = azurerm_cdn_frontdoor_profile.main.id
+}
+
+resource "azurerm_cdn_frontdoor_rule" "strip_first_party_prefix" {
+  name                      = "stripprefix"
+  cdn_frontdoor_rule_set_id = azurerm_cdn_frontdoor_rule_set.first_party.id
+  order                     = 1
+  behavior_on_match         = "Stop"
+
+  # /_a/api/v1/events → /api/v1/events: the part after the source pattern is appended to the destination.
+  actions {
+    url_rewrite_action {
+      source_pattern          = "${var.first_party_prefix}/"
+      destination             = "/"
+      preserve_unmatched_path = true
+    }
+  }
+
+  # The provider documents this ordering: a rule created before its origin group fails to attach.
+  depends_on = [azurerm_cdn_frontdoor_origin_group.api, azurerm_cdn_frontdoor_origin.api]
 }
 
 resource "azurerm_cdn_frontdoor_route" "dashboard" {
@@ -117,7 +195,9 @@ resource "azurerm_cdn_frontdoor_route" "dashboard" {
   cdn_frontdoor_origin_group_id = azurerm_cdn_frontdoor_origin_group.dashboard.id
   cdn_frontdoor_origin_ids      = [azurerm_cdn_frontdoor_origin.dashboard.id]
 
-  patterns_to_match      = ["/*"]
+  # Everything the API routes do not claim. /api/token is the dashboard's token route: an exact pattern
+  # wins over the API's /api/* wildcard.
+  patterns_to_match      = ["/*", "/api/token"]
   supported_protocols    = ["Http", "Https"]
   https_redirect_enabled = true
   forwarding_protocol    = "HttpsOnly"
@@ -145,7 +225,8 @@ resource "azurerm_cdn_frontdoor_firewall_policy" "main" {
   custom_block_response_status_code = 403
 
   # A coarse per-IP ceiling in front of the API's own per-org limits: it absorbs floods before they
-  # cost a replica, while ordinary SDK batching (one request per 100 events) stays far below it.
+  # cost a replica, while ordinary SDK batching (one request per 100 events) stays far below it. /ready
+  # is public and pings the database on every call, with no limit of the API's own, so it is counted too.
   custom_rule {
     name                           = "ApiRateLimitPerIp"
     enabled                        = true
@@ -158,7 +239,7 @@ resource "azurerm_cdn_frontdoor_firewall_policy" "main" {
     match_condition {
       match_variable = "RequestUri"
       operator       = "Contains"
-      match_values   = ["/api/"]
+      match_values   = ["/api/", "/ready"]
     }
   }
 

@@ -8,6 +8,11 @@ output "api_events_url" {
   value       = "https://${azurerm_cdn_frontdoor_endpoint.main.host_name}/api/v1/events"
 }
 
+output "first_party_base_url" {
+  description = "The SDK's baseUrl for first-party collection: <prefix>/api/* and <prefix>/sdk/* reach the API with the prefix stripped."
+  value       = "https://${azurerm_cdn_frontdoor_endpoint.main.host_name}${var.first_party_prefix}"
+}
+
 output "dashboard_url" {
   description = "The dashboard, on the same Front Door host."
   value       = "https://${azurerm_cdn_frontdoor_endpoint.main.host_name}/dashboard"

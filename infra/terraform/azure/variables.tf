@@ -278,8 +278,22 @@ variable "waf_mode" {
   }
 }
 
+variable "first_party_prefix" {
+  description = "Path prefix under which Front Door forwards <prefix>/api/* and <prefix>/sdk/* to the API with the prefix stripped, for first-party collection (README.md)."
+  type        = string
+  default     = "/_a"
+
+  validation {
+    condition = (
+      can(regex("^/[A-Za-z0-9_-]+$", var.first_party_prefix)) &&
+      !contains(["/api", "/sdk", "/docs", "/redoc", "/health", "/ready", "/metrics", "/dashboard"], var.first_party_prefix)
+    )
+    error_message = "first_party_prefix must be one path segment such as /_a, and not a path the API or the dashboard serves."
+  }
+}
+
 variable "ingest_rate_limit_per_minute" {
-  description = "Requests per client IP per minute to /api/ before the WAF answers 429; the API's per-org limit sits behind it."
+  description = "Requests per client IP per minute to /api/ (and /ready) before the WAF answers 429; the API's per-org limit sits behind it."
   type        = number
   default     = 3000
 }
