@@ -1,8 +1,9 @@
-import { css, html } from 'lit';
+import { html } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { ifDefined } from 'lit/directives/if-defined.js';
+import { analyticsDashboardStyles } from './analytics-dashboard.styles.js';
 import { AnalyticsElement } from './analytics-element.js';
-import { tokens } from './styles.js';
+import { tokens } from './tokens.styles.js';
 
 /**
  * The one-tag dashboard: a metrics card per metric, the event-type filter and the events table.
@@ -22,23 +23,7 @@ import { tokens } from './styles.js';
  * @cssprop --acme-radius - Corner radius.
  */
 export class AnalyticsDashboard extends AnalyticsElement {
-  static override styles = [
-    tokens,
-    css`
-      :host {
-        display: grid;
-        gap: var(--_space);
-        padding: var(--_space);
-        background: var(--_surface);
-        border-radius: var(--_radius);
-      }
-      .cards {
-        display: grid;
-        gap: var(--_space);
-        grid-template-columns: repeat(auto-fit, minmax(var(--acme-dashboard-card-min, 14em), 1fr));
-      }
-    `,
-  ];
+  static override styles = [tokens, analyticsDashboardStyles];
 
   /** Comma-separated metrics, one card each. */
   @property()

@@ -1,7 +1,8 @@
 import { AnalyticsClient, createTokenFetcher } from '@acme/analytics-sdk';
 import { provide } from '@lit/context';
-import { css, html, LitElement, type PropertyValues } from 'lit';
+import { html, LitElement, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
+import { analyticsProviderStyles } from './analytics-provider.styles.js';
 import { clientContext } from './context.js';
 
 /**
@@ -16,11 +17,7 @@ import { clientContext } from './context.js';
  * @slot - The components that read from this provider's client.
  */
 export class AnalyticsProvider extends LitElement {
-  static override styles = css`
-    :host {
-      display: contents;
-    }
-  `;
+  static override styles = analyticsProviderStyles;
 
   /** The API's origin, e.g. `https://analytics.example.com`. Defaults to the page's origin. */
   @property({ attribute: 'base-url', reflect: true })

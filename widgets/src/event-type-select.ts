@@ -1,11 +1,12 @@
 import { createEventTypesStore } from '@acme/analytics-sdk';
-import { css, html, type PropertyValues } from 'lit';
+import { html, type PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
 import { AnalyticsElement } from './analytics-element.js';
 import { describeError } from './errors.js';
+import { eventTypeSelectStyles } from './event-type-select.styles.js';
 import { numberFormat } from './format.js';
 import { StoreController } from './store-controller.js';
-import { tokens } from './styles.js';
+import { tokens } from './tokens.styles.js';
 
 /**
  * A filter menu of the tenant's event types, most frequent first, with an "All event types" choice.
@@ -31,32 +32,7 @@ import { tokens } from './styles.js';
  * @cssprop --acme-space - Base spacing unit.
  */
 export class EventTypeSelect extends AnalyticsElement {
-  static override styles = [
-    tokens,
-    css`
-      :host {
-        display: inline-flex;
-        flex-wrap: wrap;
-        align-items: center;
-        gap: 8px;
-      }
-      label {
-        color: var(--_muted);
-      }
-      select {
-        font: inherit;
-        color: var(--_text);
-        background: var(--_bg);
-        border: 1px solid var(--_border);
-        border-radius: calc(var(--_radius) / 2);
-        padding: 6px 8px;
-        min-width: 12em;
-      }
-      .error {
-        padding: 0;
-      }
-    `,
-  ];
+  static override styles = [tokens, eventTypeSelectStyles];
 
   /** The chosen event type; `''` means all types. */
   @property({ reflect: true })

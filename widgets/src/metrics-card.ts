@@ -1,11 +1,12 @@
 import { createMetricsStore, type MetricsParams, type MetricsSummary } from '@acme/analytics-sdk';
-import { css, html, nothing, type PropertyValues } from 'lit';
+import { html, nothing, type PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
 import { AnalyticsElement } from './analytics-element.js';
 import { describeError } from './errors.js';
 import { type DateRange, dateTimeFormat, formatOptions, numberFormat, periods } from './format.js';
+import { metricsCardStyles } from './metrics-card.styles.js';
 import { StoreController } from './store-controller.js';
-import { tokens } from './styles.js';
+import { tokens } from './tokens.styles.js';
 
 const LABELS: Record<string, string> = { events: 'Events', active_users: 'Active users' };
 
@@ -43,61 +44,7 @@ function defaultLabel(metric: string): string {
  * @cssprop --acme-space - Base spacing unit.
  */
 export class MetricsCard extends AnalyticsElement {
-  static override styles = [
-    tokens,
-    css`
-      :host {
-        display: block;
-      }
-      .card {
-        display: grid;
-        gap: 4px;
-        min-height: 7.5em;
-        box-sizing: border-box;
-        padding: var(--_space);
-        background: var(--_bg);
-        border: 1px solid var(--_border);
-        border-radius: var(--_radius);
-      }
-      .label,
-      .period {
-        margin: 0;
-        color: var(--_muted);
-      }
-      .value {
-        margin: 0;
-        font-size: 1.9em;
-        font-weight: 650;
-        font-variant-numeric: tabular-nums;
-      }
-      .change {
-        margin: 0;
-        font-weight: 600;
-      }
-      .up {
-        color: var(--_positive);
-      }
-      .down {
-        color: var(--_negative);
-      }
-      svg {
-        display: block;
-        width: 100%;
-        height: 36px;
-        color: var(--_accent);
-      }
-      .skeleton {
-        height: 1em;
-      }
-      .skeleton.big {
-        height: 1.9em;
-        width: 60%;
-      }
-      .error {
-        padding: 0;
-      }
-    `,
-  ];
+  static override styles = [tokens, metricsCardStyles];
 
   /** `events`, `active_users`, `events:<type>`, or a stored metric's name. */
   @property()
