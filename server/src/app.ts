@@ -15,9 +15,7 @@ import corsPlugin from './plugins/external/cors.js';
 import docsPlugin from './plugins/external/docs.js';
 import helmetPlugin from './plugins/external/helmet.js';
 import rateLimitPlugin from './plugins/external/rate-limit.js';
-import eventTypesRoutes from './routes/api/v1/event-types.js';
-import eventsRoutes from './routes/api/v1/events.js';
-import metricsRoutes from './routes/api/v1/metrics.js';
+import apiV1Routes from './routes/api/v1/index.js';
 import opsRoutes from './routes/ops.js';
 import sdkRoutes from './routes/sdk.js';
 import { Problem } from './schemas/common.js';
@@ -110,9 +108,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(docsPlugin);
 
   await app.register(opsRoutes);
-  await app.register(eventsRoutes);
-  await app.register(eventTypesRoutes);
-  await app.register(metricsRoutes);
+  await app.register(apiV1Routes, { prefix: '/api/v1' });
   await app.register(sdkRoutes);
 
   return app as unknown as FastifyInstance;

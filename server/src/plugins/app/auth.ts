@@ -14,14 +14,21 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** onRequest: verify the token if any, remembering the outcome (rate limits key on the org). */
     authenticate: Hook;
-    /** onRequest: reject unless authenticated with `scope` (401/403 with the contract's headers). */
-    authorize(scope: Scope): Hook;
+    /**
+     * onRequest, after `authenticate`: reject unless authenticated with the route's `config.scope` (401/403
+     * with the contract's headers).
+     */
+    authorize: Hook;
+  }
+  interface FastifyContextConfig {
+    /** The scope a token needs for this route (routes under `/api/v1` must declare one). */
+    scope?: Scope;
   }
 }
 
 /** The tenant of an authorised request. */
 export function principalOf(request: FastifyRequest): Principal {
-  if (!request.principal) throw new Error('route is missing app.authorize()');
+  if (!request.principal) throw new Error('route is not behind app.authorize');
   return request.principal;
 }
 
@@ -57,17 +64,17 @@ export default fp(
       }
     });
 
-    app.decorate('authorize', (scope: Scope): Hook => {
-      return async (request) => {
-        if (request.authError) throw request.authError;
-        const p = request.principal;
-        if (!p) throw new Error('app.authenticate must run before app.authorize');
-        if (!p.scopes.has(scope)) {
-          throw new ApiError('insufficient_scope', `This endpoint needs the "${scope}" scope.`, {
-            headers: { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${scope}"` },
-          });
-        }
-      };
+    app.decorate('authorize', async (request: FastifyRequest) => {
+      if (request.authError) throw request.authError;
+      const p = request.principal;
+      if (!p) throw new Error('app.authenticate must run before app.authorize');
+      const scope = request.routeOptions.config.scope;
+      if (!scope) throw new Error(`${request.routeOptions.url} declares no config.scope`);
+      if (!p.scopes.has(scope)) {
+        throw new ApiError('insufficient_scope', `This endpoint needs the "${scope}" scope.`, {
+          headers: { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${scope}"` },
+        });
+      }
     });
   },
   { name: 'auth', dependencies: ['config'] },

@@ -6,9 +6,9 @@ import { EventTypesResponse } from '../../../schemas/events.js';
 
 const eventTypes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
-    '/api/v1/event-types',
+    '/event-types',
     {
-      onRequest: [app.authenticate, app.limitRate, app.authorize('events:read')],
+      config: { scope: 'events:read' },
       schema: {
         tags: ['events'],
         summary: "The org's event types, most frequent first (for filter menus)",

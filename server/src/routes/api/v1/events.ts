@@ -35,9 +35,9 @@ function toEventOut(e: StoredEvent): EventOut {
 
 const events: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
-    '/api/v1/events',
+    '/events',
     {
-      onRequest: [app.authenticate, app.limitRate, app.authorize('events:write')],
+      config: { scope: 'events:write' },
       schema: {
         tags: ['events'],
         summary: 'Ingest a batch of 1–100 events',
@@ -82,9 +82,9 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.get(
-    '/api/v1/events',
+    '/events',
     {
-      onRequest: [app.authenticate, app.limitRate, app.authorize('events:read')],
+      config: { scope: 'events:read' },
       schema: {
         tags: ['events'],
         summary: 'List events, newest first, with keyset cursors',

@@ -10,9 +10,9 @@ const MAX_DAYS = 366;
 
 const metrics: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
-    '/api/v1/metrics/summary',
+    '/metrics/summary',
     {
-      onRequest: [app.authenticate, app.limitRate, app.authorize('metrics:read')],
+      config: { scope: 'metrics:read' },
       schema: {
         tags: ['metrics'],
         summary: 'Daily metrics with totals for a date range',
