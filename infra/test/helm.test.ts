@@ -79,6 +79,37 @@ describe('infra/helm/analytics-platform', () => {
     expect(values).not.toMatch(/postgres:\/\/\w+:\w+@/);
   });
 
+  it('gives the API and the dashboard a service account (and workload identity) each', () => {
+    const manifests = renderChart(chart.files, {
+      valueFiles: ['values-prod.yaml'],
+      releaseName: 'prod',
+      set: {
+        serviceAccount: {
+          api: { workloadIdentityClientId: 'api-client-id' },
+          dashboard: { workloadIdentityClientId: 'dashboard-client-id' },
+        },
+      },
+    });
+    const accounts = new Map(
+      manifests
+        .filter((m) => m.kind === 'ServiceAccount')
+        .map((m) => [m.metadata.name, m.metadata.annotations?.['azure.workload.identity/client-id']]),
+    );
+    for (const component of ['api', 'dashboard']) {
+      const deployment = manifests.find(
+        (m) => m.kind === 'Deployment' && m.metadata.name.endsWith(`-${component}`),
+      )!;
+      const pod = (
+        deployment.spec as {
+          template: { metadata: { labels: Record<string, string> }; spec: { serviceAccountName: string } };
+        }
+      ).template;
+      expect(pod.spec.serviceAccountName).toBe(`prod-analytics-platform-${component}`);
+      expect(accounts.get(pod.spec.serviceAccountName)).toBe(`${component}-client-id`);
+      expect(pod.metadata.labels['azure.workload.identity/use']).toBe('true');
+    }
+  });
+
   it('runs pods as non-root with a read-only root file system', () => {
     const values = chartValues(chart) as {
       podSecurityContext: { runAsNonRoot: boolean; runAsUser: number };

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { describe, expect, it } from 'vitest';
+import { checkSecretAccess, roleAssignments } from '../lint/access.js';
 import {
   albRoute,
   checkAlb,
@@ -118,17 +119,36 @@ describe('infra/terraform/azure', () => {
     expect(blocks(api.template)[0]!.max_replicas).toBe(hcl('var.api_max_replicas'));
   });
 
-  it('gives the app identity exactly one role on the Key Vault: Key Vault Secrets User', async () => {
+  it('gives each app its own identity, with Key Vault Secrets User on exactly its own secrets', async () => {
     const all = await resources(dir);
-    const vault = all.get('azurerm_key_vault.main')!;
-    expect(vault.enable_rbac_authorization).toBe(true);
-    const appRoles = [...all.entries()].filter(
-      ([address, body]) =>
-        address.startsWith('azurerm_role_assignment.') &&
-        body.principal_id === hcl('azurerm_user_assigned_identity.app.principal_id') &&
-        body.scope === hcl('azurerm_key_vault.main.id'),
-    );
-    expect(appRoles.map(([, body]) => body.role_definition_name)).toEqual(['Key Vault Secrets User']);
+    expect(all.get('azurerm_key_vault.main')!.enable_rbac_authorization).toBe(true);
+    expect(checkSecretAccess(all)).toEqual([]);
+    const byPrincipal = new Map<string, string[]>();
+    for (const a of roleAssignments(all)) {
+      const line = `${a.role} on ${a.scope}${a.count ? ` if ${a.count}` : ''}`;
+      byPrincipal.set(a.principal, [...(byPrincipal.get(a.principal) ?? []), line].sort());
+    }
+    const secret = (name: string) =>
+      `Key Vault Secrets User on azurerm_key_vault_secret.${name}.resource_versionless_id`;
+    const acrPull = 'AcrPull on var.container_registry.id if var.container_registry == null ? 0 : 1';
+    expect(Object.fromEntries(byPrincipal)).toEqual({
+      'identity:api': [
+        acrPull,
+        secret('cursor_signing_key'),
+        secret('database_url'),
+        secret('jwt_signing_key'),
+      ],
+      // The dashboard signs tokens only where its demo token route is switched on (never in prod).
+      'identity:dashboard': [acrPull, `${secret('jwt_signing_key')} if var.dashboard_demo_tokens ? 1 : 0`],
+      // The pipeline writes the secrets; no app can.
+      'data.azurerm_client_config.current.object_id': [
+        'Key Vault Secrets Officer on azurerm_key_vault.main.id',
+      ],
+    });
+    for (const app of ['api', 'dashboard']) {
+      const identity = blocks(all.get(`azurerm_container_app.${app}`)!.identity)[0]!;
+      expect(identity.identity_ids, app).toEqual([hcl(`azurerm_user_assigned_identity.${app}.id`)]);
+    }
   });
 
   it('keeps the JWT signing key and the database credentials in Key Vault, and the app reads them from there', async () => {
@@ -142,7 +162,7 @@ describe('infra/terraform/azure', () => {
     const api = all.get('azurerm_container_app.api')!;
     for (const secret of blocks(api.secret)) {
       expect(secret.key_vault_secret_id).toMatch(/^\$\{azurerm_key_vault_secret\.\w+\.versionless_id\}$/);
-      expect(secret.identity).toBe(hcl('azurerm_user_assigned_identity.app.id'));
+      expect(secret.identity).toBe(hcl('azurerm_user_assigned_identity.api.id'));
       expect(secret).not.toHaveProperty('value');
     }
   });

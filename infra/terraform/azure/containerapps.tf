@@ -37,14 +37,14 @@ resource "azurerm_container_app" "api" {
 
   identity {
     type         = "UserAssigned"
-    identity_ids = [azurerm_user_assigned_identity.app.id]
+    identity_ids = [azurerm_user_assigned_identity.api.id]
   }
 
   dynamic "registry" {
     for_each = var.container_registry == null ? [] : [var.container_registry]
     content {
       server   = registry.value.server
-      identity = azurerm_user_assigned_identity.app.id
+      identity = azurerm_user_assigned_identity.api.id
     }
   }
 
@@ -53,19 +53,19 @@ resource "azurerm_container_app" "api" {
   secret {
     name                = "jwt-secret"
     key_vault_secret_id = azurerm_key_vault_secret.jwt_signing_key.versionless_id
-    identity            = azurerm_user_assigned_identity.app.id
+    identity            = azurerm_user_assigned_identity.api.id
   }
 
   secret {
     name                = "cursor-secret"
     key_vault_secret_id = azurerm_key_vault_secret.cursor_signing_key.versionless_id
-    identity            = azurerm_user_assigned_identity.app.id
+    identity            = azurerm_user_assigned_identity.api.id
   }
 
   secret {
     name                = "database-url"
     key_vault_secret_id = azurerm_key_vault_secret.database_url.versionless_id
-    identity            = azurerm_user_assigned_identity.app.id
+    identity            = azurerm_user_assigned_identity.api.id
   }
 
   ingress {
@@ -180,7 +180,12 @@ resource "azurerm_container_app" "api" {
   }
 
   # The identity must be able to read the secrets before the first revision tries to.
-  depends_on = [azurerm_role_assignment.app_secrets_user, azurerm_role_assignment.app_acr_pull]
+  depends_on = [
+    azurerm_role_assignment.api_jwt_signing_key,
+    azurerm_role_assignment.api_cursor_signing_key,
+    azurerm_role_assignment.api_database_url,
+    azurerm_role_assignment.api_acr_pull,
+  ]
 }
 
 resource "azurerm_container_app" "dashboard" {
@@ -192,14 +197,14 @@ resource "azurerm_container_app" "dashboard" {
 
   identity {
     type         = "UserAssigned"
-    identity_ids = [azurerm_user_assigned_identity.app.id]
+    identity_ids = [azurerm_user_assigned_identity.dashboard.id]
   }
 
   dynamic "registry" {
     for_each = var.container_registry == null ? [] : [var.container_registry]
     content {
       server   = registry.value.server
-      identity = azurerm_user_assigned_identity.app.id
+      identity = azurerm_user_assigned_identity.dashboard.id
     }
   }
 
@@ -211,7 +216,7 @@ resource "azurerm_container_app" "dashboard" {
     content {
       name                = "jwt-secret"
       key_vault_secret_id = secret.value
-      identity            = azurerm_user_assigned_identity.app.id
+      identity            = azurerm_user_assigned_identity.dashboard.id
     }
   }
 
@@ -297,5 +302,5 @@ resource "azurerm_container_app" "dashboard" {
     }
   }
 
-  depends_on = [azurerm_role_assignment.app_secrets_user, azurerm_role_assignment.app_acr_pull]
+  depends_on = [azurerm_role_assignment.dashboard_jwt_signing_key, azurerm_role_assignment.dashboard_acr_pull]
 }

@@ -1,6 +1,7 @@
 # Key Vault in RBAC mode (no access policies): who may read what is an Azure role assignment, audited
-# and reviewable like any other. The app identity gets exactly one role, Key Vault Secrets User, on this
-# vault: it can read secret values and nothing else (no listing keys, no writing, no other vault).
+# and reviewable like any other. Each app's identity holds Key Vault Secrets User (read a secret's value,
+# nothing else: no listing, no writing) on each secret it uses, scoped to that one secret, never to the
+# vault. infra/lint/access.ts checks that every grant is used and every secret an app reads is granted.
 
 resource "azurerm_key_vault" "main" {
   # 24 characters at most, globally unique.
@@ -51,10 +52,34 @@ resource "azurerm_role_assignment" "deployer_secrets_officer" {
   principal_id         = data.azurerm_client_config.current.object_id
 }
 
-resource "azurerm_role_assignment" "app_secrets_user" {
-  scope                = azurerm_key_vault.main.id
+# The API verifies tokens (JWT key), signs cursors (cursor key) and connects to the database (its URL).
+resource "azurerm_role_assignment" "api_jwt_signing_key" {
+  scope                = azurerm_key_vault_secret.jwt_signing_key.resource_versionless_id
   role_definition_name = "Key Vault Secrets User"
-  principal_id         = azurerm_user_assigned_identity.app.principal_id
+  principal_id         = azurerm_user_assigned_identity.api.principal_id
+  principal_type       = "ServicePrincipal"
+}
+
+resource "azurerm_role_assignment" "api_cursor_signing_key" {
+  scope                = azurerm_key_vault_secret.cursor_signing_key.resource_versionless_id
+  role_definition_name = "Key Vault Secrets User"
+  principal_id         = azurerm_user_assigned_identity.api.principal_id
+  principal_type       = "ServicePrincipal"
+}
+
+resource "azurerm_role_assignment" "api_database_url" {
+  scope                = azurerm_key_vault_secret.database_url.resource_versionless_id
+  role_definition_name = "Key Vault Secrets User"
+  principal_id         = azurerm_user_assigned_identity.api.principal_id
+  principal_type       = "ServicePrincipal"
+}
+
+# The dashboard's token route signs with the JWT key, and only where it is switched on (never in prod).
+resource "azurerm_role_assignment" "dashboard_jwt_signing_key" {
+  count                = var.dashboard_demo_tokens ? 1 : 0
+  scope                = azurerm_key_vault_secret.jwt_signing_key.resource_versionless_id
+  role_definition_name = "Key Vault Secrets User"
+  principal_id         = azurerm_user_assigned_identity.dashboard.principal_id
   principal_type       = "ServicePrincipal"
 }
 

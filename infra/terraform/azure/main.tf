@@ -32,20 +32,36 @@ resource "azurerm_resource_group" "main" {
   tags     = local.tags
 }
 
-# One identity for the API and the dashboard: it reads secrets and pulls images, nothing else. It is
-# user-assigned so that its role assignments exist before the first revision starts.
-resource "azurerm_user_assigned_identity" "app" {
-  name                = "id-${local.name}-app"
+# One user-assigned identity per app, so each reads only its own secrets (keyvault.tf) and a flaw in one
+# app never hands out the other's. User-assigned, not system-assigned, so that the role assignments exist
+# before the first revision starts.
+resource "azurerm_user_assigned_identity" "api" {
+  name                = "id-${local.name}-api"
   resource_group_name = azurerm_resource_group.main.name
   location            = azurerm_resource_group.main.location
   tags                = local.tags
 }
 
-resource "azurerm_role_assignment" "app_acr_pull" {
+resource "azurerm_user_assigned_identity" "dashboard" {
+  name                = "id-${local.name}-dashboard"
+  resource_group_name = azurerm_resource_group.main.name
+  location            = azurerm_resource_group.main.location
+  tags                = local.tags
+}
+
+resource "azurerm_role_assignment" "api_acr_pull" {
   count                = var.container_registry == null ? 0 : 1
   scope                = var.container_registry.id
   role_definition_name = "AcrPull"
-  principal_id         = azurerm_user_assigned_identity.app.principal_id
+  principal_id         = azurerm_user_assigned_identity.api.principal_id
+  principal_type       = "ServicePrincipal"
+}
+
+resource "azurerm_role_assignment" "dashboard_acr_pull" {
+  count                = var.container_registry == null ? 0 : 1
+  scope                = var.container_registry.id
+  role_definition_name = "AcrPull"
+  principal_id         = azurerm_user_assigned_identity.dashboard.principal_id
   principal_type       = "ServicePrincipal"
 }
 

@@ -28,9 +28,12 @@ output "key_vault_uri" {
   value       = azurerm_key_vault.main.vault_uri
 }
 
-output "app_identity_client_id" {
-  description = "Client id of the app's user-assigned managed identity."
-  value       = azurerm_user_assigned_identity.app.client_id
+output "identity_client_ids" {
+  description = "Client ids of the apps' user-assigned managed identities, one per app."
+  value = {
+    api       = azurerm_user_assigned_identity.api.client_id
+    dashboard = azurerm_user_assigned_identity.dashboard.client_id
+  }
 }
 
 output "database_engine" {

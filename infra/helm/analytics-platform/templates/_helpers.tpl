@@ -44,11 +44,13 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
+{{/* A component's service account; call with (dict "root" $ "component" "api"). */}}
 {{- define "analytics.serviceAccountName" -}}
-{{- if .Values.serviceAccount.create -}}
-{{- default (include "analytics.fullname" .) .Values.serviceAccount.name -}}
+{{- $account := index .root.Values.serviceAccount .component -}}
+{{- if .root.Values.serviceAccount.create -}}
+{{- default (printf "%s-%s" (include "analytics.fullname" .root) .component) $account.name -}}
 {{- else -}}
-{{- default "default" .Values.serviceAccount.name -}}
+{{- default "default" $account.name -}}
 {{- end -}}
 {{- end -}}
 
