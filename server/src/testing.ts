@@ -1,5 +1,7 @@
 /**
- * Test support for every package: a real listening API server on a temporary SQLite file, and dev tokens.
+ * Test support for every package (`@acme/analytics-server/testing`, the one entry other packages' tests
+ * may import): a real listening API server on a temporary SQLite file, the server as its own process, and
+ * dev tokens. Browser suites use the web-test-runner plugin of `@acme/analytics-server/testing/wtr`.
  *
  * ```ts
  * import { startTestServer } from '@acme/analytics-server/testing';
@@ -14,12 +16,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
-import { DEV_JWT_SECRET, loadConfig } from './config.js';
-import { SCOPES, signToken } from './lib/auth.js';
+import { loadConfig } from './config.js';
+import { DEFAULT_JWT_ISSUER, DEV_JWT_SECRET, SCOPES, signToken } from './tokens.js';
 
 export { buildApp } from './app.js';
 export type { Config } from './config.js';
-export { DEV_JWT_SECRET, JWT_AUDIENCE, loadConfig } from './config.js';
+export { loadConfig } from './config.js';
+export {
+  type ProcessExit,
+  type ServerProcess,
+  type ServerProcessOptions,
+  spawnServerProcess,
+} from './testing/process.js';
+export { DEFAULT_JWT_ISSUER, DEV_JWT_SECRET, JWT_AUDIENCE } from './tokens.js';
 
 export interface TokenClaims {
   org: string;
@@ -70,7 +79,7 @@ export function mintToken(claims: TokenClaims & { secret?: string; issuer?: stri
     scope: claims.scope ?? SCOPES.join(' '),
     ttl: claims.ttl,
     secret: claims.secret ?? process.env.ANALYTICS_JWT_SECRET ?? DEV_JWT_SECRET,
-    issuer: claims.issuer ?? process.env.ANALYTICS_JWT_ISSUER ?? 'acme-analytics',
+    issuer: claims.issuer ?? process.env.ANALYTICS_JWT_ISSUER ?? DEFAULT_JWT_ISSUER,
   });
 }
 

@@ -1,12 +1,15 @@
 // Crash: a page tracks events without pause while the API server process is killed with SIGKILL (three
 // times, each time just as a batch is on its way) and started again on the same port and database file. At
-// the end every event the page tracked is stored exactly once. The second test also copies the live
-// database with SQLite's online backup API, mid-run and right after a crash, and checks each copy.
-// The server side is `crash-server-plugin.mjs` next to the runner's configuration.
+// the end every event the page tracked is stored exactly once, as read back through the API. The second
+// test also has the server package copy the live database with SQLite's online backup API, mid-run and
+// right after a crash, and check each copy (its findings, and the org's events read from the copy through
+// the API). The server side is the server package's web-test-runner plugin (web-test-runner.config.mjs).
+
 import { executeServerCommand } from '@web/test-runner-commands';
 import { AnalyticsClient, type AnalyticsError } from '../../src/index.js';
-import { assert, equal, exactlyOnce, type Stored, sleep, storageName, until } from './helpers.js';
+import { api, assert, equal, exactlyOnce, sleep, storageName, until } from './helpers.js';
 
+/** A copy of the live database and what the server package found in it. */
 interface Backup {
   steps: number;
   integrity: string;
@@ -17,15 +20,16 @@ interface Backup {
   usersMissing: number;
   idempotencyRecords: number;
   acknowledgedMissing: number;
+  /** The org's event ids in the copy, read through the API. */
   orgIds: string[];
 }
 
 const crash = {
-  org: () => executeServerCommand<{ org: string; token: string; url: string }, undefined>('crash-org'),
-  kill: () => executeServerCommand<{ code: number | null; signal: string | null }, undefined>('crash-kill'),
-  start: () => executeServerCommand<string, undefined>('crash-start'),
-  events: (org: string) => executeServerCommand<string[], { org: string }>('crash-events', { org }),
-  backup: (org: string) => executeServerCommand<Backup, { org: string }>('crash-backup', { org }),
+  org: () => api.org('org_crash'),
+  kill: api.kill,
+  start: api.start,
+  events: api.events,
+  backup: (org: string) => executeServerCommand<Backup, { org: string }>('analytics-backup', { org }),
 };
 
 /** A page's client tracking one event every few milliseconds until told to stop. */
@@ -98,13 +102,10 @@ async function deliveredExactlyOnce(org: string, page: ReturnType<typeof trackin
   await page.client.flush();
   const stored = await until(
     () => crash.events(org),
-    (ids) => ids.length >= page.ids.length,
+    (events) => events.length >= page.ids.length,
     30_000,
   );
-  exactlyOnce(
-    stored.map((event_id): Stored => ({ event_id, event_type: 'crash_test', properties: {} })),
-    page.ids,
-  );
+  exactlyOnce(stored, page.ids);
   // Refused connections and lost answers are retried silently; anything reported is an API error.
   equal(
     page.errors.map((e) => `${e.code}: ${e.message}`),

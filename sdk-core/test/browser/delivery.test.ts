@@ -6,14 +6,13 @@ import {
   exactlyOnce,
   navigate,
   openTab,
+  proxy,
   reload,
   type Sent,
   sleep,
   storageName,
   until,
 } from './helpers.js';
-
-const proxy = `${location.origin}/proxy`;
 
 describe('delivery in Chromium against the real API server', () => {
   it('server down, events tracked, page reloaded, server back: each event stored exactly once', async () => {
@@ -85,16 +84,16 @@ describe('delivery in Chromium against the real API server', () => {
 
   it('a response lost after the server stored the batch: retried with the same key, stored once', async () => {
     const { org, token } = await api.org();
-    await api.proxyLog();
+    const via = proxy();
     const client = new AnalyticsClient({
-      baseUrl: proxy,
+      baseUrl: via.url,
       apiKey: token,
       storageName: storageName(),
       timeout: 1000,
       flushAt: 1000,
       retry: { baseDelay: 100, maxDelay: 400 },
     });
-    await api.hold(2500);
+    await api.hold(via.scope, 2500);
     const ids = Array.from({ length: 20 }, () => crypto.randomUUID());
     try {
       await client.trackEvents(
@@ -104,9 +103,9 @@ describe('delivery in Chromium against the real API server', () => {
     } finally {
       await client.shutdown();
     }
-    const log = await api.proxyLog();
+    const log = await api.sent(via.scope);
     equal(
-      log.map((s) => [s.key === log[0]!.key, s.status, s.replayed, s.held]),
+      log.map((s) => [s.key === log[0]!.key, s.status, s.replayed, s.faulted]),
       [
         [true, 202, false, true],
         [true, 202, true, false],
@@ -118,16 +117,16 @@ describe('delivery in Chromium against the real API server', () => {
 
   it('the server answers a held request after the client retried: still stored once', async () => {
     const { org, token } = await api.org();
-    await api.proxyLog();
+    const via = proxy();
     const client = new AnalyticsClient({
-      baseUrl: proxy,
+      baseUrl: via.url,
       apiKey: token,
       storageName: storageName(),
       timeout: 800,
       flushAt: 1000,
       retry: { baseDelay: 50, maxDelay: 100 },
     });
-    await api.hold(2000, { before: true });
+    await api.hold(via.scope, 2000, { before: true });
     const ids = Array.from({ length: 7 }, () => crypto.randomUUID());
     try {
       await client.trackEvents(ids.map((event_id) => ({ event_type: 'late_answer', event_id })));
@@ -135,17 +134,17 @@ describe('delivery in Chromium against the real API server', () => {
     } finally {
       await client.shutdown();
     }
-    const log: Sent[] = [];
-    await until(
-      async () => log.push(...(await api.proxyLog())),
-      () => log.length >= 2,
+    // In the order they arrived: the held original, then the retry; complete once both are answered.
+    const log: Sent[] = await until(
+      () => api.sent(via.scope),
+      (sent) => sent.length >= 2 && sent.every((s) => s.status !== undefined),
     );
     equal(new Set(log.map((s) => s.key)).size, 1, 'idempotency keys used');
     equal(
-      log.map((s) => [s.status, s.replayed]),
+      log.map((s) => [s.faulted, s.status, s.replayed]),
       [
-        [202, false],
-        [202, true],
+        [true, 202, true],
+        [false, 202, false],
       ],
       'the retry stored the batch, the late original was replayed',
     );
@@ -154,12 +153,12 @@ describe('delivery in Chromium against the real API server', () => {
 
   it('two tabs tracking at once: no event sent twice, none missing', async () => {
     const { org, token } = await api.org();
-    await api.proxyLog();
-    const options = { baseUrl: proxy, token, storage: storageName(), flushAt: 10, flushInterval: 100 };
+    const via = proxy();
+    const options = { baseUrl: via.url, token, storage: storageName(), flushAt: 10, flushInterval: 100 };
     const [a, b] = await Promise.all([openTab(options), openTab(options)]);
     const [fromA, fromB] = await Promise.all([a.track(60, 'a'), b.track(60, 'b')]);
     await Promise.all([a.client.flush(), b.client.flush()]);
-    const log: Sent[] = await api.proxyLog();
+    const log: Sent[] = await api.sent(via.scope);
     const keyOf = new Map<string, string>();
     for (const sent of log) {
       for (const id of sent.ids) {

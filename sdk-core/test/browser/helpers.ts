@@ -7,12 +7,17 @@ export interface Org {
   url: string;
 }
 
+/** One request through the proxy (`/proxy/<scope>/...`), as the server plugin logged it. */
 export interface Sent {
+  method: string;
+  path: string;
   key: string;
   ids: string[];
-  status: number;
-  replayed: boolean;
-  held: boolean;
+  /** Absent until the API has answered. */
+  status?: number;
+  replayed?: boolean;
+  /** Whether it was held (a fault applied). */
+  faulted: boolean;
 }
 
 export interface Stored {
@@ -21,15 +26,54 @@ export interface Stored {
   properties: Record<string, unknown>;
 }
 
+export interface Exit {
+  code: number | null;
+  signal: string | null;
+}
+
+/**
+ * The API server as the page sees it: the server package's web-test-runner plugin runs it as its own
+ * process (`@acme/analytics-server/testing/wtr`, set up in web-test-runner.config.mjs).
+ */
 export const api = {
-  org: () => executeServerCommand<Org, undefined>('api-org'),
-  stop: () => executeServerCommand<boolean, undefined>('api-stop'),
-  start: () => executeServerCommand<string, undefined>('api-start'),
-  events: (org: string) => executeServerCommand<Stored[], { org: string }>('api-events', { org }),
-  hold: (ms: number, options: { count?: number; before?: boolean } = {}) =>
-    executeServerCommand('proxy-hold', { ms, ...options }),
-  proxyLog: () => executeServerCommand<Sent[], undefined>('proxy-log'),
+  org: (prefix = 'org_browser') => executeServerCommand<Org, { prefix: string }>('analytics-org', { prefix }),
+  /** Graceful stop: in-flight requests finish, then connections are refused. */
+  stop: () => executeServerCommand<unknown, undefined>('analytics-stop'),
+  /** SIGKILL the server process: no shutdown of any kind. */
+  kill: () => executeServerCommand<Exit | null, undefined>('analytics-kill'),
+  /** Start it again (same port, same database) unless it runs. */
+  start: () => executeServerCommand<string, undefined>('analytics-start'),
+  /** Every stored event of an org, read through the API. */
+  events: async (org: string) =>
+    (
+      await executeServerCommand<{ data: Stored[] }, { org: string; all: boolean }>('analytics-events', {
+        org,
+        all: true,
+      })
+    ).data,
+  /** Holds the next `count` POSTs of a proxy scope `ms`: their answers (lost to a client that gives up
+   *  first), or with `before` the requests themselves (the API answers after the client retried). */
+  hold: (scope: string, ms: number, options: { count?: number; before?: boolean } = {}) =>
+    executeServerCommand('analytics-fault', {
+      scope,
+      match: '/api/v1/events',
+      count: options.count ?? 1,
+      ...(options.before ? { delayMs: ms } : { delayAnswerMs: ms }),
+    }),
+  /** The POSTs that went through a proxy scope, in the order they arrived. */
+  sent: async (scope: string) =>
+    (await executeServerCommand<Sent[], { scope: string }>('analytics-requests', { scope })).filter(
+      (r) => r.method === 'POST',
+    ),
 };
+
+let scopes = 0;
+
+/** A fresh proxy scope (its own log and faults) and its base URL, a same-origin pass-through to the API. */
+export function proxy(): { scope: string; url: string } {
+  const scope = `s${Date.now().toString(36)}-${scopes++}`;
+  return { scope, url: `${location.origin}/proxy/${scope}` };
+}
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
