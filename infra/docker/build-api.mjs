@@ -1,10 +1,11 @@
-// Bundles the API for its container image: ESM files in server/dist: server.mjs, and sqlite-writer.mjs, the
-// entry of the SQLite store's writer thread (the store looks for it beside the bundle). The workspace's own
+// Bundles the API for its container image: ESM files in server/dist: server.mjs, sqlite-writer.mjs, the
+// entry of the SQLite store's writer thread (the store looks for it beside the bundle), and migrate.mjs,
+// the migrate command the migration jobs run. The workspace's own
 // TypeScript (the server and anything it imports from sdk-core) is compiled in; the server's npm
 // dependencies stay external and are installed beside it with `npm ci --omit=dev`, because some are
 // native (better-sqlite3) and others read files next to their own sources (swagger-ui's assets).
 // Running the bundle needs neither tsx nor TypeScript, so neither ships in the image.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -13,12 +14,18 @@ const server = JSON.parse(readFileSync(join(root, 'server', 'package.json'), 'ut
 const external = Object.keys({ ...server.dependencies, ...server.optionalDependencies });
 
 const outfile = process.argv[2] ?? 'server/dist/server.mjs';
+const entryPoints = [
+  { in: 'server/src/server.ts', out: basename(outfile, '.mjs') },
+  { in: 'server/src/store/sqlite/writer-worker.ts', out: 'sqlite-writer' },
+];
+// migrate.mjs is what the migration jobs run (infra/terraform/azure/jobs.tf, the chart's migrate Job):
+// migrations and partitions as the owner role, then exit. Bundled once the server has the command.
+const migrateCli = 'server/src/cli/migrate.ts';
+if (existsSync(join(root, migrateCli))) entryPoints.push({ in: migrateCli, out: 'migrate' });
+else console.warn(`${migrateCli} does not exist yet: the image has no migrate.mjs for the migration jobs`);
 const result = await build({
   absWorkingDir: root,
-  entryPoints: [
-    { in: 'server/src/server.ts', out: basename(outfile, '.mjs') },
-    { in: 'server/src/store/sqlite/writer-worker.ts', out: 'sqlite-writer' },
-  ],
+  entryPoints,
   outdir: dirname(outfile),
   outExtension: { '.js': '.mjs' },
   bundle: true,

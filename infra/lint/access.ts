@@ -160,3 +160,23 @@ export function checkSecretAccess(resources: Map<string, Block>): AccessFinding[
   }
   return findings;
 }
+
+/**
+ * The Key Vault secret (resource name) an app's environment variable comes from: the container's `env`
+ * with that name names a `secret_name`, whose `secret` block references the Key Vault secret.
+ */
+export function envFromKeyVault(resources: Map<string, Block>, app: string, env: string): string | undefined {
+  const body = resources.get(app);
+  if (!body) return undefined;
+  const containers = blocks(blocks(body.template)[0]?.container);
+  const entry = containers.flatMap((c) => blocks(c.env)).find((e) => e.name === env);
+  if (!entry || typeof entry.secret_name !== 'string') return undefined;
+  const secret = blocks(body.secret).find((s) => s.name === entry.secret_name);
+  return secret ? refs(secret.key_vault_secret_id, 'azurerm_key_vault_secret')[0] : undefined;
+}
+
+/** A container's plain (non-secret) environment variable, as written. */
+export function envValue(resources: Map<string, Block>, app: string, env: string): Json | undefined {
+  const containers = blocks(blocks(resources.get(app)?.template)[0]?.container);
+  return containers.flatMap((c) => blocks(c.env)).find((e) => e.name === env)?.value;
+}

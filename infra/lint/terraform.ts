@@ -279,3 +279,37 @@ export async function variableValues(
   if (tfvars) Object.assign(values, (await parse(tfvars, files[tfvars] ?? '')) as JsonObject);
   return values;
 }
+
+/** Every `locals` entry of a module by name, as hcl2json spells its value. */
+export async function moduleLocals(files: Record<string, string>): Promise<Map<string, Json>> {
+  const locals = new Map<string, Json>();
+  for (const [file, text] of Object.entries(files)) {
+    if (!file.endsWith('.tf')) continue;
+    const json = (await parse(file, text)) as JsonObject;
+    for (const body of bodies(json.locals))
+      for (const [name, value] of Object.entries(body)) locals.set(name, value);
+  }
+  return locals;
+}
+
+/**
+ * Everything a value depends on, following locals: `local.url` whose value formats `local.user` and
+ * `random_password.app.result` gives {local.url, local.user, random_password.app, ...}. Addresses are
+ * two parts (`type.name`, `var.x`, `local.x`); data sources three (`data.type.name`).
+ */
+export async function reachableReferences(value: Json, locals: Map<string, Json>): Promise<Set<string>> {
+  const seen = new Set<string>();
+  const visit = async (v: Json) => {
+    for (const expression of expressions(v)) {
+      for (const { value: ref } of await getReferencesInExpression('reachable.tf', expression)) {
+        const [root = '', second = '', third = ''] = ref.split('.');
+        const address = root === 'data' ? `data.${second}.${third}` : `${root}.${second}`;
+        if (BUILTIN_ROOTS.has(root) || seen.has(address)) continue;
+        seen.add(address);
+        if (root === 'local' && locals.has(second)) await visit(locals.get(second)!);
+      }
+    }
+  };
+  await visit(value);
+  return seen;
+}

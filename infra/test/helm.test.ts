@@ -110,6 +110,67 @@ describe('infra/helm/analytics-platform', () => {
     }
   });
 
+  describe('database migrations', () => {
+    const manifests = renderChart(chart.files, { valueFiles: ['values-prod.yaml'], releaseName: 'prod' });
+    type Pod = {
+      restartPolicy?: string;
+      containers: {
+        name: string;
+        image: string;
+        command?: string[];
+        env?: { name: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[];
+      }[];
+    };
+    const podOf = (kind: string, name: string): Pod => {
+      const m = manifests.find((x) => x.kind === kind && x.metadata.name === name);
+      expect(m, `${kind}/${name}`).toBeDefined();
+      const spec = m!.spec as {
+        template?: { spec: Pod };
+        jobTemplate?: { spec: { template: { spec: Pod } } };
+      };
+      return spec.template?.spec ?? spec.jobTemplate!.spec.template.spec;
+    };
+    const databaseUrl = (pod: Pod) =>
+      pod.containers[0]!.env?.find((e) => e.name === 'DATABASE_URL')?.valueFrom?.secretKeyRef;
+
+    it('runs them as the owner in a pre-install/pre-upgrade hook Job, with the API image', () => {
+      const job = manifests.find(
+        (m) => m.kind === 'Job' && m.metadata.name === 'prod-analytics-platform-migrate',
+      )!;
+      expect(job.metadata.annotations?.['helm.sh/hook']).toBe('pre-install,pre-upgrade');
+      const pod = podOf('Job', 'prod-analytics-platform-migrate');
+      expect(pod.restartPolicy).toBe('Never');
+      expect(pod.containers[0]!.command).toEqual(['node', 'server/dist/migrate.mjs']);
+      expect(pod.containers[0]!.image).toBe(
+        podOf('Deployment', 'prod-analytics-platform-api').containers[0]!.image,
+      );
+      expect(databaseUrl(pod)).toEqual({ name: 'analytics-migrate', key: 'database-owner-url' });
+    });
+
+    it('keeps the partitions ahead with the same command daily', () => {
+      const pod = podOf('CronJob', 'prod-analytics-platform-partitions');
+      expect(pod.containers[0]!.command).toEqual(['node', 'server/dist/migrate.mjs']);
+      expect(databaseUrl(pod)).toEqual({ name: 'analytics-migrate', key: 'database-owner-url' });
+    });
+
+    it('connects the API as the app role and tells it not to migrate on start', () => {
+      const api = databaseUrl(podOf('Deployment', 'prod-analytics-platform-api'));
+      expect(api).toEqual({ name: 'analytics-api', key: 'database-url' });
+      expect(api).not.toEqual(databaseUrl(podOf('Job', 'prod-analytics-platform-migrate')));
+      const config = manifests.find(
+        (m) => m.kind === 'ConfigMap' && m.metadata.name === 'prod-analytics-platform-api',
+      )!;
+      expect((config.data as Record<string, string>).ANALYTICS_MIGRATE_ON_START).toBe('false');
+    });
+
+    it('leaves migrating to the API when the jobs are switched off', () => {
+      const off = renderChart(chart.files, { releaseName: 'prod', set: { migrations: { enabled: false } } });
+      expect(off.some((m) => m.kind === 'Job' || m.kind === 'CronJob')).toBe(false);
+      const config = off.find((m) => m.kind === 'ConfigMap')!;
+      expect((config.data as Record<string, string>).ANALYTICS_MIGRATE_ON_START).toBe('true');
+    });
+  });
+
   it('runs pods as non-root with a read-only root file system', () => {
     const values = chartValues(chart) as {
       podSecurityContext: { runAsNonRoot: boolean; runAsUser: number };

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { describe, expect, it } from 'vitest';
-import { checkSecretAccess, roleAssignments } from '../lint/access.js';
+import { checkSecretAccess, envFromKeyVault, envValue, roleAssignments } from '../lint/access.js';
 import {
   albRoute,
   checkAlb,
@@ -14,7 +14,9 @@ import {
 import {
   checkModule,
   type Json,
+  moduleLocals,
   moduleResources,
+  reachableReferences,
   readModule,
   validationConditions,
   variableValues,
@@ -140,6 +142,7 @@ describe('infra/terraform/azure', () => {
       ],
       // The dashboard signs tokens only where its demo token route is switched on (never in prod).
       'identity:dashboard': [acrPull, `${secret('jwt_signing_key')} if var.dashboard_demo_tokens ? 1 : 0`],
+      'identity:migrate': [acrPull, secret('database_owner_url')],
       // The pipeline writes the secrets; no app can.
       'data.azurerm_client_config.current.object_id': [
         'Key Vault Secrets Officer on azurerm_key_vault.main.id',
@@ -155,9 +158,13 @@ describe('infra/terraform/azure', () => {
     const all = await resources(dir);
     const secrets = [...all.keys()].filter((address) => address.startsWith('azurerm_key_vault_secret.'));
     expect(secrets.sort()).toEqual(
-      ['cursor_signing_key', 'database_admin_password', 'database_url', 'jwt_signing_key'].map(
-        (n) => `azurerm_key_vault_secret.${n}`,
-      ),
+      [
+        'cursor_signing_key',
+        'database_admin_password',
+        'database_owner_url',
+        'database_url',
+        'jwt_signing_key',
+      ].map((n) => `azurerm_key_vault_secret.${n}`),
     );
     const api = all.get('azurerm_container_app.api')!;
     for (const secret of blocks(api.secret)) {
@@ -182,6 +189,84 @@ describe('infra/terraform/azure', () => {
       const tfvars = await parse(`${env}.tfvars`, readFileSync(join(dir, `${env}.tfvars`), 'utf8'));
       expect(tfvars.dashboard_demo_tokens ?? false, env).toBe(false);
     }
+  });
+
+  describe('database roles', () => {
+    /** What the Key Vault secret behind an app's DATABASE_URL is built from, through locals. */
+    const databaseUrlSources = async (app: string) => {
+      const all = await resources(dir);
+      const secret = envFromKeyVault(all, app, 'DATABASE_URL');
+      expect(secret, app).toBeDefined();
+      const value = all.get(`azurerm_key_vault_secret.${secret}`)!.value!;
+      return { secret, refs: await reachableReferences(value, await moduleLocals(readModule(dir))) };
+    };
+
+    it('connects the API as the DML-only app role, never the admin or the owner', async () => {
+      const { secret, refs } = await databaseUrlSources('azurerm_container_app.api');
+      expect(secret).toBe('database_url');
+      expect(refs).toContain('random_password.database_app');
+      expect(refs).toContain('local.database_app_user');
+      for (const other of [
+        'random_password.database_admin',
+        'random_password.database_owner',
+        'local.database_admin_user',
+      ])
+        expect(refs).not.toContain(other);
+    });
+
+    it('runs migrations as the owner role in a Container Apps job started by each deploy', async () => {
+      const all = await resources(dir);
+      const { secret, refs } = await databaseUrlSources('azurerm_container_app_job.migrate');
+      expect(secret).toBe('database_owner_url');
+      expect(refs).toContain('random_password.database_owner');
+      for (const other of ['random_password.database_admin', 'random_password.database_app'])
+        expect(refs).not.toContain(other);
+      const job = all.get('azurerm_container_app_job.migrate')!;
+      expect(blocks(job.manual_trigger_config)).toHaveLength(1);
+      const container = blocks(blocks(job.template)[0]!.container)[0]!;
+      expect(container.image).toBe(hcl('var.api_image'));
+      expect(container.command).toEqual(hcl('local.migrate_command'));
+      expect(readFileSync(join(dir, 'database.tf'), 'utf8')).toMatch(
+        /migrate_command\s*=\s*\["node", "server\/dist\/migrate\.mjs"\]/,
+      );
+      // The same command daily as the owner, so the monthly partitions stay ahead between deploys: the
+      // app role cannot create them.
+      const partitions = all.get('azurerm_container_app_job.partitions')!;
+      expect(blocks(partitions.schedule_trigger_config)[0]!.cron_expression).toMatch(/^\S+ \S+ \* \* \*$/);
+      expect(envFromKeyVault(all, 'azurerm_container_app_job.partitions', 'DATABASE_URL')).toBe(
+        'database_owner_url',
+      );
+    });
+
+    it('tells the API not to migrate on start', async () => {
+      expect(envValue(await resources(dir), 'azurerm_container_app.api', 'ANALYTICS_MIGRATE_ON_START')).toBe(
+        'false',
+      );
+    });
+
+    it('grants the app role only CONNECT, schema USAGE and DML on the owner’s tables', async () => {
+      const all = await resources(dir);
+      const granted = [...all.entries()]
+        .filter(
+          ([address, body]) =>
+            /^postgresql_(grant|default_privileges)\./.test(address) &&
+            body.role === hcl('local.database_app_user'),
+        )
+        .map(([, body]) => `${body.object_type}: ${(body.privileges as string[]).sort().join(' ')}`)
+        .sort();
+      expect(granted).toEqual(['database: CONNECT', 'schema: USAGE', 'table: DELETE INSERT SELECT UPDATE']);
+      const defaults = [...all.entries()].find(([a]) => a.startsWith('postgresql_default_privileges.'))![1];
+      expect(defaults.owner).toBe(hcl('local.database_owner_user'));
+    });
+
+    it('gives the migration jobs an identity of their own that reads only the owner URL', async () => {
+      const all = await resources(dir);
+      const grants = roleAssignments(all).filter((a) => a.principal === 'identity:migrate');
+      expect(grants.map((a) => `${a.role} on ${a.scope}`).sort()).toEqual([
+        'AcrPull on var.container_registry.id',
+        'Key Vault Secrets User on azurerm_key_vault_secret.database_owner_url.resource_versionless_id',
+      ]);
+    });
   });
 
   it('chooses Flexible Server or Cosmos DB for PostgreSQL by variable, never both', async () => {

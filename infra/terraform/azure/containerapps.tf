@@ -136,6 +136,11 @@ resource "azurerm_container_app" "api" {
         name  = "ANALYTICS_SEED"
         value = "none"
       }
+      # The app role cannot run DDL: migrations and partitions are the jobs' (jobs.tf).
+      env {
+        name  = "ANALYTICS_MIGRATE_ON_START"
+        value = "false"
+      }
 
       # /health says the process is up (restart it if not); /ready says the database answers (send it
       # traffic only then). A database outage therefore drains traffic without a restart storm.

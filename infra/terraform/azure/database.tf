@@ -127,16 +127,140 @@ locals {
     ? azurerm_private_endpoint.database.custom_dns_configs[0].fqdn
     : azurerm_postgresql_flexible_server.main[0].fqdn
   )
-  database_user = local.use_citus ? "citus" : azurerm_postgresql_flexible_server.main[0].administrator_login
-  database_name = local.use_citus ? "citus" : azurerm_postgresql_flexible_server_database.main[0].name
+  database_name       = local.use_citus ? "citus" : azurerm_postgresql_flexible_server_database.main[0].name
+  database_admin_user = local.use_citus ? "citus" : azurerm_postgresql_flexible_server.main[0].administrator_login
 
-  database_url = format(
+  # Three logins, three jobs (README.md, "Database roles"):
+  # - the administrator: Terraform's, for the grants below; no app has its password.
+  # - the owner: owns the schema and runs migrations and partition maintenance (the jobs below).
+  # - the app role: what the API connects as: SELECT, INSERT, UPDATE, DELETE on the owner's tables.
+  database_owner_user = "analytics_owner"
+  database_app_user   = "analytics_app"
+
+  database_owner_url = format(
     "postgres://%s:%s@%s:5432/%s?sslmode=require",
-    local.database_user,
-    random_password.database_admin.result,
+    local.database_owner_user,
+    random_password.database_owner.result,
     local.database_host,
     local.database_name,
   )
+  database_app_url = format(
+    "postgres://%s:%s@%s:5432/%s?sslmode=require",
+    local.database_app_user,
+    random_password.database_app.result,
+    local.database_host,
+    local.database_name,
+  )
+
+  # The server's migrate command, bundled into the API image beside server.mjs (infra/docker/build-api.mjs):
+  # applies pending migrations, creates the monthly partitions from last month to three months ahead, and
+  # exits. It must not start the HTTP server.
+  migrate_command = ["node", "server/dist/migrate.mjs"]
+}
+
+# ── Roles ─────────────────────────────────────────────────────────────────────────────────────────────
+# On a Flexible Server the administrator creates roles with SQL. Cosmos DB for PostgreSQL creates them
+# through its API only (so that every worker node gets them), hence the two kinds, one per engine.
+
+resource "random_password" "database_owner" {
+  length           = 40
+  special          = true
+  override_special = "-_.~" # URL-safe, so the password can sit in DATABASE_URL unescaped
+  min_lower        = 4
+  min_upper        = 4
+  min_numeric      = 4
+}
+
+resource "random_password" "database_app" {
+  length           = 40
+  special          = true
+  override_special = "-_.~"
+  min_lower        = 4
+  min_upper        = 4
+  min_numeric      = 4
+}
+
+resource "postgresql_role" "owner" {
+  count    = local.use_citus ? 0 : 1
+  name     = local.database_owner_user
+  login    = true
+  password = random_password.database_owner.result
+}
+
+resource "postgresql_role" "app" {
+  count    = local.use_citus ? 0 : 1
+  name     = local.database_app_user
+  login    = true
+  password = random_password.database_app.result
+}
+
+resource "azurerm_cosmosdb_postgresql_role" "owner" {
+  count      = local.use_citus ? 1 : 0
+  name       = local.database_owner_user
+  cluster_id = azurerm_cosmosdb_postgresql_cluster.main[0].id
+  password   = random_password.database_owner.result
+}
+
+resource "azurerm_cosmosdb_postgresql_role" "app" {
+  count      = local.use_citus ? 1 : 0
+  name       = local.database_app_user
+  cluster_id = azurerm_cosmosdb_postgresql_cluster.main[0].id
+  password   = random_password.database_app.result
+}
+
+# ── Grants ────────────────────────────────────────────────────────────────────────────────────────────
+# None of them names a table: the tables do not exist until the migration job first runs. The owner may
+# create in the database and its public schema; whatever it creates there later, the app role may read
+# and write through the default privileges, including each new monthly partition of events.
+
+resource "postgresql_grant" "owner_database" {
+  database    = local.database_name
+  role        = local.database_owner_user
+  object_type = "database"
+  # CREATE: the store's migrations begin with CREATE SCHEMA IF NOT EXISTS.
+  privileges = ["CONNECT", "CREATE", "TEMPORARY"]
+  depends_on = [postgresql_role.owner, azurerm_cosmosdb_postgresql_role.owner]
+}
+
+resource "postgresql_grant" "owner_schema" {
+  database    = local.database_name
+  role        = local.database_owner_user
+  object_type = "schema"
+  schema      = "public"
+  privileges  = ["CREATE", "USAGE"]
+  depends_on  = [postgresql_role.owner, azurerm_cosmosdb_postgresql_role.owner]
+}
+
+resource "postgresql_grant" "app_database" {
+  database    = local.database_name
+  role        = local.database_app_user
+  object_type = "database"
+  privileges  = ["CONNECT"]
+  depends_on  = [postgresql_role.app, azurerm_cosmosdb_postgresql_role.app]
+}
+
+resource "postgresql_grant" "app_schema" {
+  database    = local.database_name
+  role        = local.database_app_user
+  object_type = "schema"
+  schema      = "public"
+  privileges  = ["USAGE"]
+  depends_on  = [postgresql_role.app, azurerm_cosmosdb_postgresql_role.app]
+}
+
+resource "postgresql_default_privileges" "app_tables" {
+  database    = local.database_name
+  role        = local.database_app_user
+  owner       = local.database_owner_user
+  schema      = "public"
+  object_type = "table"
+  privileges  = ["SELECT", "INSERT", "UPDATE", "DELETE"]
+  depends_on = [
+    postgresql_role.owner,
+    postgresql_role.app,
+    azurerm_cosmosdb_postgresql_role.owner,
+    azurerm_cosmosdb_postgresql_role.app,
+  ]
 }
 
 resource "azurerm_monitor_diagnostic_setting" "database" {

@@ -74,6 +74,14 @@ resource "azurerm_role_assignment" "api_database_url" {
   principal_type       = "ServicePrincipal"
 }
 
+# The migration jobs connect as the owner role.
+resource "azurerm_role_assignment" "migrate_database_owner_url" {
+  scope                = azurerm_key_vault_secret.database_owner_url.resource_versionless_id
+  role_definition_name = "Key Vault Secrets User"
+  principal_id         = azurerm_user_assigned_identity.migrate.principal_id
+  principal_type       = "ServicePrincipal"
+}
+
 # The dashboard's token route signs with the JWT key, and only where it is switched on (never in prod).
 resource "azurerm_role_assignment" "dashboard_jwt_signing_key" {
   count                = var.dashboard_demo_tokens ? 1 : 0
@@ -133,11 +141,21 @@ resource "azurerm_key_vault_secret" "database_admin_password" {
   depends_on   = [azurerm_role_assignment.deployer_secrets_officer]
 }
 
+# The API's DATABASE_URL: the app role (DML only).
 resource "azurerm_key_vault_secret" "database_url" {
   name         = "database-url"
-  value        = local.database_url
+  value        = local.database_app_url
   key_vault_id = azurerm_key_vault.main.id
-  content_type = "text/plain; postgres:// URL for DATABASE_URL"
+  content_type = "text/plain; postgres:// URL of the app role, for the API's DATABASE_URL"
+  depends_on   = [azurerm_role_assignment.deployer_secrets_officer]
+}
+
+# The migration jobs' DATABASE_URL: the owner role.
+resource "azurerm_key_vault_secret" "database_owner_url" {
+  name         = "database-owner-url"
+  value        = local.database_owner_url
+  key_vault_id = azurerm_key_vault.main.id
+  content_type = "text/plain; postgres:// URL of the owner role, for the migration jobs"
   depends_on   = [azurerm_role_assignment.deployer_secrets_officer]
 }
 

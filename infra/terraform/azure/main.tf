@@ -49,6 +49,14 @@ resource "azurerm_user_assigned_identity" "dashboard" {
   tags                = local.tags
 }
 
+# The migration and partition jobs (jobs.tf): the only workload that may read the owner's URL.
+resource "azurerm_user_assigned_identity" "migrate" {
+  name                = "id-${local.name}-migrate"
+  resource_group_name = azurerm_resource_group.main.name
+  location            = azurerm_resource_group.main.location
+  tags                = local.tags
+}
+
 resource "azurerm_role_assignment" "api_acr_pull" {
   count                = var.container_registry == null ? 0 : 1
   scope                = var.container_registry.id
@@ -62,6 +70,14 @@ resource "azurerm_role_assignment" "dashboard_acr_pull" {
   scope                = var.container_registry.id
   role_definition_name = "AcrPull"
   principal_id         = azurerm_user_assigned_identity.dashboard.principal_id
+  principal_type       = "ServicePrincipal"
+}
+
+resource "azurerm_role_assignment" "migrate_acr_pull" {
+  count                = var.container_registry == null ? 0 : 1
+  scope                = var.container_registry.id
+  role_definition_name = "AcrPull"
+  principal_id         = azurerm_user_assigned_identity.migrate.principal_id
   principal_type       = "ServicePrincipal"
 }
 

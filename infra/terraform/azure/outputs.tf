@@ -24,7 +24,7 @@ output "api_internal_fqdn" {
 }
 
 output "key_vault_uri" {
-  description = "Key Vault holding jwt-signing-key, cursor-signing-key, database-url and database-admin-password."
+  description = "Key Vault holding jwt-signing-key, cursor-signing-key, database-url, database-owner-url and database-admin-password."
   value       = azurerm_key_vault.main.vault_uri
 }
 
@@ -33,7 +33,13 @@ output "identity_client_ids" {
   value = {
     api       = azurerm_user_assigned_identity.api.client_id
     dashboard = azurerm_user_assigned_identity.dashboard.client_id
+    migrate   = azurerm_user_assigned_identity.migrate.client_id
   }
+}
+
+output "migrate_job_name" {
+  description = "The migration job each deploy starts before rolling the API (README.md, \"Deploying a release\")."
+  value       = azurerm_container_app_job.migrate.name
 }
 
 output "database_engine" {

@@ -13,6 +13,12 @@ terraform {
       source  = "hashicorp/random"
       version = "~> 3.6"
     }
+    # Database roles and grants (database.tf). It connects to the server's private endpoint, so the
+    # pipeline that applies this runs inside the VNet (README.md, "Database roles").
+    postgresql = {
+      source  = "cyrilgdn/postgresql"
+      version = "~> 1.25"
+    }
   }
 }
 
@@ -32,4 +38,19 @@ provider "azurerm" {
       prevent_deletion_if_contains_resources = true
     }
   }
+}
+
+# Connects as the server's administrator, only to create the owner and app roles' grants. The provider
+# connects lazily, on the first role or grant it must read or change, so the first apply can create the
+# server and then its grants.
+provider "postgresql" {
+  host            = local.database_host
+  port            = 5432
+  database        = local.database_name
+  username        = local.database_admin_user
+  password        = random_password.database_admin.result
+  sslmode         = "require"
+  connect_timeout = 15
+  # Azure's administrator is not a superuser; the provider then grants itself role memberships it needs.
+  superuser = false
 }
