@@ -1,8 +1,8 @@
 import type { AnalyticsClient } from '@acme/analytics-sdk';
-import { consume } from '@lit/context';
+import { ContextConsumer } from '@lit/context';
 import { SignalWatcher } from '@lit-labs/preact-signals';
 import { LitElement } from 'lit';
-import { property, state } from 'lit/decorators.js';
+import { property } from 'lit/decorators.js';
 import { clientContext, defaultClient } from './context.js';
 
 /**
@@ -17,17 +17,15 @@ export class AnalyticsElement extends SignalWatcher(LitElement) {
   @property({ attribute: false })
   client?: AnalyticsClient;
 
-  /** @internal */
-  @consume({ context: clientContext, subscribe: true })
-  @state()
-  protected _providedClient?: AnalyticsClient;
+  // The controller itself: the `@consume` decorator would add its own code to the size-limited script tag.
+  #provided = new ContextConsumer(this, { context: clientContext, subscribe: true });
 
   /**
    * The client in effect. Read during an update, so a later default client re-renders the element.
    * @internal
    */
   protected get _client(): AnalyticsClient | undefined {
-    return this.client ?? this._providedClient ?? defaultClient.value;
+    return this.client ?? this.#provided.value ?? defaultClient.value;
   }
 }
 

@@ -1,7 +1,7 @@
 import { AnalyticsClient, createTokenFetcher } from '@acme/analytics-sdk';
-import { provide } from '@lit/context';
+import { ContextProvider } from '@lit/context';
 import { html, LitElement, type PropertyValues } from 'lit';
-import { property, state } from 'lit/decorators.js';
+import { property } from 'lit/decorators.js';
 import { analyticsProviderStyles } from './analytics-provider.styles.js';
 import { clientContext } from './context.js';
 
@@ -35,9 +35,8 @@ export class AnalyticsProvider extends LitElement {
   @property({ attribute: false })
   client?: AnalyticsClient;
 
-  @provide({ context: clientContext })
-  @state()
-  protected _provided?: AnalyticsClient;
+  // The controller itself: the `@provide` decorator would add its own code to the size-limited script tag.
+  #context = new ContextProvider(this, { context: clientContext });
 
   #own?: AnalyticsClient;
 
@@ -48,7 +47,7 @@ export class AnalyticsProvider extends LitElement {
       this.#own = undefined;
     }
     if (this.client) {
-      this._provided = this.client;
+      this.#context.setValue(this.client);
       return;
     }
     this.#own ??= new AnalyticsClient({
@@ -60,7 +59,7 @@ export class AnalyticsProvider extends LitElement {
       // with two tenants on one page, that would send one tenant's events under the other's token.
       persistence: 'memory',
     });
-    this._provided = this.#own;
+    this.#context.setValue(this.#own);
   }
 
   override render() {
