@@ -6,13 +6,11 @@ import { AnalyticsElement, emit } from './analytics-element.js';
 import { describeError } from './errors.js';
 import { eventsTableStyles } from './events-table.styles.js';
 import { dateTimeFormat, numberFormat, summarize } from './format.js';
+import { GridKeyboardController } from './grid-keyboard-controller.js';
+import { ReachEndController } from './reach-end-controller.js';
 import { StoreController } from './store-controller.js';
 import { tokens } from './tokens.styles.js';
-
-/** Rows rendered above and below the visible ones, so fast scrolling never shows a gap. */
-const OVERSCAN = 8;
-/** Upper bound on a rendered window, whatever the viewport reports. */
-const MAX_WINDOW = 200;
+import { WindowingController } from './windowing-controller.js';
 
 /**
  * A live, infinitely scrolling table of events: newest first, filtered by its attributes. Only the rows
@@ -95,7 +93,6 @@ export class EventsTable extends AnalyticsElement {
   label = 'Events';
 
   @query('.scroller') private _scroller!: HTMLElement | null;
-  @query('.sentinel') private _sentinel!: HTMLElement | null;
 
   #events = new StoreController(this, {
     client: () => this._client,
@@ -103,31 +100,40 @@ export class EventsTable extends AnalyticsElement {
     create: createEventsStore,
     onChange: () => {
       this.#lastError = null;
-      this.#lastCount = 0;
-      this.#reset();
+      this.#expanded.clear();
+      this.#selected = undefined;
+      this.#rows.reset();
+      this.#keys.reset();
     },
   });
+  #rows = new WindowingController(this, {
+    scroller: () => this._scroller,
+    header: () => this.renderRoot.querySelector('thead'),
+    items: () => this.events,
+    key: (event) => event.event_id,
+  });
+  #keys = new GridKeyboardController(this, {
+    count: () => this.events.length,
+    page: () => this.#rows.page,
+    reveal: (index) => this.#rows.reveal(index),
+    choose: (index) => this.#choose(index),
+    expand: (index, expanded) => this.#setExpanded(index, expanded),
+  });
   #lastError: Error | null = null;
-  #lastCount = 0;
-
-  // Layout: collapsed rows share one measured height; expanded rows add their measured extra height.
-  #rowHeight = 40;
-  #headHeight = 40;
-  #viewport = 480;
-  #scrollTop = 0;
-  #extra = new Map<string, number>();
-  #extraIndex: [index: number, extra: number][] = [];
-  #extraIndexOf?: readonly AnalyticsEvent[];
-  #window: [start: number, end: number] = [0, 0];
-
-  #active = 0;
   #selected?: string;
   #expanded = new Set<string>();
-
   #loadMoreFocused = false;
-  #io?: IntersectionObserver;
-  #observed?: Element | null;
-  #resize?: ResizeObserver;
+
+  constructor() {
+    super();
+    // Infinite scroll: the next page loads as the end of the list comes into view.
+    new ReachEndController(this, {
+      root: () => this._scroller,
+      sentinel: () => this.renderRoot.querySelector('.sentinel'),
+      count: () => this.events.length,
+      onReach: () => this.#autoLoad(),
+    });
+  }
 
   /** The filters sent with every page, from the attributes. */
   get filters(): EventFilters {
@@ -160,19 +166,6 @@ export class EventsTable extends AnalyticsElement {
     return store?.hasMore.peek() ? store.loadMore() : Promise.resolve();
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.#resize ??= new ResizeObserver(() => this.#measureViewport());
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.#io?.disconnect();
-    this.#io = undefined;
-    this.#observed = undefined;
-    this.#resize?.disconnect();
-  }
-
   override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
     // Noted before the render that may remove the button (blur does not fire for a removed element).
@@ -193,7 +186,6 @@ export class EventsTable extends AnalyticsElement {
     const loading = store.loading.value;
     const error = store.error.value;
     const hasMore = store.hasMore.value;
-    if (items !== this.#extraIndexOf) this.#reindex(items);
     const n = items.length;
     const count = numberFormat(this.locale).format(n);
 
@@ -217,7 +209,7 @@ export class EventsTable extends AnalyticsElement {
       body = this.#table(items, hasMore, loading, error);
     }
     return html`<div class="frame" part="frame">
-        <div class="scroller" part="scroller" @scroll=${this.#onScroll}>
+        <div class="scroller" part="scroller" @scroll=${this.#rows.onScroll}>
           ${body}
           <div class="sentinel" aria-hidden="true"></div>
         </div>
@@ -227,17 +219,13 @@ export class EventsTable extends AnalyticsElement {
 
   #table(items: readonly AnalyticsEvent[], hasMore: boolean, loading: boolean, error: Error | null) {
     const n = items.length;
-    const [start, end] = this.#computeWindow(n);
-    this.#window = [start, end];
-    const top = this.#offset(start);
-    const bottom = this.#offset(n) - this.#offset(end);
-    const focusable = this.#active >= start && this.#active < end ? this.#active : start;
+    const { start, end, before, after } = this.#rows.range();
     const time = dateTimeFormat(this.locale, {
       dateStyle: 'medium',
       timeStyle: 'medium',
       timeZone: this.timeZone,
     });
-    // Heights are applied through the CSSOM in updated(): a style attribute would break under a strict CSP.
+    // The windowing controller sizes it (through the CSSOM: a style attribute would break under a strict CSP).
     const spacer = (height: number) =>
       height > 0
         ? html`<tr class="spacer" aria-hidden="true">
@@ -261,8 +249,8 @@ export class EventsTable extends AnalyticsElement {
             <th scope="col">Properties</th>
           </tr>
         </thead>
-        <tbody @click=${this.#onClick} @keydown=${this.#onKeydown} @focusin=${this.#onFocusin}>
-          ${spacer(top)}
+        <tbody @click=${this.#keys.onClick} @keydown=${this.#keys.onKeydown} @focusin=${this.#keys.onFocusin}>
+          ${spacer(before)}
           ${repeat(
             items.slice(start, end),
             (event) => event.event_id,
@@ -280,7 +268,7 @@ export class EventsTable extends AnalyticsElement {
                 aria-level="1"
                 aria-expanded=${expanded ? 'true' : 'false'}
                 aria-selected=${selected ? 'true' : 'false'}
-                tabindex=${index === focusable ? 0 : -1}
+                tabindex=${this.#keys.tabIndex(index, start, end)}
               >
                 <td part="cell time"><time datetime=${event.timestamp}>${this.#time(time, event.timestamp)}</time></td>
                 <td part="cell type">${event.event_type}</td>
@@ -295,7 +283,7 @@ export class EventsTable extends AnalyticsElement {
               </tr>`;
             },
           )}
-          ${spacer(bottom)}
+          ${spacer(after)}
         </tbody>
       </table>
       ${
@@ -331,11 +319,7 @@ export class EventsTable extends AnalyticsElement {
 
   override updated(changed: PropertyValues<this>): void {
     super.updated(changed);
-    for (const td of this.renderRoot.querySelectorAll<HTMLElement>('td[data-height]')) {
-      td.style.height = `${td.dataset.height}px`;
-    }
-    const store = this.#events.value;
-    const error = store?.error.peek() ?? null;
+    const error = this.#events.value?.error.peek() ?? null;
     if (error && error !== this.#lastError) emit(this, 'load-error', { error });
     this.#lastError = error;
 
@@ -344,32 +328,6 @@ export class EventsTable extends AnalyticsElement {
       this.#loadMoreFocused = false;
       this.renderRoot.querySelector<HTMLElement>('.done')?.focus();
     }
-
-    const scroller = this._scroller;
-    if (scroller) this.#resize?.observe(scroller);
-    this.#measureRows();
-
-    // Observing again makes the observer report the sentinel's current state, which catches a page so
-    // short that the end of the list is still in view after it loaded.
-    const count = store?.items.peek().length ?? 0;
-    const sentinel = this._sentinel;
-    if (sentinel !== this.#observed || count !== this.#lastCount) {
-      this.#lastCount = count;
-      this.#observe(scroller, sentinel);
-    }
-  }
-
-  #observe(scroller: HTMLElement | null, sentinel: HTMLElement | null): void {
-    if (this.#io && this.#observed) this.#io.unobserve(this.#observed);
-    this.#observed = sentinel;
-    if (!scroller || !sentinel) return;
-    this.#io ??= new IntersectionObserver(
-      (entries) => {
-        if (entries.at(-1)?.isIntersecting) this.#autoLoad();
-      },
-      { root: scroller, rootMargin: '0px 0px 200px 0px' },
-    );
-    this.#io.observe(sentinel);
   }
 
   #autoLoad(): void {
@@ -392,208 +350,24 @@ export class EventsTable extends AnalyticsElement {
     void (store.items.peek().length ? store.loadMore() : store.refresh());
   };
 
-  // --- windowing -------------------------------------------------------------------------------------
-
-  #reset(): void {
-    this.#extra.clear();
-    this.#extraIndexOf = undefined;
-    this.#expanded.clear();
-    this.#active = 0;
-    this.#selected = undefined;
-    this.#scrollTop = 0;
-    if (this._scroller) this._scroller.scrollTop = 0;
-  }
-
-  /** Indexes the expanded rows once per list change, so layout math stays O(expanded) per frame. */
-  #reindex(items: readonly AnalyticsEvent[]): void {
-    this.#extraIndexOf = items;
-    this.#extraIndex = [];
-    if (this.#extra.size === 0) return;
-    items.forEach((event, index) => {
-      const extra = this.#extra.get(event.event_id);
-      if (extra) this.#extraIndex.push([index, extra]);
-    });
-  }
-
-  /** Distance from the top of the body to the top of row `index`. */
-  #offset(index: number): number {
-    let offset = index * this.#rowHeight;
-    for (const [i, extra] of this.#extraIndex) {
-      if (i >= index) break;
-      offset += extra;
-    }
-    return offset;
-  }
-
-  /** The row at a distance from the top of the body (binary search over the monotonic offsets). */
-  #indexAt(y: number, n: number): number {
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.#offset(mid) <= y) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  }
-
-  #computeWindow(n: number): [number, number] {
-    const top = Math.max(0, this.#scrollTop - this.#headHeight);
-    const first = this.#indexAt(top, n);
-    const last = this.#indexAt(top + this.#viewport, n);
-    const start = Math.max(0, first - OVERSCAN);
-    return [start, Math.min(n, last + 1 + OVERSCAN, start + MAX_WINDOW)];
-  }
-
-  #onScroll = (): void => {
-    const scroller = this._scroller;
-    if (!scroller) return;
-    this.#scrollTop = scroller.scrollTop;
-    const [start, end] = this.#computeWindow(this.#events.value?.items.peek().length ?? 0);
-    if (start !== this.#window[0] || end !== this.#window[1]) this.requestUpdate();
-  };
-
-  #measureViewport(): void {
-    const scroller = this._scroller;
-    if (!scroller) return;
-    const height = scroller.clientHeight;
-    if (height > 0 && height !== this.#viewport) {
-      this.#viewport = height;
-      this.requestUpdate();
-    }
-  }
-
-  /** Measures the header, a collapsed row and every expanded row in view; re-renders if any changed. */
-  #measureRows(): void {
-    const root = this.renderRoot;
-    let changed = false;
-    const head = root.querySelector('thead');
-    if (head?.offsetHeight && head.offsetHeight !== this.#headHeight) {
-      this.#headHeight = head.offsetHeight;
-      changed = true;
-    }
-    const collapsed = root.querySelector<HTMLElement>('tr.row[aria-expanded="false"]');
-    const height = collapsed?.getBoundingClientRect().height;
-    if (height && Math.abs(height - this.#rowHeight) > 0.1) {
-      this.#rowHeight = height;
-      changed = true;
-    }
-    const items = this.#events.value?.items.peek() ?? [];
-    for (const row of root.querySelectorAll<HTMLElement>('tr.row[aria-expanded="true"]')) {
-      const event = items[Number(row.dataset.index)];
-      if (!event) continue;
-      const extra = row.getBoundingClientRect().height - this.#rowHeight;
-      if (Math.abs((this.#extra.get(event.event_id) ?? 0) - extra) > 0.5) {
-        this.#extra.set(event.event_id, extra);
-        changed = true;
-      }
-    }
-    if (changed) {
-      this.#measureViewport();
-      this.#extraIndexOf = undefined;
-      this.requestUpdate();
-    }
-  }
-
-  // --- keyboard and pointer --------------------------------------------------------------------------
-
-  #rowIndex(event: Event): number | undefined {
-    const row = (event.target as Element).closest?.('tr.row') as HTMLElement | null;
-    return row ? Number(row.dataset.index) : undefined;
-  }
-
-  #onFocusin = (event: FocusEvent): void => {
-    const index = this.#rowIndex(event);
-    if (index !== undefined) this.#active = index;
-  };
-
-  #onClick = (event: MouseEvent): void => {
-    const index = this.#rowIndex(event);
-    if (index !== undefined) this.#choose(index);
-  };
-
-  #onKeydown = (event: KeyboardEvent): void => {
-    const index = this.#rowIndex(event);
-    if (index === undefined) return;
-    const n = this.#events.value?.items.peek().length ?? 0;
-    const page = Math.max(1, Math.floor(this.#viewport / this.#rowHeight) - 1);
-    let target: number | undefined;
-    switch (event.key) {
-      case 'ArrowDown':
-        target = index + 1;
-        break;
-      case 'ArrowUp':
-        target = index - 1;
-        break;
-      case 'PageDown':
-        target = index + page;
-        break;
-      case 'PageUp':
-        target = index - page;
-        break;
-      case 'Home':
-        target = 0;
-        break;
-      case 'End':
-        target = n - 1;
-        break;
-      case 'Enter':
-      case ' ':
-        this.#choose(index);
-        break;
-      case 'ArrowRight':
-      case 'ArrowLeft':
-        this.#setExpanded(index, event.key === 'ArrowRight');
-        break;
-      default:
-        return;
-    }
-    event.preventDefault();
-    if (target !== undefined) void this.#focusRow(Math.max(0, Math.min(n - 1, target)));
-  };
-
   /** Selects a row, toggles its properties, and tells listeners. */
   #choose(index: number): void {
-    const event = this.#events.value?.items.peek()[index];
+    const event = this.events[index];
     if (!event) return;
-    this.#active = index;
     this.#selected = event.event_id;
     this.#setExpanded(index, !this.#expanded.has(event.event_id));
     emit(this, 'row-select', event);
   }
 
   #setExpanded(index: number, expanded: boolean): void {
-    const event = this.#events.value?.items.peek()[index];
+    const event = this.events[index];
     if (!event) return;
     if (expanded) this.#expanded.add(event.event_id);
     else {
       this.#expanded.delete(event.event_id);
-      this.#extra.delete(event.event_id);
-      this.#extraIndexOf = undefined;
+      this.#rows.forget(event.event_id);
     }
     this.requestUpdate();
-  }
-
-  /** Scrolls a row into the rendered window if needed, then focuses it. */
-  async #focusRow(index: number): Promise<void> {
-    this.#active = index;
-    const scroller = this._scroller;
-    if (scroller) {
-      const top = this.#offset(index);
-      const bottom =
-        top +
-        this.#rowHeight +
-        (this.#extra.get(this.#events.value?.items.peek()[index]?.event_id ?? '') ?? 0);
-      const visible = this.#viewport - this.#headHeight;
-      if (top < scroller.scrollTop) scroller.scrollTop = top;
-      else if (bottom > scroller.scrollTop + visible) scroller.scrollTop = bottom - visible;
-      this.#scrollTop = scroller.scrollTop;
-    }
-    this.requestUpdate();
-    await this.updateComplete;
-    this.renderRoot
-      .querySelector<HTMLElement>(`tr.row[data-index="${index}"]`)
-      ?.focus({ preventScroll: true });
   }
 }
 
