@@ -54,9 +54,11 @@ export class AnalyticsProvider extends LitElement {
       baseUrl: this.baseUrl || location.origin,
       apiKey: this.apiKey || undefined,
       getToken: this.tokenUrl ? createTokenFetcher(this.tokenUrl) : undefined,
-      // A provider's client reads. Kept in memory, it never joins the page's persisted event queue,
-      // which every client of the same API origin shares and would drain with its own credentials:
-      // with two tenants on one page, that would send one tenant's events under the other's token.
+      // A provider's client only reads, so it keeps no persisted queue. Persisted queues are per tenant
+      // (named by the base URL and the tenant), so a persisted reader of the tenant the page tracks for
+      // would open the tracker's queue and, as every client does on start, send what earlier pages left
+      // in it, with its read token: the API refuses that (403, no `events:write`) and the events would be
+      // set aside as rejected instead of delivered.
       persistence: 'memory',
     });
     this.#context.setValue(this.#own);
