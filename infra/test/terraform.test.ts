@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { describe, expect, it } from 'vitest';
 import { checkSecretAccess, envFromKeyVault, envValue, roleAssignments } from '../lint/access.js';
+import { inboundRules, openTcpPorts } from '../lint/network.js';
 import {
   albRoute,
   checkAlb,
@@ -354,6 +355,43 @@ describe('infra/terraform/azure', () => {
       expect(blocks(rule.match_condition)[0]!.match_values).toEqual(
         expect.arrayContaining(['/api/', '/ready']),
       );
+    });
+  });
+
+  describe('NSG inbound ports', () => {
+    // Addresses in the default subnet_cidrs (10.40.0.0/24 public, 10.40.2.0/23 app, 10.40.4.0/24 data).
+    const senders = {
+      app: { address: '10.40.3.200', inVnet: true },
+      public: { address: '10.40.0.9', inVnet: true },
+      data: { address: '10.40.4.20', inVnet: true },
+      internet: { address: '203.0.113.7', inVnet: false },
+      loadBalancer: { address: '168.63.129.16', inVnet: false, loadBalancer: true },
+    };
+    const open = async (tier: string) => {
+      const nsg = (await resources(dir)).get(`azurerm_network_security_group.${tier}`)!;
+      const rules = inboundRules(nsg, await variableValues(readModule(dir)));
+      return Object.fromEntries(
+        Object.entries(senders).map(([name, sender]) => [name, openTcpPorts(rules, sender)]),
+      );
+    };
+
+    it('admits only PostgreSQL (5432, and 6432 for the Citus coordinator’s PgBouncer) and HTTPS from the app subnet to the data subnet', async () => {
+      expect(await open('data')).toEqual({
+        app: ['443', '5432', '6432'],
+        public: [],
+        data: [],
+        internet: [],
+        loadBalancer: [],
+      });
+    });
+
+    it('admits nothing from the internet to the app and public subnets', async () => {
+      expect((await open('app')).internet).toEqual([]);
+      expect((await open('public')).internet).toEqual([]);
+      // Both NSGs deny only Internet, so Azure's AllowVnetInBound admits the rest of the VNet on every
+      // port (Container Apps needs traffic within its own subnet); pinned so a change is deliberate.
+      expect((await open('app')).public).toEqual(['1-65535']);
+      expect((await open('public')).app).toEqual(['1-65535']);
     });
   });
 
