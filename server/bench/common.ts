@@ -3,9 +3,12 @@
  * sequential reads, so both stores are measured with the same load.
  */
 import http from 'node:http';
+import autocannon from 'autocannon';
+import type { EventsPage } from '../src/contract.js';
 import { generateEvents, prng, properties } from '../src/lib/generate.js';
 import { uuidv7 } from '../src/lib/ids.js';
-import type { EventStore, NewEvent } from '../src/store/types.js';
+import { dayBoundaries, formatDay } from '../src/lib/time.js';
+import type { EventKey, EventStore, MetricsSummaryQuery, NewEvent } from '../src/store/types.js';
 
 /** Batch bodies like the SDK sends: 100 events, UUIDv7 ids, 500 users, 6 types, ~300-byte properties. */
 export function batchFactory(seed: number): () => string {
@@ -39,6 +42,47 @@ export function preparedBodies(seed: number, seconds: number): () => string {
   const bodies = Array.from({ length: Math.ceil((seconds * 150_000) / 100) }, make);
   let used = 0;
   return () => bodies[used++] ?? make();
+}
+
+/**
+ * Ingest over HTTP as the SDK does it: `POST /api/v1/events` with a prepared body, an org's token in turn
+ * and an Idempotency-Key per request (`<keyPrefix>-<n>`, unique across the runs of one load), on
+ * `connections` keep-alive connections. Returns a runner, so a warm-up and the measured run share the
+ * bodies and the key sequence.
+ */
+export function ingestLoad(options: {
+  url: string;
+  tokens: string[];
+  bodies: () => string;
+  connections: number;
+  keyPrefix: string;
+}): (seconds: number) => ReturnType<typeof autocannon> {
+  const { url, tokens, bodies, connections, keyPrefix } = options;
+  let k = 0;
+  return (seconds) =>
+    autocannon({
+      url,
+      connections,
+      duration: seconds,
+      requests: [
+        {
+          method: 'POST',
+          path: '/api/v1/events',
+          setupRequest: (req) => {
+            k++;
+            return {
+              ...req,
+              headers: {
+                'content-type': 'application/json',
+                authorization: `Bearer ${tokens[k % tokens.length]}`,
+                'idempotency-key': `${keyPrefix}-${k}`,
+              },
+              body: bodies(),
+            };
+          },
+        },
+      ],
+    });
 }
 
 /** `count` batches as a store takes them (parsed, no HTTP), spread over `orgs` in turn. */
@@ -127,4 +171,95 @@ export async function latency(url: string, token: string, iterations: number) {
   times.sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 1000) / 1000;
   return { p50_ms: round(percentile(times, 50)), p99_ms: round(percentile(times, 99)), body: first.body };
+}
+
+/** `iterations` sequential calls of `fn` after `warmUp` unmeasured ones: p50 and p99 in ms. */
+export async function timeCalls(
+  fn: () => Promise<unknown>,
+  iterations: number,
+  warmUp: number,
+): Promise<{ p50_ms: number; p99_ms: number }> {
+  for (let i = 0; i < warmUp; i++) await fn();
+  const times: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  return { p50_ms: round(percentile(times, 50)), p99_ms: round(percentile(times, 99)) };
+}
+
+/**
+ * The cursor of page `page` (50 events a page) of the token's org over HTTP, walking there from the first
+ * page; the walk also warms the caches for the pages the benchmark then reads.
+ */
+async function cursorOfPage(baseUrl: string, token: string, page: number): Promise<string> {
+  let cursor: string | null = null;
+  for (let at = 1; at < page; at++) {
+    const res = await fetch(`${baseUrl}/api/v1/events?limit=50${cursor ? `&cursor=${cursor}` : ''}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    cursor = ((await res.json()) as EventsPage).next_cursor;
+    if (!cursor) throw new Error(`only ${at} pages of 50: load more events`);
+  }
+  if (!cursor) throw new Error('page 1 has no cursor');
+  return cursor;
+}
+
+/** The key page `page` (50 events a page) of an org's events starts after, straight from the store. */
+export async function keyOfPage(
+  store: EventStore,
+  orgId: string,
+  page: number,
+): Promise<EventKey | undefined> {
+  let before: EventKey | undefined;
+  for (let at = 1; at < page; at++) {
+    const { events } = await store.queryEvents({ orgId, limit: 50, before });
+    const last = events[events.length - 1];
+    if (!last) throw new Error(`only ${at} pages of 50 in org ${orgId}: load more events`);
+    before = { ts: last.ts, eventId: last.eventId };
+  }
+  return before;
+}
+
+/** The read benchmarks' summary: events and active users over the 90 days of `tz` ending on `lastDay`. */
+export function summaryQuery(orgId: string, lastDay: number, tz: string): MetricsSummaryQuery {
+  return {
+    orgId,
+    dayStarts: dayBoundaries(lastDay - 89, lastDay, tz),
+    dates: Array.from({ length: 90 }, (_, i) => formatDay(lastDay - 89 + i)),
+    events: true,
+    activeUsers: true,
+    eventTypes: [],
+    storedMetrics: [],
+  };
+}
+
+/**
+ * The HTTP reads both benchmarks time, each as sequential requests over one keep-alive connection: the
+ * first page and page 1,000 of an org's events (50 a page), and its 90-day summary ending on `lastDay` in
+ * UTC (rollups) and in America/New_York (a scan of the range, hence `zonedIterations`, fewer).
+ */
+export async function httpReads(
+  baseUrl: string,
+  token: string,
+  lastDay: number,
+  iterations: number,
+  zonedIterations: number,
+) {
+  const cursor = await cursorOfPage(baseUrl, token, 1000);
+  const strip = ({ body: _b, ...rest }: { p50_ms: number; p99_ms: number; body: string }) => rest;
+  const first = await latency(`${baseUrl}/api/v1/events?limit=50`, token, iterations);
+  const page1000 = await latency(`${baseUrl}/api/v1/events?limit=50&cursor=${cursor}`, token, iterations);
+  const summaryUrl = `${baseUrl}/api/v1/metrics/summary?start_date=${formatDay(lastDay - 89)}&end_date=${formatDay(lastDay)}`;
+  const summary = await latency(summaryUrl, token, iterations);
+  const zoned = await latency(`${summaryUrl}&tz=America/New_York`, token, zonedIterations);
+  return {
+    first_page: strip(first),
+    page_1000: strip(page1000),
+    summary_90d_utc: strip(summary),
+    summary_90d_new_york: strip(zoned),
+  };
 }

@@ -18,14 +18,22 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import pg from 'pg';
 import { generatedOrgIds } from '../src/lib/generate.js';
-import { DAY_MS, dayBoundaries, formatDay } from '../src/lib/time.js';
+import { DAY_MS, } from '../src/lib/time.js';
 import { createStore, type PostgresEventStore, testDatabaseUrl } from '../src/store/postgres/index.js';
-import type { EventKey } from '../src/store/types.js';
 import { mintToken } from '../src/testing.js';
-import { latency, loadReadData, percentile, preparedBodies, storeBatches } from './common.js';
+import {
+  httpReads,
+  ingestLoad,
+  keyOfPage,
+  latency,
+  loadReadData,
+  preparedBodies,
+  storeBatches,
+  summaryQuery,
+  timeCalls,
+} from './common.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const SERVER = new URL('../src/server.ts', import.meta.url).pathname;
@@ -251,32 +259,13 @@ async function ingestOverHttp(
   const tokens = await Promise.all(
     generatedOrgIds(ORGS).map((org) => mintToken({ org, scope: 'events:write' })),
   );
-  const next = preparedBodies(label.length, INGEST_SECONDS + 2);
-  let k = 0;
-  const run = (seconds: number) =>
-    autocannon({
-      url: api.url,
-      connections: CONNECTIONS,
-      duration: seconds,
-      requests: [
-        {
-          method: 'POST',
-          path: '/api/v1/events',
-          setupRequest: (req) => {
-            k++;
-            return {
-              ...req,
-              headers: {
-                'content-type': 'application/json',
-                authorization: `Bearer ${tokens[k % ORGS]}`,
-                'idempotency-key': `bench-${label}-${k}`,
-              },
-              body: next(),
-            };
-          },
-        },
-      ],
-    });
+  const run = ingestLoad({
+    url: api.url,
+    tokens,
+    bodies: preparedBodies(label.length, INGEST_SECONDS + 2),
+    connections: CONNECTIONS,
+    keyPrefix: `bench-${label}`,
+  });
   await run(2); // warm-up: JIT, caches, connection pools
   const meter = cpuMeter({
     api: () => descendants(api.pid),
@@ -368,46 +357,14 @@ async function reads(databaseUrl: string) {
   const api = await startApi(SERVER, [], databaseUrl);
   const org = generatedOrgIds(ORGS)[0]!;
   const token = await mintToken({ org, scope: 'events:read metrics:read' });
-  const first = await latency(`${api.url}/api/v1/events?limit=50`, token, READ_ITERATIONS);
-  let cursor = (JSON.parse(first.body) as { next_cursor: string }).next_cursor;
-  let pageNo = 1;
-  for (let page = 2; page <= 1000 && cursor; page++) {
-    pageNo = page;
-    const res = await fetch(`${api.url}/api/v1/events?limit=50&cursor=${cursor}`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    cursor = ((await res.json()) as { next_cursor: string }).next_cursor;
-  }
-  if (pageNo < 1000) throw new Error(`only ${pageNo} pages of 50 in org ${org}: load more events`);
-  const page1000 = await latency(
-    `${api.url}/api/v1/events?limit=50&cursor=${cursor}`,
-    token,
-    READ_ITERATIONS,
-  );
   const lastDay = Math.floor(end / DAY_MS);
-  const summaryUrl = `${api.url}/api/v1/metrics/summary?start_date=${formatDay(lastDay - 89)}&end_date=${formatDay(lastDay)}`;
-  const summary = await latency(summaryUrl, token, READ_ITERATIONS);
-  const summaryTz = await latency(`${summaryUrl}&tz=America/New_York`, token, Math.min(50, READ_ITERATIONS));
+  const httpTimes = await httpReads(api.url, token, lastDay, READ_ITERATIONS, Math.min(50, READ_ITERATIONS));
   const byUser = await latency(`${api.url}/api/v1/events?limit=50&user_id=user_1_7`, token, READ_ITERATIONS);
   await api.stop();
 
   // The same reads straight through the store: what PostgreSQL and the driver cost, without HTTP.
   const direct = (await createStore(databaseUrl)) as PostgresEventStore;
-  let before: EventKey | undefined;
-  for (let page = 1; page < 1000; page++) {
-    const { events } = await direct.queryEvents({ orgId: org, limit: 50, before });
-    const last = events[events.length - 1]!;
-    before = { ts: last.ts, eventId: last.eventId };
-  }
-  const summaryQuery = (tz: string) => ({
-    orgId: org,
-    dayStarts: dayBoundaries(lastDay - 89, lastDay, tz),
-    dates: Array.from({ length: 90 }, (_, i) => formatDay(lastDay - 89 + i)),
-    events: true,
-    activeUsers: true,
-    eventTypes: [],
-    storedMetrics: [],
-  });
+  const before = await keyOfPage(direct, org, 1000);
   const store_ms = {
     first_page: await timed(() => direct.queryEvents({ orgId: org, limit: 50 }), READ_ITERATIONS),
     page_1000: await timed(() => direct.queryEvents({ orgId: org, limit: 50, before }), READ_ITERATIONS),
@@ -415,8 +372,14 @@ async function reads(databaseUrl: string) {
       () => direct.queryEvents({ orgId: org, userId: 'user_1_7', limit: 50 }),
       READ_ITERATIONS,
     ),
-    summary_90d_utc: await timed(() => direct.metricsSummary(summaryQuery('UTC')), READ_ITERATIONS),
-    summary_90d_new_york: await timed(() => direct.metricsSummary(summaryQuery('America/New_York')), 50),
+    summary_90d_utc: await timed(
+      () => direct.metricsSummary(summaryQuery(org, lastDay, 'UTC')),
+      READ_ITERATIONS,
+    ),
+    summary_90d_new_york: await timed(
+      () => direct.metricsSummary(summaryQuery(org, lastDay, 'America/New_York')),
+      50,
+    ),
   };
   await direct.close();
 
@@ -425,10 +388,7 @@ async function reads(databaseUrl: string) {
     events: loaded,
     orgs: ORGS,
     bulk_load_events_per_s: Math.round(loaded / loadSeconds),
-    first_page: strip(first),
-    page_1000: strip(page1000),
-    summary_90d_utc: strip(summary),
-    summary_90d_new_york: strip(summaryTz),
+    ...httpTimes,
     user_filter_first_page: strip(byUser),
     /** p50 of the same reads in-process through the store (PostgreSQL + driver, no HTTP). */
     store_p50_ms: store_ms,
@@ -437,15 +397,7 @@ async function reads(databaseUrl: string) {
 
 /** p50 in ms of `iterations` sequential calls, after a short warm-up. */
 async function timed(fn: () => Promise<unknown>, iterations: number): Promise<number> {
-  for (let i = 0; i < Math.min(50, iterations); i++) await fn();
-  const times: number[] = [];
-  for (let i = 0; i < iterations; i++) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  return Math.round(percentile(times, 50) * 1000) / 1000;
+  return (await timeCalls(fn, iterations, Math.min(50, iterations))).p50_ms;
 }
 
 function perEvent(cores: Record<string, number>, eventsPerSecond: number): { api: number; postgres: number } {

@@ -15,12 +15,20 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import { generatedOrgIds } from '../src/lib/generate.js';
-import { DAY_MS, formatDay } from '../src/lib/time.js';
+import { DAY_MS, } from '../src/lib/time.js';
 import { createStore } from '../src/store/sqlite/index.js';
 import { mintToken } from '../src/testing.js';
-import { latency, loadReadData, percentile, preparedBodies, storeBatches } from './common.js';
+import {
+  httpReads,
+  ingestLoad,
+  keyOfPage,
+  loadReadData,
+  preparedBodies,
+  storeBatches,
+  summaryQuery,
+  timeCalls,
+} from './common.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 // BENCH_SERVER_ENTRY: another checkout's `src/server.ts`, to compare two versions on one machine state.
@@ -104,32 +112,13 @@ async function benchIngestHttp() {
   const tokens = await Promise.all(
     generatedOrgIds(ORGS).map((org) => mintToken({ org, scope: 'events:write' })),
   );
-  const next = preparedBodies(1, INGEST_SECONDS + 2);
-  let k = 0;
-  const run = (seconds: number) =>
-    autocannon({
-      url: server.url,
-      connections: CONNECTIONS,
-      duration: seconds,
-      requests: [
-        {
-          method: 'POST',
-          path: '/api/v1/events',
-          setupRequest: (req) => {
-            k++;
-            return {
-              ...req,
-              headers: {
-                'content-type': 'application/json',
-                authorization: `Bearer ${tokens[k % ORGS]}`,
-                'idempotency-key': `bench-${k}`,
-              },
-              body: next(),
-            };
-          },
-        },
-      ],
-    });
+  const run = ingestLoad({
+    url: server.url,
+    tokens,
+    bodies: preparedBodies(1, INGEST_SECONDS + 2),
+    connections: CONNECTIONS,
+    keyPrefix: 'bench',
+  });
   await run(2); // warm-up: JIT, page cache
   const cpu0 = cpuSeconds(server.pid);
   const client0 = process.cpuUsage();
@@ -183,37 +172,9 @@ async function benchIngestCeiling(events: number) {
 
 /** The same three reads straight against the store (no HTTP), to separate database from transport cost. */
 async function storeTimings(store: Awaited<ReturnType<typeof createStore>>, orgId: string, end: number) {
-  const time = async (fn: () => Promise<unknown>) => {
-    for (let i = 0; i < 100; i++) await fn();
-    const t: number[] = [];
-    for (let i = 0; i < 1000; i++) {
-      const t0 = performance.now();
-      await fn();
-      t.push(performance.now() - t0);
-    }
-    t.sort((a, b) => a - b);
-    return {
-      p50_ms: Math.round(percentile(t, 50) * 1000) / 1000,
-      p99_ms: Math.round(percentile(t, 99) * 1000) / 1000,
-    };
-  };
-  let before: { ts: number; eventId: string } | undefined;
-  for (let page = 1; page < 1000; page++) {
-    const p = await store.queryEvents({ orgId, limit: 50, before });
-    const last = p.events[p.events.length - 1]!;
-    before = { ts: last.ts, eventId: last.eventId };
-  }
-  const lastDay = Math.floor(end / DAY_MS);
-  const days = Array.from({ length: 90 }, (_, i) => lastDay - 89 + i);
-  const summary = {
-    orgId,
-    dayStarts: [...days, lastDay + 1].map((d) => d * DAY_MS),
-    dates: days.map(formatDay),
-    events: true,
-    activeUsers: true,
-    eventTypes: [],
-    storedMetrics: [],
-  };
+  const time = (fn: () => Promise<unknown>) => timeCalls(fn, 1000, 100);
+  const before = await keyOfPage(store, orgId, 1000);
+  const summary = summaryQuery(orgId, Math.floor(end / DAY_MS), 'UTC');
   return {
     first_page: await time(() => store.queryEvents({ orgId, limit: 50 })),
     page_1000: await time(() => store.queryEvents({ orgId, limit: 50, before })),
@@ -237,40 +198,20 @@ async function benchReads() {
   const server = await startServer(databaseUrl);
   const org = generatedOrgIds(ORGS)[0]!;
   const token = await mintToken({ org, scope: 'events:read metrics:read' });
-  // Walk to page 1,000 (50 per page) for its cursor; the walk also warms the page cache for both pages.
-  const firstUrl = `${server.url}/api/v1/events?limit=50`;
-  let cursor = (JSON.parse((await latency(firstUrl, token, 1)).body) as { next_cursor: string }).next_cursor;
-  // `cursor` always points at page `next`.
-  let next = 2;
-  for (; next < 1000 && cursor; next++) {
-    const res = await fetch(`${server.url}/api/v1/events?limit=50&cursor=${cursor}`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    cursor = ((await res.json()) as { next_cursor: string }).next_cursor;
-  }
-  if (next !== 1000 || !cursor)
-    throw new Error(`fewer than 1,000 pages of 50 in org ${org}: load more events`);
-  const first = await latency(firstUrl, token, READ_ITERATIONS);
-  const page1000 = await latency(
-    `${server.url}/api/v1/events?limit=50&cursor=${cursor}`,
+  const reads = await httpReads(
+    server.url,
     token,
+    Math.floor(end / DAY_MS),
     READ_ITERATIONS,
+    Math.min(200, READ_ITERATIONS),
   );
-  const lastDay = Math.floor(end / DAY_MS);
-  const summaryUrl = `${server.url}/api/v1/metrics/summary?start_date=${formatDay(lastDay - 89)}&end_date=${formatDay(lastDay)}`;
-  const summary = await latency(summaryUrl, token, READ_ITERATIONS);
-  const summaryTz = await latency(`${summaryUrl}&tz=America/New_York`, token, Math.min(200, READ_ITERATIONS));
   await server.stop();
-  const strip = ({ body: _b, ...rest }: { p50_ms: number; p99_ms: number; body: string }) => rest;
   return {
     events: loaded,
     orgs: ORGS,
     bulk_load_events_per_s: Math.round(loaded / loadSeconds),
     store_only: inProcess,
-    first_page: strip(first),
-    page_1000: strip(page1000),
-    summary_90d_utc: strip(summary),
-    summary_90d_new_york: strip(summaryTz),
+    ...reads,
   };
 }
 
