@@ -10,17 +10,12 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSample } from '../src/lib/sample.js';
 import { createStore, type SqliteEventStore } from '../src/store/sqlite/index.js';
-import { DAY, orgs, ROOT, rawEvents, statements } from './sql-fixture.js';
+import { DAY, date, events, expectedDau, expectedTopOrgs, now, ROOT, statements } from './sql-fixture.js';
 
 describe('sql/queries.sql', () => {
   let dir: string;
   let store: SqliteEventStore;
   let db: Database.Database;
-  const newest = Math.max(...rawEvents.map((e) => Date.parse(e.timestamp)));
-  // Seed as if today were three and a half days after the newest sample event, so the shift is exercised.
-  const now = newest + 3.5 * DAY;
-  const shift = now - newest;
-  const events = rawEvents.map((e) => ({ ...e, ts: Date.parse(e.timestamp) + shift }));
   const sqlite = statements('sqlite');
 
   beforeAll(async () => {
@@ -42,16 +37,7 @@ describe('sql/queries.sql', () => {
   });
 
   it('T1.1 ranks the top 5 orgs by events in the last 30 days, with name and plan', () => {
-    const counts = new Map<string, number>();
-    for (const e of events)
-      if (e.ts >= now - 30 * DAY && e.ts <= now) counts.set(e.org_id, (counts.get(e.org_id) ?? 0) + 1);
-    const expected = [...counts]
-      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-      .slice(0, 5)
-      .map(([org_id, n]) => {
-        const o = orgs.find((x) => x.org_id === org_id)!;
-        return { org_id, name: o.name, plan: o.plan, events: n };
-      });
+    const expected = expectedTopOrgs();
     expect(expected.length).toBeGreaterThanOrEqual(3);
     expect(db.prepare(sqlite.get('T1.1')!).all({ now_ms: now })).toEqual(expected);
   });
@@ -74,18 +60,7 @@ describe('sql/queries.sql', () => {
   it('T1.2 gives DAU per org for every day of the range, zero days included (both forms)', () => {
     const endDay = Math.floor(now / DAY) + 2; // two days after the newest event: zeros at the end
     const startDay = endDay - 44;
-    const date = (d: number) => new Date(d * DAY).toISOString().slice(0, 10);
-    const expected: { org_id: string; date: string; dau: number }[] = [];
-    for (const o of [...orgs].sort((a, b) => (a.org_id! < b.org_id! ? -1 : 1))) {
-      for (let d = startDay; d <= endDay; d++) {
-        const users = new Set(
-          events
-            .filter((e) => e.org_id === o.org_id && e.user_id && Math.floor(e.ts / DAY) === d)
-            .map((e) => e.user_id),
-        );
-        expected.push({ org_id: o.org_id!, date: date(d), dau: users.size });
-      }
-    }
+    const expected = expectedDau(startDay, endDay);
     expect(expected.some((r) => r.dau === 0)).toBe(true);
     expect(expected.some((r) => r.dau > 1)).toBe(true);
     const params = { start_date: date(startDay), end_date: date(endDay) };

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSample } from '../../src/lib/sample.js';
 import type { PostgresEventStore } from '../../src/store/postgres/index.js';
-import { DAY, orgs, ROOT, rawEvents, statements } from '../sql-fixture.js';
+import { DAY, date, expectedDau, expectedTopOrgs, now, ROOT, statements } from '../sql-fixture.js';
 import { freshSchema, openPg, type Schema, skip } from './fixture.js';
 
 /** `:name` placeholders → `$n` with the values in order (`::type` casts are left alone). */
@@ -25,9 +25,6 @@ function bind(sql: string, params: Record<string, unknown>): { text: string; val
 describe.skipIf(skip)('sql/queries.sql on PostgreSQL', () => {
   let schema: Schema;
   let store: PostgresEventStore;
-  const newest = Math.max(...rawEvents.map((e) => Date.parse(e.timestamp)));
-  const now = newest + 3.5 * DAY;
-  const events = rawEvents.map((e) => ({ ...e, ts: Date.parse(e.timestamp) + (now - newest) }));
   const pg = statements('postgres');
 
   const run = async (name: string, params: Record<string, unknown> = {}) => {
@@ -50,16 +47,7 @@ describe.skipIf(skip)('sql/queries.sql on PostgreSQL', () => {
   });
 
   it('T1.1 ranks the top 5 orgs by events in the last 30 days, with name and plan', async () => {
-    const counts = new Map<string, number>();
-    for (const e of events)
-      if (e.ts >= now - 30 * DAY && e.ts <= now) counts.set(e.org_id, (counts.get(e.org_id) ?? 0) + 1);
-    const expected = [...counts]
-      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-      .slice(0, 5)
-      .map(([org_id, n]) => {
-        const o = orgs.find((x) => x.org_id === org_id)!;
-        return { org_id, name: o.name, plan: o.plan, events: n };
-      });
+    const expected = expectedTopOrgs();
     expect(expected.length).toBeGreaterThanOrEqual(3);
     expect(await run('T1.1', { now: new Date(now).toISOString() })).toEqual(expected);
   });
@@ -67,18 +55,7 @@ describe.skipIf(skip)('sql/queries.sql on PostgreSQL', () => {
   it('T1.2 gives DAU per org for every day of the range, zero days included', async () => {
     const endDay = Math.floor(now / DAY) + 2;
     const startDay = endDay - 44;
-    const date = (d: number) => new Date(d * DAY).toISOString().slice(0, 10);
-    const expected: { org_id: string; date: string; dau: number }[] = [];
-    for (const o of [...orgs].sort((a, b) => (a.org_id! < b.org_id! ? -1 : 1))) {
-      for (let d = startDay; d <= endDay; d++) {
-        const users = new Set(
-          events
-            .filter((e) => e.org_id === o.org_id && e.user_id && Math.floor(e.ts / DAY) === d)
-            .map((e) => e.user_id),
-        );
-        expected.push({ org_id: o.org_id!, date: date(d), dau: users.size });
-      }
-    }
+    const expected = expectedDau(startDay, endDay);
     expect(expected.some((r) => r.dau === 0)).toBe(true);
     expect(expected.some((r) => r.dau > 1)).toBe(true);
     expect(await run('T1.2', { start_date: date(startDay), end_date: date(endDay) })).toEqual(expected);
