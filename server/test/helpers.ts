@@ -59,6 +59,21 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** A migrated store on a fresh database of `storeCase`; `close()` closes it and disposes of the database. */
+export async function openTestStore(
+  storeCase: StoreCase,
+): Promise<{ store: EventStore; close(): Promise<void> }> {
+  const db = await storeCase.provision();
+  const store = await openStore(db.url);
+  return {
+    store,
+    close: async () => {
+      await store.close();
+      await db.dispose();
+    },
+  };
+}
+
 /** Unique org ids per suite, so suites sharing a PostgreSQL database never see each other's rows. */
 export function orgId(label: string): string {
   return `org_${label}_${Math.random().toString(36).slice(2, 8)}`;

@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestAccepted } from '../../src/contract.js';
 import { idempotent } from '../../src/domain/idempotency.js';
 import { uuidv7 } from '../../src/lib/ids.js';
-import { openStore } from '../../src/store/index.js';
 import type { EventStore, IdempotencyRecord, NewEvent } from '../../src/store/types.js';
-import { expectApiError, orgId, stores } from '../helpers.js';
+import { expectApiError, openTestStore, orgId, stores } from '../helpers.js';
 
 function event(): NewEvent {
   return {
@@ -19,16 +18,11 @@ function event(): NewEvent {
 
 describe.each(stores)('idempotent() ($name)', (storeCase) => {
   let store: EventStore;
-  let dispose: () => Promise<void>;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    const db = await storeCase.provision();
-    dispose = db.dispose;
-    store = await openStore(db.url);
+    ({ store, close } = await openTestStore(storeCase));
   });
-  afterAll(async () => {
-    await store.close();
-    await dispose();
-  });
+  afterAll(() => close());
 
   /** A write as the ingest route does it: one event, completing the record in the same transaction. */
   const ingestOne =

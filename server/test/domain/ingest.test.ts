@@ -1,21 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestBatch } from '../../src/domain/ingest.js';
-import { openStore } from '../../src/store/index.js';
 import type { EventStore } from '../../src/store/types.js';
-import { expectApiError, orgId, stores } from '../helpers.js';
+import { expectApiError, openTestStore, orgId, stores } from '../helpers.js';
 
 describe.each(stores)('ingestBatch() ($name)', (storeCase) => {
   let store: EventStore;
-  let dispose: () => Promise<void>;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    const db = await storeCase.provision();
-    dispose = db.dispose;
-    store = await openStore(db.url);
+    ({ store, close } = await openTestStore(storeCase));
   });
-  afterAll(async () => {
-    await store.close();
-    await dispose();
-  });
+  afterAll(() => close());
 
   it('replays the ids first made for events sent without ids', async () => {
     const org = orgId('ingest_ids');

@@ -3,9 +3,8 @@ import { metricsSummary, resolveMetrics } from '../../src/domain/metrics.js';
 import { ApiError } from '../../src/lib/errors.js';
 import { uuidv7 } from '../../src/lib/ids.js';
 import { parseDate } from '../../src/lib/time.js';
-import { openStore } from '../../src/store/index.js';
 import type { EventStore, NewEvent } from '../../src/store/types.js';
-import { orgId, stores } from '../helpers.js';
+import { openTestStore, orgId, stores } from '../helpers.js';
 
 describe('resolveMetrics()', () => {
   it('asks for events and active_users when no names are given', () => {
@@ -55,7 +54,7 @@ describe('resolveMetrics()', () => {
 
 describe.each(stores)('metricsSummary() ($name)', (storeCase) => {
   let store: EventStore;
-  let dispose: () => Promise<void>;
+  let close: () => Promise<void>;
   const org = orgId('summary');
   const day = (date: string) => parseDate(date)!;
   const event = (ts: string, eventType: string, userId: string | null): NewEvent => ({
@@ -68,9 +67,7 @@ describe.each(stores)('metricsSummary() ($name)', (storeCase) => {
   });
 
   beforeAll(async () => {
-    const db = await storeCase.provision();
-    dispose = db.dispose;
-    store = await openStore(db.url);
+    ({ store, close } = await openTestStore(storeCase));
     const events = [
       event('2024-06-01T10:00:00Z', 'login', 'ann'),
       event('2024-06-01T11:00:00Z', 'page_view', 'ben'),
@@ -91,10 +88,7 @@ describe.each(stores)('metricsSummary() ($name)', (storeCase) => {
       ],
     });
   });
-  afterAll(async () => {
-    await store.close();
-    await dispose();
-  });
+  afterAll(() => close());
 
   it('gives every day of the range with each metric, totals summed, active_users distinct', async () => {
     const summary = await metricsSummary(store, {

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7 } from '../../src/lib/ids.js';
-import { openStore } from '../../src/store/index.js';
 import type { EventStore, NewEvent } from '../../src/store/types.js';
-import { orgId, stores } from '../helpers.js';
+import { openTestStore, orgId, stores } from '../helpers.js';
 
 function event(type: string, extra: Partial<NewEvent> = {}): NewEvent {
   return {
@@ -18,16 +17,11 @@ function event(type: string, extra: Partial<NewEvent> = {}): NewEvent {
 
 describe.each(stores)('EventStore.ingest() ($name)', (storeCase) => {
   let store: EventStore;
-  let dispose: () => Promise<void>;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    const db = await storeCase.provision();
-    dispose = db.dispose;
-    store = await openStore(db.url);
+    ({ store, close } = await openTestStore(storeCase));
   });
-  afterAll(async () => {
-    await store.close();
-    await dispose();
-  });
+  afterAll(() => close());
 
   it('answers concurrent batches each with its own result', async () => {
     const org = orgId('group');
