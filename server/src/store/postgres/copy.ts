@@ -3,6 +3,8 @@ import Database from 'better-sqlite3';
 import { formatUuid } from '../../lib/ids.js';
 import { formatDay } from '../../lib/time.js';
 import type { PostgresEventStore } from './index.js';
+import { UPSERT_ORGANIZATIONS, UPSERT_USER_ORGS, UPSERT_USERS } from './statements.js';
+import { inTransaction } from './transaction.js';
 
 /**
  * Copy a SQLite store into a PostgreSQL store, table by table, in keyset order, resumably.
@@ -84,11 +86,7 @@ const TABLES: TableSpec[] = [
     targetCount: 'SELECT count(*)::float8 AS n FROM organizations',
     columns: 4,
     map: (r) => r,
-    insert: `INSERT INTO organizations (org_id, name, plan, created_at)
-             SELECT o, n, p, NULLIF(c, '')::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
-                    AS t(o, n, p, c)
-             ON CONFLICT (org_id) DO UPDATE SET name = excluded.name, plan = excluded.plan,
-               created_at = excluded.created_at`,
+    insert: UPSERT_ORGANIZATIONS,
   },
   {
     name: 'users',
@@ -101,11 +99,7 @@ const TABLES: TableSpec[] = [
     targetCount: 'SELECT count(*)::float8 AS n FROM users',
     columns: 6,
     map: (r) => r,
-    insert: `INSERT INTO users (user_id, email, name, role, created_at, updated_at)
-             SELECT u, e, n, r, NULLIF(c, '')::timestamptz, NULLIF(m, '')::timestamptz
-               FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(u, e, n, r, c, m)
-             ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, name = excluded.name, role = excluded.role,
-               created_at = excluded.created_at, updated_at = excluded.updated_at`,
+    insert: UPSERT_USERS,
   },
   {
     name: 'user_orgs',
@@ -118,10 +112,7 @@ const TABLES: TableSpec[] = [
     targetCount: 'SELECT count(*)::float8 AS n FROM user_orgs',
     columns: 4,
     map: (r) => r,
-    insert: `INSERT INTO user_orgs (org_id, user_id, role, joined_at)
-             SELECT o, u, r, NULLIF(j, '')::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
-                    AS t(o, u, r, j)
-             ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role, joined_at = excluded.joined_at`,
+    insert: UPSERT_USER_ORGS,
   },
   {
     name: 'events',
@@ -394,9 +385,7 @@ async function writeChunk(
   if (spec.name === 'events' && rows.length > 0) {
     await target.preparePartitions(columns[4] as number[]);
   }
-  const client = await target.pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(target.pool, async (client) => {
     if (rows.length > 0) await client.query(spec.insert, columns);
     await client.query(
       `INSERT INTO store_copy_progress (source, table_name, last_key, copied, done) VALUES ($1, $2, $3, $4, $5)
@@ -404,11 +393,5 @@ async function writeChunk(
          SET last_key = excluded.last_key, copied = excluded.copied, done = excluded.done`,
       [source, spec.name, key === null ? null : JSON.stringify(encodeKey(key)), copied, done],
     );
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -20,9 +20,10 @@ import type {
   StoreOptions,
   SummaryResult,
 } from '../types.js';
-import { lockKey, migrate } from './migrations.js';
+import { migrate } from './migrations.js';
 import { coveredMonths, createPartitions, monthOf, monthsOf } from './partitions.js';
 import * as SQL from './statements.js';
+import { inTransaction, lockForTransaction } from './transaction.js';
 import { type PgTarget, parsePgUrl } from './url.js';
 
 type Row = NewEvent & { orgId: string; receivedAt: number };
@@ -306,60 +307,33 @@ export class PostgresEventStore implements EventStore {
   async #seedSample(data: SampleData): Promise<boolean> {
     const rows: Row[] = data.events.map((e) => ({ ...e, receivedAt: e.ts }));
     await this.#ensureMonths(rows.map((r) => r.ts));
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.pool, async (client) => {
       // Replicas starting together all try to seed; the lock makes the second one find the marker.
-      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-        lockKey(this.#target.schema, 'seed'),
-      ]);
+      await lockForTransaction(client, this.#target.schema, 'seed');
       const marker = await client.query("SELECT 1 FROM meta WHERE key = 'sample_seeded'");
-      if (marker.rowCount === 1) {
-        await client.query('COMMIT');
-        return false;
-      }
-      await client.query(
-        `INSERT INTO organizations (org_id, name, plan, created_at)
-         SELECT o, n, p, NULLIF(c, '')::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
-                AS t(o, n, p, c)
-         ON CONFLICT (org_id) DO UPDATE SET name = excluded.name, plan = excluded.plan,
-           created_at = excluded.created_at`,
-        [
-          data.organizations.map((o) => o.orgId),
-          data.organizations.map((o) => o.name),
-          data.organizations.map((o) => o.plan),
-          data.organizations.map((o) => o.createdAt),
-        ],
-      );
-      await client.query(
-        `INSERT INTO users (user_id, email, name, role, created_at, updated_at)
-         SELECT u, e, n, r, NULLIF(c, '')::timestamptz, NULLIF(m, '')::timestamptz
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(u, e, n, r, c, m)
-         ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, name = excluded.name, role = excluded.role,
-           created_at = excluded.created_at, updated_at = excluded.updated_at`,
-        [
-          data.users.map((u) => u.userId),
-          data.users.map((u) => u.email),
-          data.users.map((u) => u.name),
-          data.users.map((u) => u.role),
-          data.users.map((u) => u.createdAt),
-          data.users.map((u) => u.updatedAt),
-        ],
-      );
+      if (marker.rowCount === 1) return false;
+      await client.query(SQL.UPSERT_ORGANIZATIONS, [
+        data.organizations.map((o) => o.orgId),
+        data.organizations.map((o) => o.name),
+        data.organizations.map((o) => o.plan),
+        data.organizations.map((o) => o.createdAt),
+      ]);
+      await client.query(SQL.UPSERT_USERS, [
+        data.users.map((u) => u.userId),
+        data.users.map((u) => u.email),
+        data.users.map((u) => u.name),
+        data.users.map((u) => u.role),
+        data.users.map((u) => u.createdAt),
+        data.users.map((u) => u.updatedAt),
+      ]);
       const memberships = new Map(data.userOrgs.map((m) => [`${m.orgId}\0${m.userId}`, m]));
       const userOrgs = [...memberships.values()];
-      await client.query(
-        `INSERT INTO user_orgs (org_id, user_id, role, joined_at)
-         SELECT o, u, r, NULLIF(j, '')::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
-                AS t(o, u, r, j)
-         ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role, joined_at = excluded.joined_at`,
-        [
-          userOrgs.map((m) => m.orgId),
-          userOrgs.map((m) => m.userId),
-          userOrgs.map((m) => m.role),
-          userOrgs.map((m) => m.joinedAt),
-        ],
-      );
+      await client.query(SQL.UPSERT_USER_ORGS, [
+        userOrgs.map((m) => m.orgId),
+        userOrgs.map((m) => m.userId),
+        userOrgs.map((m) => m.role),
+        userOrgs.map((m) => m.joinedAt),
+      ]);
       for (let i = 0; i < rows.length; i += BULK_CHUNK) {
         await this.#bulkChunk(client, rows.slice(i, i + BULK_CHUNK));
       }
@@ -387,14 +361,8 @@ export class PostgresEventStore implements EventStore {
       await client.query("INSERT INTO meta (key, value) VALUES ('sample_seeded', $1)", [
         new Date().toISOString(),
       ]);
-      await client.query('COMMIT');
       return true;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   // ---- reads ----------------------------------------------------------------------------------------

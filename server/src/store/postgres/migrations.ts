@@ -1,4 +1,5 @@
 import type { PoolClient } from 'pg';
+import { lockForTransaction, withTransaction } from './transaction.js';
 
 /**
  * Forward-only numbered migrations for the PostgreSQL store. Never edit a released step: add the next
@@ -124,21 +125,15 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   },
 ];
 
-/** Advisory lock keys are per schema, so schemas sharing a database (tests) do not wait for each other. */
-export function lockKey(schema: string, purpose: string): string {
-  return `analytics:${schema}:${purpose}`;
-}
-
 /**
  * Apply pending migrations. The caller passes a dedicated client; everything runs in one transaction that
  * first takes a transaction-scoped advisory lock, so a second replica waits here and then finds nothing to do.
  * Returns the versions applied.
  */
 export async function migrate(client: PoolClient, schema: string): Promise<number[]> {
-  const applied: number[] = [];
-  await client.query('BEGIN');
-  try {
-    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lockKey(schema, 'migrate')]);
+  return withTransaction(client, async () => {
+    const applied: number[] = [];
+    await lockForTransaction(client, schema, 'migrate');
     // Quoting is safe: the schema name was checked against [a-z_][a-z0-9_]* when the URL was parsed.
     await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     await client.query(
@@ -161,10 +156,6 @@ export async function migrate(client: PoolClient, schema: string): Promise<numbe
       ]);
       applied.push(m.version);
     }
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  }
-  return applied;
+    return applied;
+  });
 }

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { lockKey } from './migrations.js';
+import { inTransaction, lockForTransaction } from './transaction.js';
 
 /**
  * Monthly partitions of `events`. A month is numbered `year * 12 + monthIndex` (UTC). Months from 2100 on
@@ -79,15 +79,11 @@ export async function createPartitions(
 ): Promise<number[]> {
   const wanted = [...new Set(months)].filter((m) => m < CATCH_ALL_FROM).sort((a, b) => a - b);
   if (wanted.length === 0) return [];
-  const client = await pool.connect();
-  const created: number[] = [];
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
+    const created: number[] = [];
     // Waiting behind a long-running lock holder must not stall ingest indefinitely; the caller retries.
     await client.query("SET LOCAL lock_timeout = '10s'");
-    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-      lockKey(schema, 'partitions'),
-    ]);
+    await lockForTransaction(client, schema, 'partitions');
     const covered = await coveredMonths(client, schema);
     for (const month of wanted) {
       if (covered.has(month)) continue;
@@ -102,12 +98,6 @@ export async function createPartitions(
       );
       created.push(month);
     }
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
-  return created;
+    return created;
+  });
 }

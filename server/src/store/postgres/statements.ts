@@ -211,3 +211,24 @@ export const METRIC_NAMES = statement(`
 export const EVENT_TYPES = statement(`
   SELECT event_type, sum(n)::float8 AS count, (extract(epoch FROM max(last_seen)) * 1000)::float8 AS last_seen
     FROM daily_counts WHERE org_id = $1 GROUP BY event_type`);
+
+// Upserts of the reference tables, for the one-off bulk writes (sample seeding, `migrate-store`): plain text,
+// not prepared, since each runs a few times in a process's life. Columns arrive as arrays, one per column;
+// empty timestamps become NULL.
+
+export const UPSERT_ORGANIZATIONS = `INSERT INTO organizations (org_id, name, plan, created_at)
+  SELECT o, n, p, NULLIF(c, '')::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+         AS t(o, n, p, c)
+  ON CONFLICT (org_id) DO UPDATE SET name = excluded.name, plan = excluded.plan,
+    created_at = excluded.created_at`;
+
+export const UPSERT_USERS = `INSERT INTO users (user_id, email, name, role, created_at, updated_at)
+  SELECT u, e, n, r, NULLIF(c, '')::timestamptz, NULLIF(m, '')::timestamptz
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(u, e, n, r, c, m)
+  ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, name = excluded.name, role = excluded.role,
+    created_at = excluded.created_at, updated_at = excluded.updated_at`;
+
+export const UPSERT_USER_ORGS = `INSERT INTO user_orgs (org_id, user_id, role, joined_at)
+  SELECT o, u, r, NULLIF(j, '')::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+         AS t(o, u, r, j)
+  ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role, joined_at = excluded.joined_at`;
