@@ -94,7 +94,8 @@ export function spawnServerProcess(opts: ServerProcessOptions): Promise<ServerPr
 
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
     cwd: SERVER_DIR,
-    env,
+    // A cast, because Next.js (whose tests import this file too) declares NODE_ENV as always set.
+    env: env as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   reapOnExit(child);
