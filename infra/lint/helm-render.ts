@@ -638,7 +638,8 @@ export interface Manifest {
  * except partials (`_*.tpl`) and NOTES.txt, split into YAML documents. Throws `RenderFailure` when the
  * chart calls `fail` or `required`, `TemplateError` for a template or YAML error.
  */
-export function renderChart(files: Record<string, string>, options: RenderOptions = {}): Manifest[] {
+/** Parses every template and builds the top-level object each file is executed with. */
+function load(files: Record<string, string>, options: RenderOptions) {
   const meta = parseYaml(files['Chart.yaml'] ?? '') as Dict;
   const chartName = str(meta.name);
   let values = parseYaml(files['values.yaml'] ?? '{}') as Value;
@@ -679,10 +680,18 @@ export function renderChart(files: Record<string, string>, options: RenderOption
     Template: { Name: `${chartName}/${file}`, BasePath: `${chartName}/templates` },
     Capabilities: { KubeVersion: { Version: 'v1.30.0', Major: '1', Minor: '30' } },
   });
+  return {
+    renderer,
+    outputs,
+    run: (file: string) => renderer.execute(`${chartName}/${file}`, top(file), file),
+  };
+}
 
+export function renderChart(files: Record<string, string>, options: RenderOptions = {}): Manifest[] {
+  const { outputs, run } = load(files, options);
   const manifests: Manifest[] = [];
   for (const file of outputs) {
-    const text = renderer.execute(`${chartName}/${file}`, top(file), file);
+    const text = run(file);
     for (const doc of text.split(/^---\s*$/m)) {
       let object: Value;
       try {
@@ -701,4 +710,10 @@ export function renderChart(files: Record<string, string>, options: RenderOption
     }
   }
   return manifests;
+}
+
+/** templates/NOTES.txt as Helm prints it after an install ("" when the chart has none). */
+export function renderNotes(files: Record<string, string>, options: RenderOptions = {}): string {
+  if (files['templates/NOTES.txt'] === undefined) return '';
+  return load(files, options).run('templates/NOTES.txt');
 }

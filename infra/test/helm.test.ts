@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { type Chart, chartValues, checkChart, lookup, readChart } from '../lint/helm.js';
-import { renderChart } from '../lint/helm-render.js';
+import { RenderFailure, renderChart, renderNotes } from '../lint/helm-render.js';
 import { ingressPaths, ingressRoute } from '../lint/routes.js';
 
 const chartDir = join(import.meta.dirname, '..', 'helm', 'analytics-platform');
@@ -168,6 +168,53 @@ describe('infra/helm/analytics-platform', () => {
       expect(off.some((m) => m.kind === 'Job' || m.kind === 'CronJob')).toBe(false);
       const config = off.find((m) => m.kind === 'ConfigMap')!;
       expect((config.data as Record<string, string>).ANALYTICS_MIGRATE_ON_START).toBe('true');
+    });
+  });
+
+  describe('the dashboard’s token-signing secret', () => {
+    type Env = { name: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[];
+    const dashboardEnv = (valueFiles: string[], set?: Record<string, unknown>): Env => {
+      const manifests = renderChart(chart.files, { valueFiles, releaseName: 'r', ...(set ? { set } : {}) });
+      const deployment = manifests.find(
+        (m) => m.kind === 'Deployment' && m.metadata.name.endsWith('-dashboard'),
+      )!;
+      return (deployment.spec as { template: { spec: { containers: { env: Env }[] } } }).template.spec
+        .containers[0]!.env;
+    };
+    const signingKey = (env: Env) =>
+      env.find((e) => e.name === 'ANALYTICS_JWT_SECRET')?.valueFrom?.secretKeyRef;
+
+    it('refuses to render in prod without one, rather than sign with the development secret', () => {
+      const unset = { dashboard: { tokenSigningSecret: { existingSecret: '' } } };
+      expect(() => dashboardEnv(['values-prod.yaml'], unset)).toThrow(RenderFailure);
+      expect(() => dashboardEnv(['values-prod.yaml'], unset)).toThrow(
+        /dashboard\.tokenSigningSecret\.existingSecret/,
+      );
+      expect(() => dashboardEnv([], { environment: 'prod', ...unset })).toThrow(RenderFailure);
+    });
+
+    it('reads it in prod from a Secret of the dashboard’s own, never the API’s', () => {
+      const env = dashboardEnv(['values-prod.yaml']);
+      expect(signingKey(env)).toEqual({ name: 'analytics-dashboard', key: 'jwt-signing-key' });
+      expect(env.some((e) => e.valueFrom?.secretKeyRef.name === 'analytics-api')).toBe(false);
+    });
+
+    it('says in the install notes which key the dashboard signs with, or that it has none', () => {
+      const notes = (env: string) => renderNotes(chart.files, { valueFiles: [`values-${env}.yaml`] });
+      expect(notes('prod')).toContain(
+        'The dashboard signs tokens with the key in the Secret "analytics-dashboard".',
+      );
+      expect(notes('prod')).toContain('must sign only for the signed-in user');
+      expect(notes('staging')).toContain('The dashboard has no token-signing secret');
+      expect(notes('dev')).not.toContain('must sign only for the signed-in user');
+    });
+
+    it('is optional outside prod: without it the dashboard signs with the development secret', () => {
+      expect(signingKey(dashboardEnv(['values-staging.yaml']))).toBeUndefined();
+      expect(signingKey(dashboardEnv(['values-dev.yaml']))).toEqual({
+        name: 'analytics-dashboard',
+        key: 'jwt-signing-key',
+      });
     });
   });
 
