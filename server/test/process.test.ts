@@ -6,9 +6,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EventsPage } from '../src/contract.js';
 import { DEV_JWT_SECRET, mintToken } from '../src/testing.js';
+
+// Each test starts or signals real processes (tsx compiles on start): on a busy shared machine that takes
+// longer than the default 5 s, without anything being wrong.
+vi.setConfig({ testTimeout: 30_000 });
 
 const ENTRY = new URL('../src/server.ts', import.meta.url).pathname;
 

@@ -2,9 +2,13 @@
  * `npm run server -- --workers N` as an operator runs it: N processes on one port sharing PostgreSQL.
  */
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mintToken } from '../../src/testing.js';
 import { countRows, events, freshSchema, openPg, post, type Schema, skip } from './fixture.js';
+
+// Each test starts or signals real processes (tsx compiles on start): on a busy shared machine that takes
+// longer than the default 5 s, without anything being wrong.
+vi.setConfig({ testTimeout: 30_000 });
 
 const ENTRY = new URL('../../src/cluster.ts', import.meta.url).pathname;
 
