@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 
 /**
  * Security headers. API responses are JSON, so the policy forbids everything; the documentation pages set
- * their own, wider policy (`swagger.ts`). API responses are also never stored by browsers or proxies: they
+ * their own, wider policy (`docs.ts`). API responses are also never stored by browsers or proxies: they
  * are per tenant and authorised by a bearer token, which shared caches do not key on.
  */
 export default fp(
