@@ -20,7 +20,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { generatedOrgIds } from '../src/lib/generate.js';
-import { DAY_MS, } from '../src/lib/time.js';
+import { DAY_MS } from '../src/lib/time.js';
 import { createStore, type PostgresEventStore, testDatabaseUrl } from '../src/store/postgres/index.js';
 import { mintToken } from '../src/testing.js';
 import {

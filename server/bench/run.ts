@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generatedOrgIds } from '../src/lib/generate.js';
-import { DAY_MS, } from '../src/lib/time.js';
+import { DAY_MS } from '../src/lib/time.js';
 import { createStore } from '../src/store/sqlite/index.js';
 import { mintToken } from '../src/testing.js';
 import {
