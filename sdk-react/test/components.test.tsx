@@ -10,7 +10,7 @@ import {
   MetricsCard,
   type RowSelectEvent,
 } from '../src/index.js';
-import { SIGNUPS } from './global-setup.js';
+import { SIGNUPS } from './fixture.js';
 import { clientFor, fixture } from './helpers.js';
 
 afterEach(cleanup);

@@ -1,36 +1,8 @@
 // One real API server per test project, in plain Node (outside the DOM environment), with its own data:
 // two orgs written through the API itself, and tokens for the cases the tests need.
 import { startTestServer } from '@acme/analytics-server/testing';
-import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
-
-export interface Fixture {
-  url: string;
-  /** Events of org A: PAGE_VIEWS page views and SIGNUPS sign-ups, newest first by index. */
-  orgA: string;
-  orgB: string;
-  /** An org nothing is seeded into, for tests that write. */
-  orgW: string;
-  tokens: {
-    /** Every scope, org A. */
-    a: string;
-    /** Every scope, org B. */
-    b: string;
-    /** Every scope, org W. */
-    w: string;
-    /** Org A with `events:write` only: reads answer 403. */
-    writeOnly: string;
-  };
-}
-
-export const PAGE_VIEWS = 30;
-export const SIGNUPS = 15;
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    fixture: Fixture;
-  }
-}
+import { PAGE_VIEWS, SIGNUPS } from './fixture.js';
 
 export default async function setup(project: TestProject) {
   const server = await startTestServer();

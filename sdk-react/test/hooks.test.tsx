@@ -18,7 +18,7 @@ import {
   useMetrics,
   useTrackEvent,
 } from '../src/index.js';
-import { PAGE_VIEWS, SIGNUPS } from './global-setup.js';
+import { PAGE_VIEWS, SIGNUPS } from './fixture.js';
 import { clientFor, fixture, requestCount } from './helpers.js';
 
 afterEach(cleanup);

@@ -6,7 +6,7 @@ import { type ComponentChild, h, render } from 'preact';
 import { act } from 'preact/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AnalyticsProvider, useEvents, useMetrics } from '../src/preact.js';
-import { PAGE_VIEWS, SIGNUPS } from './global-setup.js';
+import { PAGE_VIEWS, SIGNUPS } from './fixture.js';
 import { clientFor, fixture } from './helpers.js';
 
 let root: HTMLElement;
