@@ -5,7 +5,6 @@ import {
   createEventTypesStore,
   createMetricsStore,
   type EventFilters,
-  type EventPayload,
   type EventsStore,
   type EventTypeCount,
   type MetricsParams,
@@ -16,12 +15,6 @@ import { useCallback, useMemo } from 'react';
 import { useAnalytics } from './context.js';
 import { keyOf } from './keys.js';
 import { useStore } from './use-store.js';
-
-/** A stable function (same identity for the provider's lifetime) that queues an event for delivery. */
-export function useTrackEvent(): (event: EventPayload) => Promise<void> {
-  const client = useAnalytics();
-  return useCallback((event: EventPayload) => client.trackEvent(event), [client]);
-}
 
 export interface UseEventsResult {
   events: readonly AnalyticsEvent[];

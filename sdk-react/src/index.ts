@@ -20,12 +20,11 @@ export {
   type RowSelectEvent,
   type TypeChangeEvent,
 } from './components.js';
-export { AnalyticsContext, AnalyticsProvider, type AnalyticsProviderProps, useAnalytics } from './context.js';
 export {
-  type UseEventsResult,
-  type UseQueryResult,
-  useEvents,
-  useEventTypes,
-  useMetrics,
+  AnalyticsContext,
+  AnalyticsProvider,
+  type AnalyticsProviderProps,
+  useAnalytics,
   useTrackEvent,
-} from './hooks.js';
+} from './context.js';
+export { type UseEventsResult, type UseQueryResult, useEvents, useEventTypes, useMetrics } from './hooks.js';

@@ -3,56 +3,35 @@
  * signals Preact renders directly (`{events.loading}` as a text node, `events.items.value` in a component
  * that re-renders only when it changes), through `@preact/signals`.
  */
-import {
+import type {
   AnalyticsClient,
-  type AnalyticsClientOptions,
-  createEventsStore,
-  createEventTypesStore,
-  createMetricsStore,
-  type EventFilters,
-  type EventPayload,
-  type EventsStore,
-  type EventTypesStore,
-  type MetricsParams,
-  type MetricsStore,
+  EventFilters,
+  EventsStore,
+  EventTypesStore,
+  MetricsParams,
+  MetricsStore,
 } from '@acme/analytics-sdk';
+import { createEventsStore, createEventTypesStore, createMetricsStore } from '@acme/analytics-sdk';
 // Installs the render hooks that let components and text nodes subscribe to the signals they read.
 import '@preact/signals';
-import { type ComponentChildren, createContext, h } from 'preact';
+import { type ComponentChildren, type Context, createContext, h, type JSX } from 'preact';
 import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks';
 import { keyOf, sameDeps } from './keys.js';
+import { bindProvider, type ProviderProps } from './provider.js';
 
-export const AnalyticsContext = createContext<AnalyticsClient | null>(null);
+export type AnalyticsProviderProps = ProviderProps<ComponentChildren>;
 
-export type AnalyticsProviderProps = { children?: ComponentChildren } & (
-  | { client: AnalyticsClient }
-  | (AnalyticsClientOptions & { client?: undefined })
-);
+const bound = bindProvider<Context<AnalyticsClient | null>, ComponentChildren, JSX.Element>({
+  createContext,
+  useContext,
+  useRef,
+  useEffect,
+  useCallback,
+  provide: (context, client, children) => h(context.Provider, { value: client }, children),
+});
 
-/** One client for the components below: the `client` given, or one made from the options and shut down on unmount. */
-export function AnalyticsProvider(props: AnalyticsProviderProps) {
-  const { children, client: given, ...options } = props;
-  const owned = useRef<AnalyticsClient | null>(null);
-  if (!given && owned.current === null)
-    owned.current = new AnalyticsClient(options as AnalyticsClientOptions);
-  const client = given ?? owned.current!;
-  useEffect(() => {
-    const mine = owned.current;
-    return () => void mine?.shutdown().catch(() => {});
-  }, []);
-  return h(AnalyticsContext.Provider, { value: client }, children);
-}
-
-export function useAnalytics(): AnalyticsClient {
-  const client = useContext(AnalyticsContext);
-  if (!client) throw new Error('useAnalytics() needs an <AnalyticsProvider> above this component');
-  return client;
-}
-
-export function useTrackEvent(): (event: EventPayload) => Promise<void> {
-  const client = useAnalytics();
-  return useCallback((event: EventPayload) => client.trackEvent(event), [client]);
-}
+/** The same provider, context and client hooks as the React entry's, bound to Preact. */
+export const { AnalyticsContext, AnalyticsProvider, useAnalytics, useTrackEvent } = bound;
 
 /** One store per deps, disposed of when the deps change or the component unmounts. */
 function useStore<S extends { dispose(): void }>(deps: readonly unknown[], create: () => S): S {

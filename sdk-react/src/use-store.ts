@@ -1,8 +1,8 @@
 'use client';
 import { computed } from '@preact/signals-core';
-import { useState, useSyncExternalStore } from 'react';
+import { useEffect, useState, useSyncExternalStore } from 'react';
 import { sameDeps } from './keys.js';
-import { useRelease } from './release.js';
+import { hold } from './release.js';
 
 interface Disposable {
   dispose(): void;
@@ -51,7 +51,8 @@ export function useStore<S extends Disposable, V>(
     current = bind(deps, create, select);
     setBinding(current);
   }
-  useRelease(current.store, dispose);
+  const { store } = current;
+  useEffect(() => hold(store, dispose), [store]);
   const value = useSyncExternalStore(current.subscribe, current.read, current.read);
-  return [current.store, value];
+  return [store, value];
 }

@@ -1,11 +1,11 @@
 // The `preact` entry: hooks that hand back the core's stores, whose signals Preact renders directly.
-import type { EventsStore, MetricsStore } from '@acme/analytics-sdk';
+import type { AnalyticsClient, EventsStore, MetricsStore } from '@acme/analytics-sdk';
 import { useComputed } from '@preact/signals';
 import { waitFor } from '@testing-library/dom';
 import { type ComponentChild, h, render } from 'preact';
 import { act } from 'preact/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AnalyticsProvider, useEvents, useMetrics } from '../src/preact.js';
+import { AnalyticsProvider, useAnalytics, useEvents, useMetrics, useTrackEvent } from '../src/preact.js';
 import { PAGE_VIEWS, SIGNUPS } from './fixture.js';
 import { clientFor, fixture } from './helpers.js';
 
@@ -37,7 +37,44 @@ function Total({ onRender }: { onRender: (store: MetricsStore) => void }) {
   return h('p', null, store.data.value ? `events ${store.data.value.totals.events}` : 'none');
 }
 
+function ClientProbe({ onClient }: { onClient: (client: AnalyticsClient, track: unknown) => void }) {
+  onClient(useAnalytics(), useTrackEvent());
+  return null;
+}
+
 describe('@acme/analytics-react/preact', () => {
+  it('AnalyticsProvider makes one client from its options and shuts it down once unmounted', async () => {
+    const seen = new Set<AnalyticsClient>();
+    const tracks = new Set<unknown>();
+    const onClient = (client: AnalyticsClient) => void seen.add(client);
+    const onFirst = (client: AnalyticsClient, track: unknown) => {
+      onClient(client);
+      tracks.add(track);
+    };
+    const props = { baseUrl: fixture.url, apiKey: fixture.tokens.w, persistence: 'memory' as const };
+    const tree = () =>
+      h(AnalyticsProvider, props, h(ClientProbe, { onClient: onFirst }), h(ClientProbe, { onClient }));
+    const el = mount(tree());
+    act(() => render(tree(), el));
+    expect(seen.size).toBe(1);
+    expect(tracks.size).toBe(1);
+    const [client] = seen;
+    act(() => render(null, el));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await expect(client!.trackEvent({ event_type: 'after_unmount' })).rejects.toMatchObject({
+      code: 'closed',
+    });
+  });
+
+  it('AnalyticsProvider never shuts down a client it was given', async () => {
+    const given = clientFor(fixture.tokens.w);
+    const el = mount(h(AnalyticsProvider, { client: given }, h(ClientProbe, { onClient: () => {} })));
+    act(() => render(null, el));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await expect(given.trackEvent({ event_type: 'after_unmount' })).resolves.toBeUndefined();
+    await given.shutdown();
+  });
+
   it('useEvents() returns the store; its signals render in place without re-rendering the component', async () => {
     let store: EventsStore | undefined;
     let renders = 0;
