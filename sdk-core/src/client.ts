@@ -1,5 +1,8 @@
 import { AnalyticsApiError, AnalyticsError, toApiError } from './errors.js';
+import { type Serialized, serialize } from './event.js';
 import { idbKv, type Kv, memoryKv } from './kv.js';
+import type { AnalyticsClientOptions, RejectedBatch, RequestOptions } from './options.js';
+import { defaultExit, defaultOnline, win } from './platform.js';
 import {
   adopt,
   type Batch,
@@ -7,16 +10,16 @@ import {
   byteLength,
   type Chunk,
   clear,
-  add as enqueue,
-  getConsent,
   ENVELOPE,
+  add as enqueue,
   fits,
+  getConsent,
   MAX_EVENTS,
   next,
   rejected,
   settle,
 } from './queue.js';
-import { type RetryOptions, type RetryRequest, refused, retryDelay } from './retry.js';
+import { type RetryRequest, refused, retryDelay } from './retry.js';
 import { claims } from './token.js';
 import type {
   AnalyticsEvent,
@@ -27,79 +30,8 @@ import type {
   IngestResponse,
   MetricsParams,
   MetricsSummary,
-  ProblemDocument,
 } from './types.js';
 import { uuidv7 } from './uuid.js';
-
-/**
- * Platform hooks, injected so tests drive them and server rendering never touches `window`
- * (the defaults read `window` only when it exists). Each subscriber returns its cleanup.
- */
-export interface AnalyticsPlatform {
-  /** Connectivity: call `setOnline` now and on every change. Default: `navigator.onLine` and `online`/`offline`. */
-  online?: (setOnline: (online: boolean) => void) => (() => void) | undefined;
-  /** Page exit: call `onExit` when the page may be about to go. Default: `pagehide` and `visibilitychange` to hidden. */
-  exit?: (onExit: () => void) => (() => void) | undefined;
-  /** Cross-tab mutual exclusion; `null` turns it off. Default: `navigator.locks` where it exists. */
-  locks?: Pick<LockManager, 'request'> | null;
-  /** For the backoff's jitter. Default: `Math.random`. */
-  random?: () => number;
-}
-
-export interface AnalyticsClientOptions {
-  /** The API's origin (and path prefix, if any), e.g. `https://analytics.example.com`. */
-  baseUrl: string;
-  /** A static bearer token (a browser ingest key carries only `events:write`). */
-  apiKey?: string;
-  /**
-   * The org the client tracks for (the tokens' `org_id`). It names the persisted queue, so no other tenant's
-   * client ever sends these events, and is stamped on each event as `org_id`, so a token of another org gets a
-   * 403 instead of storing them. Default: the `org_id` claim of `apiKey`, or of the first token `getToken`
-   * gives (events tracked before that wait in memory).
-   */
-  tenant?: string;
-  /**
-   * Returns a bearer token. Called for every request, so cache inside (as `createTokenFetcher` does); after a
-   * 401 it is called once more with `forceRefresh: true` and the request retried once, concurrent 401s
-   * sharing that one call.
-   */
-  getToken?: (options: { forceRefresh: boolean }) => string | Promise<string>;
-  /** Told of everything that goes wrong in the background. Default: `console.warn`. */
-  onError?: (error: AnalyticsError) => void;
-  /** Send once this many events are queued (default 20). */
-  flushAt?: number;
-  /** Send queued events at the latest this many ms after they were tracked (default 1000). */
-  flushInterval?: number;
-  /** Most events kept queued; beyond, the oldest are dropped and `onError` says how many (default 10,000). */
-  maxQueueSize?: number;
-  /** `auto` (default): IndexedDB where it exists, else memory. */
-  persistence?: 'auto' | 'indexeddb' | 'memory';
-  /**
-   * Name of the IndexedDB database; clients of one origin with the same name share one queue. Default: the
-   * base URL and the tenant (or, for a static key without `org_id`, a digest of the key).
-   */
-  storageName?: string;
-  fetch?: typeof fetch;
-  /** Per request, ms (default 10,000); a request that times out is retried with the same idempotency key. */
-  timeout?: number;
-  /** Backoff (full jitter): delay = random × min(maxDelay, baseDelay × 2^attempt). Reads retry `reads` times. */
-  retry?: RetryOptions;
-  /** Treat `navigator.doNotTrack === '1'` or Global Privacy Control as opted out, unless `optIn()` was called. */
-  respectDoNotTrack?: boolean;
-  platform?: AnalyticsPlatform;
-}
-
-export interface RequestOptions {
-  signal?: AbortSignal;
-}
-
-/** A batch the API refused with a 4xx other than 401: kept aside, never silently dropped. */
-export interface RejectedBatch {
-  id: string;
-  idempotencyKey: string;
-  events: EventPayload[];
-  problem: ProblemDocument;
-}
 
 interface Waiter {
   mark: string;
@@ -114,12 +46,9 @@ interface Group {
   reject(error: unknown): void;
 }
 
-const EVENT_TYPE = /^[\w.:$-]{1,128}$/;
-const UUID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i;
 /** Events kept in memory for the page-exit flush; the rest wait in storage for the next page. */
 const LOOSE_KEPT = 2 * MAX_EVENTS;
 const noop = (): void => {};
-const win = (): Window | undefined => (typeof window === 'undefined' ? undefined : window);
 
 /**
  * A person's consent covers the whole site, whichever tenant's client asks (queues are per tenant), so it
@@ -134,35 +63,6 @@ const siteConsent = (value?: 'in' | 'out'): string | null | undefined => {
   } catch {
     // Storage blocked (privacy settings, sandboxed frame): the queue's record still holds the choice.
   }
-};
-
-const defaultOnline: AnalyticsPlatform['online'] = (set) => {
-  const w = win();
-  if (!w) return;
-  set(w.navigator.onLine !== false);
-  const on = (): void => set(true);
-  const off = (): void => set(false);
-  w.addEventListener('online', on);
-  w.addEventListener('offline', off);
-  return () => {
-    w.removeEventListener('online', on);
-    w.removeEventListener('offline', off);
-  };
-};
-
-const defaultExit: AnalyticsPlatform['exit'] = (onExit) => {
-  const w = win();
-  if (!w) return;
-  const d = w.document;
-  const hidden = (): void => {
-    if (d.visibilityState === 'hidden') onExit();
-  };
-  w.addEventListener('pagehide', onExit);
-  d.addEventListener('visibilitychange', hidden);
-  return () => {
-    w.removeEventListener('pagehide', onExit);
-    d.removeEventListener('visibilitychange', hidden);
-  };
 };
 
 /**
@@ -186,7 +86,7 @@ export class AnalyticsClient {
   #kv: Kv = memoryKv();
   #lockName = '';
   /** Tracked, not yet written: each event's JSON, its bytes, and whether it names its own `org_id`. */
-  #pending: [string, number, boolean][] = [];
+  #pending: Serialized[] = [];
   #group: Group | undefined;
   #writing: Promise<unknown> | undefined;
   /** This page's chunks not yet formed into batches, oldest first, for the page-exit flush. */
@@ -289,7 +189,7 @@ export class AnalyticsClient {
   trackEvents(events: EventPayload[]): Promise<void> {
     if (this.#closed) return Promise.reject(new AnalyticsError('The client is shut down', 'closed'));
     if (this.#optedOut) return Promise.resolve();
-    const serialized: [string, number, boolean][] = [];
+    const serialized: Serialized[] = [];
     try {
       for (const event of events) serialized.push(serialize(event));
     } catch (error) {
@@ -748,36 +648,4 @@ function digest(key: string): string {
     g = Math.imul(g ^ h, 0x5bd1e995);
   }
   return (h >>> 0).toString(36) + (g >>> 0).toString(36);
-}
-
-/**
- * Fills in id and time, checks the event against the API's rules, returns its JSON, its byte size and
- * whether it names its own org.
- */
-function serialize(event: EventPayload): [string, number, boolean] {
-  const fail = (why: string): never => {
-    throw new AnalyticsError(`Invalid event: ${why}`, 'invalid_event');
-  };
-  const { event_type, event_id, user_id, timestamp, properties: p, schema_version } = event ?? {};
-  if (typeof event_type !== 'string' || !EVENT_TYPE.test(event_type)) {
-    fail('event_type must be 1 to 128 characters of A-Z a-z 0-9 _ . : $ -');
-  }
-  if (event_id !== undefined && !UUID.test(event_id)) fail('event_id must be a UUID');
-  if (user_id !== undefined && (typeof user_id !== 'string' || user_id.length > 255)) {
-    fail('user_id must be a string of at most 255 characters');
-  }
-  if (timestamp !== undefined && Number.isNaN(Date.parse(timestamp))) fail('timestamp must be RFC 3339');
-  if (p !== undefined && (typeof p !== 'object' || !p || Array.isArray(p)))
-    fail('properties must be an object');
-  if (schema_version !== undefined && !(Number.isInteger(schema_version) && schema_version > 0)) {
-    fail('schema_version must be a positive integer');
-  }
-  // Appending the filled-in fields to the text costs less than copying the object (trackEvent's hot path).
-  let json = JSON.stringify(event);
-  if (event_id === undefined) json = `${json.slice(0, -1)},"event_id":"${uuidv7()}"}`;
-  if (timestamp === undefined) json = `${json.slice(0, -1)},"timestamp":"${new Date().toISOString()}"}`;
-  const bytes = byteLength(json);
-  if (bytes > 32768 && p && byteLength(JSON.stringify(p)) > 32769) fail('properties exceed 32 KiB');
-  if (!fits(1, bytes)) fail('the event exceeds 64 KiB');
-  return [json, bytes, event.org_id !== undefined];
 }

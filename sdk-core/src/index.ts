@@ -1,11 +1,6 @@
-export {
-  AnalyticsClient,
-  type AnalyticsClientOptions,
-  type AnalyticsPlatform,
-  type RejectedBatch,
-  type RequestOptions,
-} from './client.js';
+export { AnalyticsClient } from './client.js';
 export { AnalyticsApiError, AnalyticsError, type AnalyticsErrorCode } from './errors.js';
+export type { AnalyticsClientOptions, AnalyticsPlatform, RejectedBatch, RequestOptions } from './options.js';
 export { trackPageViews } from './pageviews.js';
 export { createEventsStore } from './stores/events.js';
 export {
