@@ -1,4 +1,4 @@
-import { AnalyticsApiError, AnalyticsError, toApiError } from './errors.js';
+import { AnalyticsApiError, AnalyticsError } from './errors.js';
 import { type Serialized, serialize } from './event.js';
 import { idbKv, type Kv, memoryKv } from './kv.js';
 import type { AnalyticsClientOptions, RejectedBatch, RequestOptions } from './options.js';
@@ -21,6 +21,7 @@ import {
 } from './queue.js';
 import { type RetryRequest, refused, retryDelay } from './retry.js';
 import { claims } from './token.js';
+import { base, createTransport, type Transport } from './transport.js';
 import type {
   AnalyticsEvent,
   EventFilters,
@@ -79,7 +80,6 @@ const siteConsent = (value?: 'in' | 'out'): string | null | undefined => {
  */
 export class AnalyticsClient {
   readonly options: AnalyticsClientOptions;
-  #base: string;
   /** The tenant, once known: stamped on every event written from then on. */
   #org: string | undefined;
   #idb: Kv | undefined;
@@ -107,17 +107,14 @@ export class AnalyticsClient {
   #known = false;
   #optedOut = false;
   #ready: Promise<void>;
-  #token: string | undefined;
-  #refresh: { stale: string | undefined; next: Promise<string> } | undefined;
+  #transport: Transport;
   #closed = false;
   #off: (() => void)[] = [];
 
   constructor(options: AnalyticsClientOptions) {
     this.options = options;
-    const base = options.baseUrl.replace(/\/+$/, '');
-    this.#base = base;
     const { apiKey, getToken, persistence } = options;
-    this.#token = apiKey;
+    this.#transport = createTransport(options);
     this.#org = options.tenant ?? (getToken ? undefined : orgOf(apiKey));
     const platform = options.platform ?? {};
     for (const off of [
@@ -143,7 +140,7 @@ export class AnalyticsClient {
       // (unless `storageName` names one).
       if (idb && !this.#org && getToken) this.#org = await this.#learn();
       const id = this.#org ?? (apiKey && !getToken ? `#${digest(apiKey)}` : undefined);
-      const name = options.storageName ?? (id && `acme-analytics ${base} ${id}`);
+      const name = options.storageName ?? (id && `acme-analytics ${base(options.baseUrl)} ${id}`);
       if (idb && name) {
         this.#lockName = `acme-analytics:${name}`;
         this.#kv = this.#idb = idbKv(name);
@@ -467,7 +464,11 @@ export class AnalyticsClient {
   async #send(batch: Batch, keepalive?: boolean, formed?: Promise<boolean>): Promise<number> {
     this.#held = undefined;
     try {
-      await this.#request<IngestResponse>('/api/v1/events', { body: body(batch.e), key: batch.k, keepalive });
+      await this.#transport.request<IngestResponse>('/api/v1/events', {
+        body: body(batch.e),
+        key: batch.k,
+        keepalive,
+      });
       if (!formed || (await formed)) await this.#store((kv) => settle(kv, batch));
       this.#attempt = 0;
       return 0;
@@ -513,7 +514,7 @@ export class AnalyticsClient {
     for (let attempt = 0, error: unknown; !this.#closed; ) {
       if (this.#online) {
         try {
-          return orgOf(await this.#auth());
+          return orgOf(await this.#transport.auth());
         } catch (e) {
           // The token endpoint is unreachable or failed: as with a send, try again later.
           error = e;
@@ -551,64 +552,6 @@ export class AnalyticsClient {
     this.#send(batch, true, formed).catch(noop);
   }
 
-  /** Token for a request; with `stale`, the shared refresh after a 401 with that token. */
-  async #auth(refresh?: boolean, stale?: string): Promise<string | undefined> {
-    const { getToken } = this.options;
-    if (!getToken) return this.#token;
-    if (refresh && this.#refresh?.stale !== stale) {
-      const next = Promise.resolve().then(() => getToken({ forceRefresh: true }));
-      this.#refresh = { stale, next };
-      // A failed refresh must not be shared forever.
-      next.catch(() => {
-        if (this.#refresh?.next === next) this.#refresh = undefined;
-      });
-    }
-    this.#token = await (refresh ? this.#refresh!.next : getToken({ forceRefresh: false }));
-    return this.#token;
-  }
-
-  async #request<T>(
-    path: string,
-    init: { query?: string; body?: string; key?: string; signal?: AbortSignal; keepalive?: boolean },
-  ): Promise<T> {
-    const { signal, keepalive } = init;
-    const timeout = this.options.timeout ?? 10_000;
-    // The exit path cannot wait for a token: it uses the last one, synchronously.
-    let token = keepalive ? this.#token : await this.#auth();
-    for (let retried = false; ; retried = true) {
-      signal?.throwIfAborted();
-      const headers: Record<string, string> = { accept: 'application/json' };
-      if (token) headers.authorization = `Bearer ${token}`;
-      if (init.body) headers['content-type'] = 'application/json';
-      if (init.key) headers['idempotency-key'] = init.key;
-      const ctl = new AbortController();
-      const abort = (): void => ctl.abort(signal?.reason);
-      signal?.addEventListener('abort', abort);
-      const timer = keepalive
-        ? undefined
-        : setTimeout(
-            () => ctl.abort(new AnalyticsError(`No response within ${timeout} ms`, 'timeout')),
-            timeout,
-          );
-      try {
-        const f = this.options.fetch ?? fetch;
-        const res = await f(this.#base + path + (init.query ? `?${init.query}` : ''), {
-          method: init.body ? 'POST' : 'GET',
-          headers,
-          body: init.body,
-          signal: ctl.signal,
-          keepalive,
-        });
-        if (res.ok) return (await res.json()) as T;
-        if (res.status !== 401 || !this.options.getToken || retried) throw await toApiError(res);
-      } finally {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', abort);
-      }
-      token = await this.#auth(true, token);
-    }
-  }
-
   /** GETs, retried `retry.reads` times (default 2) on 408/429/5xx and network errors. */
   async #read<T>(path: string, params: object, signal?: AbortSignal): Promise<T> {
     const query = new URLSearchParams();
@@ -617,7 +560,7 @@ export class AnalyticsClient {
     }
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.#request<T>(path, { query: query.toString(), signal });
+        return await this.#transport.request<T>(path, { query: query.toString(), signal });
       } catch (error) {
         const delay = !signal?.aborted && this.#retry(attempt, error, 'read');
         if (delay === false) throw error;
