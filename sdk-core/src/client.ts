@@ -19,6 +19,7 @@ import {
   rejected,
   settle,
 } from './queue.js';
+import { createReads, type Reads } from './reads.js';
 import { type RetryRequest, refused, retryDelay } from './retry.js';
 import { claims } from './token.js';
 import { base, createTransport, type Transport } from './transport.js';
@@ -108,6 +109,7 @@ export class AnalyticsClient {
   #optedOut = false;
   #ready: Promise<void>;
   #transport: Transport;
+  #reads: Reads;
   #closed = false;
   #off: (() => void)[] = [];
 
@@ -115,6 +117,9 @@ export class AnalyticsClient {
     this.options = options;
     const { apiKey, getToken, persistence } = options;
     this.#transport = createTransport(options);
+    this.#reads = createReads(this.#transport.request, (attempt, error, request) =>
+      this.#retry(attempt, error, request),
+    );
     this.#org = options.tenant ?? (getToken ? undefined : orgOf(apiKey));
     const platform = options.platform ?? {};
     for (const off of [
@@ -294,32 +299,21 @@ export class AnalyticsClient {
   }
 
   /** One page of `GET /api/v1/events`. */
-  getEventsPage(
-    filters: EventFilters = {},
-    options: RequestOptions & { cursor?: string } = {},
-  ): Promise<EventsPage> {
-    return this.#read('/api/v1/events', { ...filters, cursor: options.cursor }, options.signal);
+  getEventsPage(filters?: EventFilters, options?: RequestOptions & { cursor?: string }): Promise<EventsPage> {
+    return this.#reads.getEventsPage(filters, options);
   }
 
   /** Every event matching `filters`, newest first, fetching page after page as the loop asks for more. */
-  async *getEvents(
-    filters: EventFilters = {},
-    { signal }: RequestOptions = {},
-  ): AsyncGenerator<AnalyticsEvent> {
-    let cursor: string | undefined;
-    do {
-      const page = await this.getEventsPage(filters, { cursor, signal });
-      yield* page.data;
-      cursor = (page.has_more && page.next_cursor) || undefined;
-    } while (cursor);
+  getEvents(filters?: EventFilters, options?: RequestOptions): AsyncGenerator<AnalyticsEvent> {
+    return this.#reads.getEvents(filters, options);
   }
 
-  getMetricsSummary(params: MetricsParams = {}, { signal }: RequestOptions = {}): Promise<MetricsSummary> {
-    return this.#read('/api/v1/metrics/summary', params, signal);
+  getMetricsSummary(params?: MetricsParams, options?: RequestOptions): Promise<MetricsSummary> {
+    return this.#reads.getMetricsSummary(params, options);
   }
 
-  async getEventTypes({ signal }: RequestOptions = {}): Promise<EventTypeCount[]> {
-    return (await this.#read<{ data: EventTypeCount[] }>('/api/v1/event-types', {}, signal)).data;
+  getEventTypes(options?: RequestOptions): Promise<EventTypeCount[]> {
+    return this.#reads.getEventTypes(options);
   }
 
   #report(error: AnalyticsError): void {
@@ -550,23 +544,6 @@ export class AnalyticsClient {
     const batch: Batch = { id: ids[0], k: uuidv7(), e: events, b: bytes };
     const formed = this.#store((kv) => adopt(kv, ids, batch.k)).catch(() => false);
     this.#send(batch, true, formed).catch(noop);
-  }
-
-  /** GETs, retried `retry.reads` times (default 2) on 408/429/5xx and network errors. */
-  async #read<T>(path: string, params: object, signal?: AbortSignal): Promise<T> {
-    const query = new URLSearchParams();
-    for (const [key, value] of Object.entries(params)) {
-      for (const v of [value].flat()) if (v != null) query.append(key, String(v));
-    }
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.#transport.request<T>(path, { query: query.toString(), signal });
-      } catch (error) {
-        const delay = !signal?.aborted && this.#retry(attempt, error, 'read');
-        if (delay === false) throw error;
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
   }
 }
 
