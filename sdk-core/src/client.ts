@@ -1,8 +1,8 @@
+import { optedOut, saveConsent } from './consent.js';
 import { AnalyticsApiError, AnalyticsError } from './errors.js';
 import { type Serialized, serialize } from './event.js';
-import { idbKv, type Kv, memoryKv } from './kv.js';
 import type { AnalyticsClientOptions, RejectedBatch, RequestOptions } from './options.js';
-import { defaultExit, defaultOnline, win } from './platform.js';
+import { defaultExit, defaultOnline } from './platform.js';
 import {
   adopt,
   type Batch,
@@ -13,7 +13,6 @@ import {
   ENVELOPE,
   add as enqueue,
   fits,
-  getConsent,
   MAX_EVENTS,
   next,
   rejected,
@@ -21,8 +20,9 @@ import {
 } from './queue.js';
 import { createReads, type Reads } from './reads.js';
 import { type RetryRequest, refused, retryDelay } from './retry.js';
-import { claims } from './token.js';
-import { base, createTransport, type Transport } from './transport.js';
+import { createStorage, type Storage, type Store } from './storage.js';
+import { resolveTenant } from './tenant.js';
+import { createTransport, type Transport } from './transport.js';
 import type {
   AnalyticsEvent,
   EventFilters,
@@ -53,21 +53,6 @@ const LOOSE_KEPT = 2 * MAX_EVENTS;
 const noop = (): void => {};
 
 /**
- * A person's consent covers the whole site, whichever tenant's client asks (queues are per tenant), so it
- * is kept origin-wide in localStorage; the queue's own record is the fallback where that is unavailable.
- */
-const CONSENT = 'acme-analytics:consent';
-const siteConsent = (value?: 'in' | 'out'): string | null | undefined => {
-  try {
-    const storage = win()?.localStorage;
-    if (value) storage?.setItem(CONSENT, value);
-    return storage?.getItem(CONSENT);
-  } catch {
-    // Storage blocked (privacy settings, sandboxed frame): the queue's record still holds the choice.
-  }
-};
-
-/**
  * The analytics client: a durable, batched, retried event queue with exactly-once effect on the server,
  * plus typed reads of events (a cursor iterator), the metrics summary and event types.
  *
@@ -83,9 +68,8 @@ export class AnalyticsClient {
   readonly options: AnalyticsClientOptions;
   /** The tenant, once known: stamped on every event written from then on. */
   #org: string | undefined;
-  #idb: Kv | undefined;
-  #kv: Kv = memoryKv();
-  #lockName = '';
+  #store: Store;
+  #lock: Storage['lock'];
   /** Tracked, not yet written: each event's JSON, its bytes, and whether it names its own `org_id`. */
   #pending: Serialized[] = [];
   #group: Group | undefined;
@@ -115,12 +99,14 @@ export class AnalyticsClient {
 
   constructor(options: AnalyticsClientOptions) {
     this.options = options;
-    const { apiKey, getToken, persistence } = options;
+    const { persistence } = options;
     this.#transport = createTransport(options);
+    const storage = createStorage((error) => this.#report(error), options.platform ?? {});
+    this.#store = storage.store;
+    this.#lock = storage.lock;
     this.#reads = createReads(this.#transport.request, (attempt, error, request) =>
       this.#retry(attempt, error, request),
     );
-    this.#org = options.tenant ?? (getToken ? undefined : orgOf(apiKey));
     const platform = options.platform ?? {};
     for (const off of [
       (platform.online ?? defaultOnline)?.((online) => {
@@ -143,13 +129,12 @@ export class AnalyticsClient {
       // wait in memory, their promises pending: nothing is accepted that could then be lost or written to
       // another tenant's queue. A token without `org_id` leaves it unknown for good: the memory queue
       // (unless `storageName` names one).
-      if (idb && !this.#org && getToken) this.#org = await this.#learn();
-      const id = this.#org ?? (apiKey && !getToken ? `#${digest(apiKey)}` : undefined);
-      const name = options.storageName ?? (id && `acme-analytics ${base(options.baseUrl)} ${id}`);
-      if (idb && name) {
-        this.#lockName = `acme-analytics:${name}`;
-        this.#kv = this.#idb = idbKv(name);
-      } else if (idb ? !this.#closed : persistence === 'indexeddb') {
+      // Until the tenant is known, tracked events wait in memory, their promises pending: nothing is accepted
+      // that could then be lost or written to another tenant's queue.
+      const [org, name] = await resolveTenant(options, idb, () => this.#learn());
+      this.#org = org;
+      if (idb && name) storage.open(name);
+      else if (idb ? !this.#closed : persistence === 'indexeddb') {
         this.#report(
           idb
             ? new AnalyticsError('No tenant (set `tenant`): events are kept in memory', 'tenant_unknown')
@@ -159,13 +144,7 @@ export class AnalyticsClient {
               ),
         );
       }
-      const consent = siteConsent() ?? (await this.#store(getConsent));
-      const nav: (Navigator & { globalPrivacyControl?: boolean }) | undefined = win()?.navigator;
-      this.#optedOut =
-        consent === 'out' ||
-        (consent !== 'in' &&
-          !!options.respectDoNotTrack &&
-          (nav?.doNotTrack === '1' || nav?.globalPrivacyControl === true));
+      this.#optedOut = await optedOut(storage.store, options.respectDoNotTrack);
       this.#known = true;
     })();
     // Deliver what earlier pages (or crashed tabs) left in the queue.
@@ -270,16 +249,14 @@ export class AnalyticsClient {
     this.#loose.clear();
     this.#looseEvents = 0;
     this.#held = undefined;
-    siteConsent('out');
-    await this.#store((kv) => clear(kv, ['q/'], 'out'));
+    await saveConsent(this.#store, 'out');
   }
 
   /** Resumes tracking, persistently (and overrides Do Not Track). */
   async optIn(): Promise<void> {
     await this.#ready;
     this.#optedOut = false;
-    siteConsent('in');
-    await this.#store((kv) => clear(kv, [], 'in'));
+    await saveConsent(this.#store, 'in');
   }
 
   /** Batches the API refused (a 4xx other than 401), oldest first. */
@@ -322,21 +299,6 @@ export class AnalyticsClient {
     } catch {
       // The host's handler must not break delivery.
     }
-  }
-
-  /** Runs a queue operation; if IndexedDB fails, switches to the memory queue for good and says so. */
-  #store<T>(op: (kv: Kv) => Promise<T>): Promise<T> {
-    const kv = this.#kv;
-    return op(kv).catch((error: unknown) => {
-      if (kv !== this.#idb) throw error;
-      if (this.#kv === kv) {
-        this.#kv = memoryKv();
-        this.#report(
-          new AnalyticsError('IndexedDB failed: events are now kept in memory', 'storage_unavailable', error),
-        );
-      }
-      return op(this.#kv);
-    });
   }
 
   /** Writes the events tracked so far as new chunks (split at the batch limits), synchronously choosing their ids. */
@@ -444,13 +406,6 @@ export class AnalyticsClient {
     }
   }
 
-  #lock<T>(fn: () => Promise<T>): Promise<T> {
-    const { locks = typeof navigator === 'undefined' ? undefined : navigator.locks } =
-      this.options.platform ?? {};
-    // The memory queue is this page's alone: nothing to share.
-    return locks && this.#kv === this.#idb ? locks.request(this.#lockName, fn) : fn();
-  }
-
   /**
    * Sends one batch; returns the delay before the next attempt (0: done with it). `formed` is the page-exit
    * path's pending write of the batch, which must land before the batch can be settled.
@@ -503,12 +458,12 @@ export class AnalyticsClient {
     });
   }
 
-  /** The `org_id` of the first token `getToken` gives, asked again (backing off, waiting out offline) until one comes. */
+  /** The first token `getToken` gives, asked again (backing off, waiting out offline) until one comes. */
   async #learn(): Promise<string | undefined> {
     for (let attempt = 0, error: unknown; !this.#closed; ) {
       if (this.#online) {
         try {
-          return orgOf(await this.#transport.auth());
+          return await this.#transport.auth();
         } catch (e) {
           // The token endpoint is unreachable or failed: as with a send, try again later.
           error = e;
@@ -551,21 +506,4 @@ function counted(message: string, code: string, count: number): AnalyticsError {
   const error = new AnalyticsError(message, code);
   error.count = count;
   return error;
-}
-
-/** An org id from a JWT's claims, unverified: it only names the queue and stamps events. */
-const orgOf = (token: string | undefined): string | undefined => {
-  const { org_id } = claims(token);
-  return typeof org_id === 'string' && org_id ? org_id : undefined;
-};
-
-/** A short digest of a static key that has no `org_id`: names its queue without writing the key itself there. */
-function digest(key: string): string {
-  let h = 0x811c9dc5;
-  let g = 0x9e3779b9;
-  for (let i = 0; i < key.length; i++) {
-    h = Math.imul(h ^ key.charCodeAt(i), 0x1000193);
-    g = Math.imul(g ^ h, 0x5bd1e995);
-  }
-  return (h >>> 0).toString(36) + (g >>> 0).toString(36);
 }

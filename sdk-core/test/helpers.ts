@@ -137,3 +137,7 @@ export function harness(options: Partial<AnalyticsClientOptions> = {}, handler?:
 
 export const events = (n: number, extra: Record<string, unknown> = {}) =>
   Array.from({ length: n }, (_, i) => ({ event_type: 'click', properties: { i, ...extra } }));
+
+const b64url = (s: string) => Buffer.from(s).toString('base64url');
+/** An unsigned JWT: the client only reads its claims, and the fake transport checks nothing. */
+export const jwt = (claims: object) => `${b64url('{"alg":"HS256"}')}.${b64url(JSON.stringify(claims))}.sig`;

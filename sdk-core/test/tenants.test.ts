@@ -8,11 +8,8 @@ import {
   type AnalyticsError,
   type RejectedBatch,
 } from '../src/index.js';
-import { accept, type Handler, harness, type SeenRequest, tick, until } from './helpers.js';
+import { accept, type Handler, harness, jwt, type SeenRequest, tick, until } from './helpers.js';
 
-const b64url = (s: string) => Buffer.from(s).toString('base64url');
-/** An unsigned JWT: the client only reads its claims, and the fake transport checks nothing. */
-const jwt = (claims: object) => `${b64url('{"alg":"HS256"}')}.${b64url(JSON.stringify(claims))}.sig`;
 const sent = (requests: SeenRequest[]) =>
   requests.flatMap((r) => r.body!.events.map(({ event_type, org_id }) => ({ event_type, org_id })));
 /** Each event once, however often it was tried. */

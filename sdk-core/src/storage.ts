@@ -1,0 +1,49 @@
+import { AnalyticsError } from './errors.js';
+import { idbKv, type Kv, memoryKv } from './kv.js';
+import type { AnalyticsPlatform } from './options.js';
+
+/** Runs one queue operation (see `queue.ts`) on the client's store. */
+export type Store = <T>(op: (kv: Kv) => Promise<T>) => Promise<T>;
+
+export interface Storage {
+  store: Store;
+  /** Moves the queue to the IndexedDB database `name` (until then, and without it, it lives in memory). */
+  open(name: string): void;
+  /** Runs `fn` holding the queue's cross-tab lock, where the queue is shared and Web Locks exist. */
+  lock<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+/** The queue's storage: memory, or IndexedDB that falls back to memory for good the first time it fails. */
+export function createStorage(report: (error: AnalyticsError) => void, platform: AnalyticsPlatform): Storage {
+  let kv = memoryKv();
+  let idb: Kv | undefined;
+  let lockName = '';
+  return {
+    store: (op) => {
+      const used = kv;
+      return op(used).catch((error: unknown) => {
+        if (used !== idb) throw error;
+        if (kv === used) {
+          kv = memoryKv();
+          report(
+            new AnalyticsError(
+              'IndexedDB failed: events are now kept in memory',
+              'storage_unavailable',
+              error,
+            ),
+          );
+        }
+        return op(kv);
+      });
+    },
+    open(name) {
+      lockName = `acme-analytics:${name}`;
+      kv = idb = idbKv(name);
+    },
+    lock(fn) {
+      const { locks = typeof navigator === 'undefined' ? undefined : navigator.locks } = platform;
+      // The memory queue is this page's alone: nothing to share.
+      return locks && kv === idb ? locks.request(lockName, fn) : fn();
+    },
+  };
+}
