@@ -56,6 +56,16 @@ export class AnalyticsApiError extends AnalyticsError {
   }
 }
 
+/** An `AnalyticsError` that says how many events it concerns. */
+export function counted(message: string, code: AnalyticsErrorCode, count: number): AnalyticsError {
+  const error = new AnalyticsError(message, code);
+  error.count = count;
+  return error;
+}
+
+/** What every call on a shut-down client fails with. */
+export const shutDown = (): AnalyticsError => new AnalyticsError('The client is shut down', 'closed');
+
 /** Reads a response that is not ok into an `AnalyticsApiError`. */
 export async function toApiError(res: Response): Promise<AnalyticsApiError> {
   let problem: ProblemDocument | undefined;

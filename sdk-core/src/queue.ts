@@ -1,3 +1,4 @@
+import type { Serialized } from './event.js';
 import type { Kv, KvTx } from './kv.js';
 import type { ProblemDocument } from './types.js';
 import { uuidv7 } from './uuid.js';
@@ -61,6 +62,30 @@ export const ENVELOPE = body([]).length;
 /** Whether `events` events of `bytes` bytes (as `Chunk.b` counts them) make a body the API accepts. */
 export const fits = (events: number, bytes: number): boolean =>
   events <= MAX_EVENTS && ENVELOPE + bytes <= MAX_BYTES;
+
+/**
+ * Splits tracked events into new chunks (at the batch limits), each under a new id, so in the order tracked.
+ * The tenant `org` goes into each event that does not name its own: a batch is sent as it was tracked,
+ * whoever's token sends it, and the server refuses (403) an org_id that is not the token's.
+ */
+export function chunk(events: Serialized[], org: string | undefined): [string, Chunk][] {
+  const chunks: [string, Chunk][] = [];
+  let cur: Chunk | undefined;
+  const stamp = org && `,"org_id":${JSON.stringify(org)}}`;
+  for (let [json, bytes, own] of events) {
+    if (stamp && !own) {
+      json = json.slice(0, -1) + stamp;
+      bytes += byteLength(stamp) - 2;
+    }
+    if (!cur || !fits(cur.e.length + 1, cur.b + bytes)) {
+      cur = { e: [], b: 0 };
+      chunks.push([uuidv7(), cur]);
+    }
+    cur.e.push(json);
+    cur.b += bytes;
+  }
+  return chunks;
+}
 
 const count = async (tx: KvTx, delta: number): Promise<number> => {
   const n = ((await tx.get<number>(N)) ?? 0) + delta;

@@ -1,0 +1,329 @@
+import { createConnection } from './connection.js';
+import { AnalyticsApiError, AnalyticsError, counted, shutDown } from './errors.js';
+import { type Serialized, serialize } from './event.js';
+import { createFlushes } from './flushes.js';
+import type { AnalyticsClientOptions } from './options.js';
+import { defaultExit } from './platform.js';
+import {
+  add,
+  adopt,
+  type Batch,
+  body,
+  type Chunk,
+  chunk,
+  ENVELOPE,
+  fits,
+  MAX_EVENTS,
+  next,
+  settle,
+} from './queue.js';
+import { type RetryPolicy, refused } from './retry.js';
+import { createScheduler } from './scheduler.js';
+import type { Storage } from './storage.js';
+import type { Transport } from './transport.js';
+import type { EventPayload, IngestResponse } from './types.js';
+import { uuidv7 } from './uuid.js';
+
+/**
+ * Delivery: writes tracked events to the queue as chunks, forms them into batches and sends the oldest first,
+ * one at a time, retrying as the policy says; on page exit sends what this page knows with `keepalive`.
+ */
+export interface Dispatcher {
+  /** Tracking is off: `track` queues nothing, and nothing this page holds is written or sent on exit. */
+  optedOut: boolean;
+  /** See `AnalyticsClient.trackEvents()`. */
+  track(events: EventPayload[]): Promise<void>;
+  /** Resolves once everything stored before the call was accepted (see `AnalyticsClient.flush()`). */
+  flush(): Promise<void>;
+  /** The queue is open: stamp `org` on events stored from now on, and deliver what earlier pages left. */
+  start(org: string | undefined): void;
+  /** Forgets the events this page holds (opting out; the queue itself is cleared apart). */
+  drop(): void;
+  /**
+   * Stops for good: timers and platform hooks end; `flush()` calls (and, before `start`, `track` calls) reject
+   * with `error`.
+   */
+  close(error: AnalyticsError): void;
+  readonly closed: boolean;
+  /** Calls `fn` until it resolves, waiting like a delivery between tries; `undefined` once closed. */
+  retrying<T>(fn: () => Promise<T>): Promise<T | undefined>;
+}
+
+interface Group {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** Events kept in memory for the page-exit flush; the rest wait in storage for the next page. */
+const LOOSE_KEPT = 2 * MAX_EVENTS;
+const noop = (): void => {};
+
+export function createDispatcher(
+  options: AnalyticsClientOptions,
+  { store, lock }: Storage,
+  request: Transport['request'],
+  retry: RetryPolicy,
+  report: (error: AnalyticsError) => void,
+): Dispatcher {
+  /** The tenant, once known: stamped on every event written from then on. */
+  let org: string | undefined;
+  let known = false;
+  let closed = false;
+  /** Tracked, not yet written, and the promise their `track` calls share. */
+  let pending: Serialized[] = [];
+  let group: Group | undefined;
+  let writing: Promise<unknown> | undefined;
+  /** This page's chunks not yet formed into batches, oldest first, for the page-exit flush. */
+  const loose = new Map<string, Chunk>();
+  let looseEvents = 0;
+  let again = false;
+  /** The drain sends what was queued up to here (set by each kick), so new events keep their batching. */
+  let horizon = '';
+  let draining = false;
+  let attempt = 0;
+  /** The batch waiting out a backoff, which the page-exit flush may still send. */
+  let held: Batch | undefined;
+  const flushes = createFlushes();
+
+  const unloose = (id: string): void => {
+    looseEvents -= loose.get(id)?.e.length ?? 0;
+    loose.delete(id);
+  };
+
+  const kick = (): void => {
+    scheduler.reset();
+    again = true;
+    horizon = uuidv7();
+    if (draining) return;
+    draining = true;
+    drain()
+      .catch((error: unknown) =>
+        report(
+          error instanceof AnalyticsError
+            ? error
+            : new AnalyticsError('Queue storage failed', 'storage_unavailable', error),
+        ),
+      )
+      .finally(() => {
+        draining = false;
+        // A kick that arrived while the loop was finishing.
+        if (again && !closed) kick();
+      });
+  };
+  const scheduler = createScheduler(options.flushAt, options.flushInterval, kick);
+  const connection = createConnection(options.platform?.online, () => {
+    attempt = 0;
+    if (known) kick();
+  });
+
+  /** The one delivery loop of this client: until the queue is empty, form the oldest batch and send it. */
+  const drain = async (): Promise<void> => {
+    while (again && !closed) {
+      again = false;
+      for (;;) {
+        if (!connection.online) await connection.sleep();
+        if (closed) return;
+        const delay = await lock(async () => {
+          const until = horizon;
+          const { batch, consumed } = await store((kv) => next(kv, until));
+          for (const id of consumed) unloose(id);
+          flushes.seen(until, batch);
+          return batch && send(batch);
+        });
+        if (delay === undefined) break;
+        if (delay === false) {
+          // The policy gave up: the batch stays queued for the next kick, and the flushes waiting for it fail.
+          attempt = 0;
+          break;
+        }
+        if (delay > 0) await connection.sleep(delay);
+      }
+    }
+  };
+
+  /**
+   * Sends one batch; returns the delay before the next attempt (0: done with it; false: the policy gave up).
+   * `formed` is the page-exit path's pending write of the batch, which must land before it can be settled.
+   */
+  const send = async (
+    batch: Batch,
+    keepalive?: boolean,
+    formed?: Promise<boolean>,
+  ): Promise<number | false> => {
+    held = undefined;
+    try {
+      await request<IngestResponse>('/api/v1/events', { body: body(batch.e), key: batch.k, keepalive });
+      if (!formed || (await formed)) await store((kv) => settle(kv, batch));
+      attempt = 0;
+      return 0;
+    } catch (error) {
+      if (refused(error)) {
+        // The batch itself is refused: keep it aside, tell the host and whoever flushes, go on with the rest.
+        if (!formed || (await formed)) {
+          const dropped = await store((kv) => settle(kv, batch, error.problem));
+          if (dropped)
+            report(counted(`Dropped ${dropped} oldest rejected events`, 'queue_overflow', dropped));
+        }
+        error.count = batch.e.length;
+        flushes.fail(batch, error);
+        report(error);
+        return 0;
+      }
+      if (keepalive) return 0;
+      // Network errors and timeouts are what offline looks like; API errors are worth knowing about.
+      if (error instanceof AnalyticsApiError && error.status !== 409) report(error);
+      held = batch;
+      const delay = retry(attempt++, error, 'delivery');
+      if (delay === false) flushes.fail(batch, error, true);
+      return delay;
+    }
+  };
+
+  /** Writes the events tracked so far as new chunks (split at the batch limits), synchronously choosing their ids. */
+  const write = (): void => {
+    const g = group;
+    const events = pending;
+    if (!g) return;
+    group = undefined;
+    pending = [];
+    if (self.optedOut) {
+      g.resolve();
+      return;
+    }
+    const chunks = chunk(events, org);
+    for (const [id, chunk] of chunks) {
+      loose.set(id, chunk);
+      looseEvents += chunk.e.length;
+    }
+    // Forget the oldest first: they stay in storage for the delivery loop or the next page.
+    for (const id of loose.keys()) {
+      if (looseEvents <= LOOSE_KEPT) break;
+      unloose(id);
+    }
+    writing = store((kv) => add(kv, chunks, options.maxQueueSize ?? 10_000)).then((dropped) => {
+      if (dropped)
+        report(counted(`Queue full: dropped the ${dropped} oldest events`, 'queue_overflow', dropped));
+      g.resolve();
+      scheduler.added(events.length);
+    }, g.reject);
+  };
+
+  const self: Dispatcher = {
+    optedOut: false,
+
+    track(events) {
+      if (closed) return Promise.reject(shutDown());
+      if (self.optedOut) return Promise.resolve();
+      let serialized: Serialized[];
+      try {
+        serialized = events.map(serialize);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      // A loop, not push(...): a large array would overflow the argument stack.
+      for (const s of serialized) pending.push(s);
+      if (!group) {
+        let resolve = noop;
+        let reject: (error: unknown) => void = noop;
+        const promise = new Promise<void>((res, rej) => {
+          resolve = res;
+          reject = rej;
+        });
+        group = { promise, resolve, reject };
+        // Everything tracked in this tick goes to storage in one write (once the queue is open).
+        queueMicrotask(() => known && write());
+      }
+      return group.promise;
+    },
+
+    async flush() {
+      write();
+      await writing?.catch(noop);
+      if (closed) throw shutDown();
+      const flushed = flushes.add();
+      kick();
+      return flushed;
+    },
+
+    start(tenant) {
+      org = tenant;
+      known = true;
+      // Deliver what earlier pages (or crashed tabs) left in the queue, before this page's first events are
+      // written: those wait for their own flushAt or flushInterval.
+      kick();
+      queueMicrotask(write);
+    },
+
+    drop() {
+      pending = [];
+      loose.clear();
+      looseEvents = 0;
+      held = undefined;
+    },
+
+    close(error) {
+      scheduler.reset();
+      closed = true;
+      connection.off();
+      offExit?.();
+      connection.wake();
+      // Events still waiting for the tenant were never accepted: say so rather than keep them nowhere.
+      if (!known) {
+        group?.reject(error);
+        group = undefined;
+      }
+      flushes.close(error);
+    },
+
+    get closed() {
+      return closed;
+    },
+
+    async retrying(fn) {
+      for (let tries = 0, error: unknown; !closed; ) {
+        if (connection.online) {
+          try {
+            return await fn();
+          } catch (e) {
+            error = e;
+          }
+        }
+        const delay = connection.online && retry(tries++, error, 'delivery');
+        await connection.sleep(delay === false ? undefined : delay);
+      }
+    },
+  };
+
+  /**
+   * Page exit: send what this page knows without waiting for storage (`fetch` with `keepalive`, within the
+   * browser's 64 KiB budget). Its loose chunks become one batch under a new key, persisted in the same order
+   * as the write, so a resend from the next page replays rather than duplicates. What does not fit stays
+   * queued.
+   */
+  const exit = (): void => {
+    if (closed || !known || self.optedOut) return;
+    write();
+    const h = held;
+    // The held batch's body is in flight too, within the same keepalive budget.
+    const spent = h ? ENVELOPE + h.b : 0;
+    if (h) send(h, true).catch(noop);
+    const ids: string[] = [];
+    const events: string[] = [];
+    let bytes = 0;
+    for (const [id, chunk] of loose) {
+      if (!fits(events.length + chunk.e.length, spent + bytes + chunk.b)) break;
+      ids.push(id);
+      events.push(...chunk.e);
+      bytes += chunk.b;
+    }
+    if (!ids[0]) return;
+    for (const id of ids) unloose(id);
+    const batch: Batch = { id: ids[0], k: uuidv7(), e: events, b: bytes };
+    const formed = store((kv) => adopt(kv, ids, batch.k)).catch(() => false);
+    send(batch, true, formed).catch(noop);
+  };
+
+  const offExit = (options.platform?.exit ?? defaultExit)?.(exit);
+  return self;
+}
