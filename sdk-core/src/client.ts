@@ -4,7 +4,7 @@ import { AnalyticsError, shutDown } from './errors.js';
 import type { AnalyticsClientOptions, RejectedBatch, RequestOptions } from './options.js';
 import { clear, rejected } from './queue.js';
 import { createReads, type Reads } from './reads.js';
-import { type RetryPolicy, retryDelay } from './retry.js';
+import { retryPolicy } from './retry.js';
 import { createStorage, type Store } from './storage.js';
 import { resolveTenant } from './tenant.js';
 import { createTransport } from './transport.js';
@@ -50,8 +50,7 @@ export class AnalyticsClient {
       }
     };
     const transport = createTransport(options);
-    const retry: RetryPolicy = (attempt, error, request) =>
-      retryDelay(attempt, error, request, options.retry, platform.random);
+    const retry = retryPolicy(options.retry, platform.random);
     const storage = createStorage(report, platform);
     const d = createDispatcher(options, storage, transport.request, retry, report);
     this.#d = d;

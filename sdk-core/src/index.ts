@@ -2,6 +2,7 @@ export { AnalyticsClient } from './client.js';
 export { AnalyticsApiError, AnalyticsError, type AnalyticsErrorCode } from './errors.js';
 export type { AnalyticsClientOptions, AnalyticsPlatform, RejectedBatch, RequestOptions } from './options.js';
 export { trackPageViews } from './pageviews.js';
+export { type RetryOptions, type RetryPolicy, type RetryRequest, retryDelay } from './retry.js';
 export { createEventsStore } from './stores/events.js';
 export {
   createEventTypesStore,

@@ -1,5 +1,5 @@
 import type { AnalyticsError } from './errors.js';
-import type { RetryOptions } from './retry.js';
+import type { RetryOptions, RetryPolicy } from './retry.js';
 import type { EventPayload, ProblemDocument } from './types.js';
 
 /**
@@ -53,8 +53,20 @@ export interface AnalyticsClientOptions {
   fetch?: typeof fetch;
   /** Per request, ms (default 10,000); a request that times out is retried with the same idempotency key. */
   timeout?: number;
-  /** Backoff (full jitter): delay = random × min(maxDelay, baseDelay × 2^attempt). Reads retry `reads` times. */
-  retry?: RetryOptions;
+  /**
+   * When to try a failed request again. Settings of the default policy: `Retry-After` when the API sends it,
+   * else full-jitter backoff, delay = random × min(maxDelay, baseDelay × 2^attempt), reads retried `reads`
+   * times and deliveries until they pass. Or a policy of your own, `(attempt, error, request) => ms | false`:
+   *
+   * ```ts
+   * // Three quick retries, then give up (a delivery stays queued for the next flush; flush() rejects).
+   * retry: (attempt) => (attempt < 3 ? 500 * (attempt + 1) : false)
+   * ```
+   *
+   * It is not asked about a batch the API refused (a 4xx other than 401, 408, 409, 425, 429): that is set
+   * aside at once (`rejectedBatches()`). See `RetryPolicy`.
+   */
+  retry?: RetryOptions | RetryPolicy;
   /** Treat `navigator.doNotTrack === '1'` or Global Privacy Control as opted out, unless `optIn()` was called. */
   respectDoNotTrack?: boolean;
   platform?: AnalyticsPlatform;

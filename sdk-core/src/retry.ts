@@ -10,7 +10,8 @@ export type RetryRequest = 'delivery' | 'read';
  *
  * Giving up on a read rejects it with `error`. Giving up on a delivery keeps the batch queued under its
  * idempotency key, rejects the pending `flush()` calls with `error`, and stops sending until the next trigger
- * (`flushAt`, `flushInterval`, `flush()`, the connection coming back, the next page).
+ * (`flushAt`, `flushInterval`, `flush()`, the connection coming back, the next page); giving up on the first
+ * token waits for the connection to come back. `retryDelay` is the default policy, for policies that wrap it.
  */
 export type RetryPolicy = (attempt: number, error: unknown, request: RetryRequest) => number | false;
 
@@ -52,3 +53,9 @@ export function retryDelay(
   if (request === 'read' && (attempt >= reads || (api && !isRetryable(api.status)))) return false;
   return api?.retryAfter ?? random() * Math.min(maxDelay, baseDelay * 2 ** attempt);
 }
+
+/** The policy the `retry` option asks for: its own function, or the default one with its settings. */
+export const retryPolicy = (retry: RetryOptions | RetryPolicy = {}, random?: () => number): RetryPolicy =>
+  typeof retry === 'function'
+    ? retry
+    : (attempt, error, request) => retryDelay(attempt, error, request, retry, random);
