@@ -96,6 +96,8 @@ export interface ProblemDocument {
   title: string;
   status: number;
   detail?: string;
+  /** Stable machine-readable code (`validation_failed`, `invalid_token`, ...): `AnalyticsError.code`. */
+  code?: string;
   request_id?: string;
   errors?: { path: string; message: string }[];
   [extension: string]: unknown;
