@@ -5,7 +5,7 @@
 // dependencies stay external and are installed beside it with `npm ci --omit=dev`, because some are
 // native (better-sqlite3) and others read files next to their own sources (swagger-ui's assets).
 // Running the bundle needs neither tsx nor TypeScript, so neither ships in the image.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -17,12 +17,10 @@ const outfile = process.argv[2] ?? 'server/dist/server.mjs';
 const entryPoints = [
   { in: 'server/src/server.ts', out: basename(outfile, '.mjs') },
   { in: 'server/src/store/sqlite/writer-worker.ts', out: 'sqlite-writer' },
+  // What the migration jobs run (infra/terraform/azure/jobs.tf, the chart's migrate Job): migrations and
+  // partitions as the owner role, then exit.
+  { in: 'server/src/cli/migrate.ts', out: 'migrate' },
 ];
-// migrate.mjs is what the migration jobs run (infra/terraform/azure/jobs.tf, the chart's migrate Job):
-// migrations and partitions as the owner role, then exit. Bundled once the server has the command.
-const migrateCli = 'server/src/cli/migrate.ts';
-if (existsSync(join(root, migrateCli))) entryPoints.push({ in: migrateCli, out: 'migrate' });
-else console.warn(`${migrateCli} does not exist yet: the image has no migrate.mjs for the migration jobs`);
 const result = await build({
   absWorkingDir: root,
   entryPoints,

@@ -37,6 +37,12 @@ export interface Config {
   production: boolean;
   /** `process`: a 202 survives the process being killed; `power`: also power loss (fsync per commit). */
   durability: 'process' | 'power';
+  /**
+   * Apply the store's migrations at start (`ANALYTICS_MIGRATE_ON_START`, default true). Deployments whose
+   * API connects as a role without DDL rights set it to false and run `migrate` (server/src/cli/migrate.ts)
+   * as the owner role in a job before the new revision starts.
+   */
+  migrateOnStart: boolean;
 }
 
 export class ConfigError extends Error {
@@ -51,6 +57,14 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
     throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
   }
   return n;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${name} must be "true" or "false" (got "${raw}")`);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Partial<Config> = {}): Config {
@@ -103,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Parti
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     production,
     durability,
+    migrateOnStart: bool(env, 'ANALYTICS_MIGRATE_ON_START', true),
   };
 }
 

@@ -11,8 +11,16 @@ export class StoreConfigError extends Error {
  * Open the store `DATABASE_URL` selects and apply its migrations:
  * `sqlite:PATH`, `sqlite::memory:`, or `postgres://...` / `postgresql://...`.
  * Each store is imported on demand, so a SQLite deployment never loads `pg` and the other way round.
+ *
+ * `{ migrate: false }` opens without migrating, for an API whose database role may not run DDL: a migration
+ * job (server/src/cli/migrate.ts) has applied them as the owner. PostgreSQL partitions are then the job's
+ * too; the store only finds the existing ones.
  */
-export async function openStore(databaseUrl: string, options: StoreOptions = {}): Promise<EventStore> {
+export async function openStore(
+  databaseUrl: string,
+  options: StoreOptions = {},
+  { migrate = true }: { migrate?: boolean } = {},
+): Promise<EventStore> {
   let factory: StoreFactory;
   if (databaseUrl.startsWith('sqlite:')) {
     ({ createStore: factory } = await import('./sqlite/index.js'));
@@ -24,6 +32,7 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     );
   }
   const store = await factory(databaseUrl, options);
+  if (!migrate) return store;
   try {
     await store.migrate();
   } catch (err) {

@@ -15,7 +15,7 @@ export interface StorePluginOptions {
 }
 
 /**
- * Opens the store `DATABASE_URL` selects (migrations applied), seeds the sample data when configured, purges
+ * Opens the store `DATABASE_URL` selects (migrations applied unless `ANALYTICS_MIGRATE_ON_START=false`), seeds the sample data when configured, purges
  * expired idempotency records hourly, and closes the database last when the app closes (after in-flight
  * requests have finished).
  */
@@ -23,7 +23,13 @@ export default fp<StorePluginOptions>(
   async (app, opts) => {
     const { config } = app;
     const owned = !opts.store;
-    const store = opts.store ?? (await openStore(config.databaseUrl, { durability: config.durability }));
+    const store =
+      opts.store ??
+      (await openStore(
+        config.databaseUrl,
+        { durability: config.durability },
+        { migrate: config.migrateOnStart },
+      ));
     app.decorate('store', store);
     app.log.info({ store: store.info.kind, location: redact(store.info.location) }, 'store open');
 
