@@ -29,7 +29,7 @@ export function scope(name = 't'): string {
   return `${name}-${Date.now().toString(36)}-${scopes++}`;
 }
 
-/** The same-origin pass-through to the API for one scope (see scripts/wtr-plugin.mjs). */
+/** The same-origin pass-through to the API for one scope (the server's test plugin, `@acme/analytics-server/testing/wtr`, serves it). */
 export function proxyUrl(name: string): string {
   return `${location.origin}/proxy/${name}`;
 }
