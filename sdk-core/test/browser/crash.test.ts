@@ -5,24 +5,10 @@
 // right after a crash, and check each copy (its findings, and the org's events read from the copy through
 // the API). The server side is the server package's web-test-runner plugin (web-test-runner.config.mjs).
 
+import type { SqliteBackup as Backup } from '@acme/analytics-server/testing/wtr';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { AnalyticsClient, type AnalyticsError } from '../../src/index.js';
 import { api, assert, equal, exactlyOnce, sleep, storageName, until } from './helpers.js';
-
-/** A copy of the live database and what the server package found in it. */
-interface Backup {
-  steps: number;
-  integrity: string;
-  foreignKeys: number;
-  events: number;
-  rollupMismatches: unknown[];
-  userMismatches: number;
-  usersMissing: number;
-  idempotencyRecords: number;
-  acknowledgedMissing: number;
-  /** The org's event ids in the copy, read through the API. */
-  orgIds: string[];
-}
 
 const crash = {
   org: () => api.org('org_crash'),

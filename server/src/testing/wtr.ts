@@ -37,6 +37,14 @@ import { type ProcessExit, spawnServerProcess } from './process.js';
 import { backupSqlite, checkSqliteCopy, type SqliteCopyCheck } from './sqlite-backup.js';
 
 /** An event to ingest at start, with the org it belongs to. */
+/** What the `analytics-backup` command answers: a copy of the live database and what was found in it. */
+export interface SqliteBackup extends SqliteCopyCheck {
+  /** Steps the online backup took (more than one: it ran while writes went on). */
+  steps: number;
+  /** The org's event ids in the copy, read through the API. */
+  orgIds: string[];
+}
+
 export interface SeedEvent {
   org_id: string;
   event_id?: string;
@@ -278,7 +286,7 @@ export function analyticsServerPlugin(options: AnalyticsServerPluginOptions = {}
     return { data };
   }
 
-  async function backup(org: string): Promise<{ steps: number; orgIds: string[] } & SqliteCopyCheck> {
+  async function backup(org: string): Promise<SqliteBackup> {
     const target = join(dir, `backup-${++backups}.db`);
     const { steps } = await backupSqlite(dbPath, target);
     const check = checkSqliteCopy(target);
@@ -346,7 +354,12 @@ export function analyticsServerPlugin(options: AnalyticsServerPluginOptions = {}
     }
     const headers: Record<string, string> = {};
     for (const name of FORWARDED_REQUEST) if (ctx.get(name)) headers[name] = ctx.get(name);
-    const res = await fetch(`${running.url}${target}`, { method: ctx.method, headers, body });
+    // A copy as a plain Uint8Array: a BodyInit under both the DOM and the Node typings.
+    const res = await fetch(`${running.url}${target}`, {
+      method: ctx.method,
+      headers,
+      body: body && new Uint8Array(body),
+    });
     const answer = Buffer.from(await res.arrayBuffer());
     entry.status = res.status;
     entry.replayed = res.headers.get('idempotent-replayed') === 'true';
