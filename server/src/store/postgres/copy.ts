@@ -23,9 +23,9 @@ import { inTransaction } from './transaction.js';
 /**
  * The SQLite schema versions this copier reads (`PRAGMA user_version`). Version 2 moved events and
  * idempotency records into rowid tables with the same columns and the same keys (now unique indexes), so
- * every query below reads both.
+ * every query below reads both. Version 3 only added columns and tables, which this copier does not read yet.
  */
-export const SQLITE_SCHEMA_VERSIONS = [1, 2];
+export const SQLITE_SCHEMA_VERSIONS = [1, 2, 3];
 
 type Value = string | number | Buffer | null;
 type Key = Value[];

@@ -123,6 +123,116 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'visitors, sessions and identity',
+    sql: `
+      -- Columns derived at ingest (the contract's "Visitors and sessions"). ADD COLUMN with a constant
+      -- default (or none) changes only the catalog, on the partitioned table and every partition at once: no
+      -- rewrite, and the lock lasts as long as the catalog change. Rows stored before this step get their
+      -- visitor and page columns from a chunked backfill after start (backfill.ts), not here.
+      ALTER TABLE events
+        ADD COLUMN anonymous_id text,
+        ADD COLUMN session_id text,
+        ADD COLUMN visitor_id text,
+        ADD COLUMN context jsonb,
+        ADD COLUMN path text,
+        ADD COLUMN referrer_host text,
+        ADD COLUMN utm_source text,
+        ADD COLUMN utm_medium text,
+        ADD COLUMN utm_campaign text,
+        ADD COLUMN browser text,
+        ADD COLUMN os text,
+        ADD COLUMN device text,
+        ADD COLUMN country text,
+        ADD COLUMN is_bot boolean NOT NULL DEFAULT false;
+
+      -- One row per org, UTC day, bot flag and visitor_id as stored. Identify links are applied when reading
+      -- (identities below), so a link and a late event for the same anonymous id may arrive on different
+      -- replicas in any order and the count is still exact.
+      CREATE TABLE daily_visitors (
+        org_id text NOT NULL,
+        day date NOT NULL,
+        is_bot boolean NOT NULL,
+        visitor_id text NOT NULL,
+        PRIMARY KEY (org_id, day, is_bot, visitor_id)
+      );
+
+      -- One row per session and bot flag, kept whole at ingest: first and last event (epoch ms), counts, the
+      -- path of its earliest page_view. prev_* hold the row as it was before its latest upsert, which
+      -- RETURNING reports, so the same statement moves the session's share of daily_sessions exactly from
+      -- the locked row (PostgreSQL 15 has no RETURNING OLD).
+      CREATE TABLE sessions (
+        org_id text NOT NULL,
+        session_id text NOT NULL,
+        is_bot boolean NOT NULL,
+        visitor_id text,
+        start_ms bigint NOT NULL,
+        end_ms bigint NOT NULL,
+        events integer NOT NULL,
+        pageviews integer NOT NULL,
+        entry_ms bigint,
+        entry_path text,
+        prev_start_ms bigint,
+        prev_end_ms bigint,
+        prev_events integer,
+        prev_pageviews integer,
+        PRIMARY KEY (org_id, session_id, is_bot)
+      );
+      CREATE INDEX sessions_org_start ON sessions (org_id, start_ms);
+      -- Sessions by the UTC day they start: what the UTC summary reads.
+      CREATE TABLE daily_sessions (
+        org_id text NOT NULL,
+        day date NOT NULL,
+        is_bot boolean NOT NULL,
+        sessions bigint NOT NULL,
+        bounces bigint NOT NULL,
+        duration_ms bigint NOT NULL,
+        pageviews bigint NOT NULL,
+        PRIMARY KEY (org_id, day, is_bot)
+      );
+      -- Bot events per day and type (daily_counts minus these is the traffic of people).
+      CREATE TABLE daily_bot_counts (
+        org_id text NOT NULL,
+        day date NOT NULL,
+        event_type text NOT NULL,
+        n bigint NOT NULL,
+        PRIMARY KEY (org_id, day, event_type)
+      );
+
+      -- $identify links; the first link of an anonymous id wins.
+      CREATE TABLE identities (
+        org_id text NOT NULL,
+        anonymous_id text NOT NULL,
+        user_id text NOT NULL,
+        linked_at timestamptz NOT NULL,
+        PRIMARY KEY (org_id, anonymous_id)
+      );
+      CREATE INDEX identities_org_user ON identities (org_id, user_id);
+
+      -- The secret daily salt of cookieless visitor ids, one per UTC day for every replica; rows go after two
+      -- days. Not per tenant: on Citus a reference table.
+      CREATE TABLE visitor_salts (
+        day date PRIMARY KEY,
+        salt text NOT NULL
+      );
+      -- Each visitor's latest event and its session (an event without a session id less than 30 minutes
+      -- later continues it).
+      CREATE TABLE visitor_last_session (
+        org_id text NOT NULL,
+        visitor_id text NOT NULL,
+        session_id text NOT NULL,
+        last_ms bigint NOT NULL,
+        PRIMARY KEY (org_id, visitor_id)
+      );
+
+      -- Rows to backfill: those stored before this step, found by their receive time (none in a new database).
+      INSERT INTO meta (key, value)
+        SELECT 'backfill_visitors',
+               json_build_object('before_ms', (extract(epoch FROM now()) * 1000)::bigint + 1)::text
+         WHERE EXISTS (SELECT 1 FROM events);
+    `,
+  },
 ];
 
 /**

@@ -152,6 +152,122 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX idempotency_keys_created_at ON idempotency_keys (created_at);
     `,
   },
+  {
+    version: 3,
+    name: 'visitors, sessions and identity',
+    sql: `
+      -- Columns derived at ingest (the contract's "Visitors and sessions"). ADD COLUMN with a constant
+      -- default only rewrites the schema, never the table, so this step takes no time on any size of data.
+      -- Rows stored before it get their visitor and page columns from a chunked backfill after start
+      -- (backfill.ts: 5,000 rows per transaction, progress in meta), not here.
+      ALTER TABLE events ADD COLUMN anonymous_id TEXT;
+      ALTER TABLE events ADD COLUMN session_id TEXT;
+      ALTER TABLE events ADD COLUMN visitor_id TEXT;
+      ALTER TABLE events ADD COLUMN context TEXT;           -- JSON object as sent, or NULL
+      ALTER TABLE events ADD COLUMN path TEXT;
+      ALTER TABLE events ADD COLUMN referrer_host TEXT;
+      ALTER TABLE events ADD COLUMN utm_source TEXT;
+      ALTER TABLE events ADD COLUMN utm_medium TEXT;
+      ALTER TABLE events ADD COLUMN utm_campaign TEXT;
+      ALTER TABLE events ADD COLUMN browser TEXT;
+      ALTER TABLE events ADD COLUMN os TEXT;
+      ALTER TABLE events ADD COLUMN device TEXT;
+      ALTER TABLE events ADD COLUMN country TEXT;
+      ALTER TABLE events ADD COLUMN is_bot INTEGER NOT NULL DEFAULT 0;
+
+      -- Visitor ids as small integers for the distinct-visitor rollup: counting distinct integers over a
+      -- 90-day range is several times faster than counting distinct text.
+      CREATE TABLE visitors (
+        id INTEGER PRIMARY KEY,
+        visitor_id TEXT NOT NULL UNIQUE
+      );
+      -- One row per org, UTC day, bot flag and visitor, merged through identify (an anonymous id linked to
+      -- a user is rewritten to the user when the link arrives), like daily_users.
+      CREATE TABLE daily_visitors (
+        org INTEGER NOT NULL,
+        day INTEGER NOT NULL,
+        is_bot INTEGER NOT NULL,
+        visitor INTEGER NOT NULL,
+        PRIMARY KEY (org, day, is_bot, visitor)
+      ) WITHOUT ROWID;
+      -- Finds an anonymous visitor's rows when identify links it to a user.
+      CREATE INDEX daily_visitors_org_visitor ON daily_visitors (org, visitor);
+
+      -- One row per session and bot flag (a bot and a person never share a session), kept whole at ingest:
+      -- first and last event, counts, and the path of its earliest page_view (entry_ts decides which).
+      -- prev_* hold the row as it was before its latest upsert, which RETURNING then reports, so the same
+      -- statement moves the session's share of daily_sessions exactly (SQLite has no RETURNING OLD).
+      CREATE TABLE sessions (
+        org INTEGER NOT NULL,
+        session_id TEXT NOT NULL,
+        is_bot INTEGER NOT NULL,
+        visitor_id TEXT,                   -- the visitor of its earliest event, as stored on that event
+        start_ts INTEGER NOT NULL,
+        end_ts INTEGER NOT NULL,
+        events INTEGER NOT NULL,
+        pageviews INTEGER NOT NULL,
+        entry_ts INTEGER,
+        entry_path TEXT,
+        prev_start_ts INTEGER,
+        prev_end_ts INTEGER,
+        prev_events INTEGER,
+        prev_pageviews INTEGER,
+        PRIMARY KEY (org, session_id, is_bot)
+      ) WITHOUT ROWID;
+      -- Sessions that start in a range, for summaries in zones whose days are not UTC days.
+      CREATE INDEX sessions_org_start ON sessions (org, start_ts);
+      -- Sessions by the UTC day they start: what the UTC summary reads, O(days) rows.
+      CREATE TABLE daily_sessions (
+        org INTEGER NOT NULL,
+        day INTEGER NOT NULL,
+        is_bot INTEGER NOT NULL,
+        sessions INTEGER NOT NULL,
+        bounces INTEGER NOT NULL,          -- sessions of exactly one event, a page_view
+        duration_ms INTEGER NOT NULL,      -- sum of (last event - first event)
+        pageviews INTEGER NOT NULL,
+        PRIMARY KEY (org, day, is_bot)
+      ) WITHOUT ROWID;
+      -- Bot events per day and type: daily_counts minus these is the traffic of people. Written only for
+      -- bot events, so ordinary ingest pays nothing for it.
+      CREATE TABLE daily_bot_counts (
+        org INTEGER NOT NULL,
+        day INTEGER NOT NULL,
+        type INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (org, day, type)
+      ) WITHOUT ROWID;
+
+      -- $identify links: an anonymous id counts as the user from then on. The first link wins.
+      CREATE TABLE identities (
+        org INTEGER NOT NULL,
+        anonymous_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        linked_at INTEGER NOT NULL,        -- epoch ms
+        PRIMARY KEY (org, anonymous_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX identities_org_user ON identities (org, user_id);
+
+      -- The secret daily salt of cookieless visitor ids (UTC day number); rows go after two days.
+      CREATE TABLE visitor_salts (
+        day INTEGER PRIMARY KEY,
+        salt TEXT NOT NULL
+      );
+      -- Each visitor's latest event and its session, so an event without a session id continues the
+      -- visitor's session when it comes less than 30 minutes after the previous one.
+      CREATE TABLE visitor_last_session (
+        org INTEGER NOT NULL,
+        visitor_id TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        last_ts INTEGER NOT NULL,
+        PRIMARY KEY (org, visitor_id)
+      ) WITHOUT ROWID;
+
+      -- Rows to backfill: those stored before this step (none in a new database).
+      INSERT INTO meta (key, value)
+        SELECT 'backfill_visitors', json_object('next', min(id), 'last', max(id)) FROM events
+        HAVING count(*) > 0;
+    `,
+  },
 ];
 
 export function migrate(db: Db): void {
