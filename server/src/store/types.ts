@@ -182,6 +182,34 @@ export interface StoreInfo {
   location: string;
 }
 
+/**
+ * A publishable ingest key as stored: never the key itself, only its SHA-256 (`keyHash`) and the first
+ * characters (`prefix`) for recognising it in a list.
+ */
+export interface IngestKeyRow {
+  orgId: string;
+  /** UUIDv7, canonical lowercase text. */
+  id: string;
+  name: string;
+  /** `pk_` and the first characters of the key: shown in lists, too short to use. */
+  prefix: string;
+  /** Origins (`https://shop.example`) the key is accepted from; empty: any origin, or none. */
+  allowedOrigins: string[];
+  /** The key's own requests per minute; null: the server's default. */
+  rateLimitPerMinute: number | null;
+  /** Epoch ms. */
+  createdAt: number;
+}
+
+/** What authenticating a request with a key needs, found by the key's hash. */
+export interface IngestKeyMatch {
+  orgId: string;
+  id: string;
+  allowedOrigins: string[];
+  rateLimitPerMinute: number | null;
+  revoked: boolean;
+}
+
 /** How ingest batches were committed since the store opened (for `/metrics`). */
 export interface WriteStats {
   /** Transactions that stored ingest batches (group commit: several batches each). */
@@ -244,6 +272,30 @@ export interface EventStore {
    * Returns the number of events newly stored.
    */
   bulkLoad(events: (NewEvent & { orgId: string; receivedAt: number })[]): Promise<number>;
+
+  /**
+   * Store a new publishable key (`keyHash` is unique across every org). The key itself never reaches the
+   * store: only its SHA-256.
+   */
+  createKey(key: IngestKeyRow & { keyHash: Buffer }): Promise<void>;
+
+  /** The org's keys that are not revoked, oldest first. */
+  listKeys(orgId: string): Promise<IngestKeyRow[]>;
+
+  /**
+   * Revoke one of the org's keys at `now` (epoch ms). `false` when the org has no key with that id (another
+   * org's key included); revoking a revoked key again is `true` and keeps the first revocation time.
+   */
+  revokeKey(orgId: string, id: string, now: number): Promise<boolean>;
+
+  /** The key with this SHA-256, revoked or not; undefined when there is none. */
+  findKeyByHash(keyHash: Buffer): Promise<IngestKeyMatch | undefined>;
+
+  /**
+   * Whether some key that is not revoked accepts requests from `origin`: it lists the origin, or lists none
+   * (any origin). Answers CORS preflights of `POST /api/v1/events`, which carry no key.
+   */
+  keyOriginAllowed(origin: string): Promise<boolean>;
 
   /** Delete idempotency records older than `olderThan` (epoch ms); returns how many went. */
   purgeIdempotencyKeys(olderThan: number): Promise<number>;

@@ -24,8 +24,9 @@ import { inTransaction } from './transaction.js';
  * The SQLite schema versions this copier reads (`PRAGMA user_version`). Version 2 moved events and
  * idempotency records into rowid tables with the same columns and the same keys (now unique indexes), so
  * every query below reads both. Version 3 only added columns and tables, which this copier does not read yet.
+ * Version 4 added `ingest_keys` (publishable keys), copied from sources that have it.
  */
-export const SQLITE_SCHEMA_VERSIONS = [1, 2, 3];
+export const SQLITE_SCHEMA_VERSIONS = [1, 2, 3, 4];
 
 type Value = string | number | Buffer | null;
 type Key = Value[];
@@ -54,6 +55,8 @@ interface TableSpec {
   /** Source row (after the key columns) → the arrays bound to `insert`, one array per column. */
   columns: number;
   map(row: Value[]): unknown[];
+  /** The SQLite schema version that added the table (older sources have nothing to copy); default 1. */
+  since?: number;
 }
 
 const ts = (ms: unknown) => ms as number;
@@ -209,6 +212,27 @@ const TABLES: TableSpec[] = [
              ON CONFLICT (org_id, key) DO NOTHING`,
   },
   {
+    name: 'ingest_keys',
+    since: 4,
+    count: 'SELECT count(*) FROM ingest_keys',
+    keyLength: 2,
+    select: (a) =>
+      `SELECT org_id, id, org_id, id, key_hash, prefix, name, allowed_origins, rate_limit_per_minute,
+              created_at, revoked_at
+         FROM ingest_keys ${a ? `WHERE ${after(['org_id', 'id'])}` : ''} ORDER BY org_id, id LIMIT ?`,
+    targetCount: 'SELECT count(*)::float8 AS n FROM ingest_keys',
+    columns: 9,
+    map: (r) => r,
+    // Only the keys' hashes exist on either side; allowed_origins goes from a JSON array to text[].
+    insert: `INSERT INTO ingest_keys (org_id, id, key_hash, prefix, name, allowed_origins, rate_limit_per_minute,
+                                      created_at, revoked_at)
+             SELECT o, i::uuid, h, p, n, ARRAY(SELECT json_array_elements_text(a::json)), r,
+                    to_timestamp(c / 1000), to_timestamp(v / 1000)
+               FROM unnest($1::text[], $2::text[], $3::bytea[], $4::text[], $5::text[], $6::text[], $7::int4[],
+                           $8::float8[], $9::float8[]) AS x(o, i, h, p, n, a, r, c, v)
+             ON CONFLICT (org_id, id) DO NOTHING`,
+  },
+  {
     name: 'meta',
     count: 'SELECT count(*) FROM meta',
     keyLength: 1,
@@ -319,7 +343,8 @@ export async function copySqliteToPostgres(
     src.exec('BEGIN');
     const reports: TableReport[] = [];
     let complete = true;
-    for (const spec of TABLES) {
+    const tables = TABLES.filter((t) => (t.since ?? 1) <= version);
+    for (const spec of tables) {
       const total = Number((src.prepare(spec.count).raw(true).get() as [number])[0]);
       const state = progress.get(spec.name);
       let key: Key | null = state?.last_key ?? null;
@@ -349,7 +374,7 @@ export async function copySqliteToPostgres(
     src.exec('COMMIT');
 
     if (!complete) return { complete, tables: reports };
-    for (const spec of TABLES) {
+    for (const spec of tables) {
       const source = Number((src.prepare(spec.count).raw(true).get() as [number])[0]);
       const { rows } = await pool.query<{ n: number }>(spec.targetCount);
       reports.push({ table: spec.name, source, target: rows[0]!.n });

@@ -10,6 +10,8 @@ import type {
   IdempotencyClaim,
   IdempotencyClaimInput,
   IngestBatch,
+  IngestKeyMatch,
+  IngestKeyRow,
   IngestResult,
   MetricsSummaryQuery,
   NewEvent,
@@ -20,6 +22,7 @@ import type {
   StoreOptions,
   SummaryResult,
 } from '../types.js';
+import * as KEYS from './keys.js';
 import { migrate } from './migrations.js';
 import { coveredMonths, createPartitions, monthOf, monthsOf } from './partitions.js';
 import * as SQL from './statements.js';
@@ -37,6 +40,7 @@ const BULK_CHUNK = 5_000;
 /** Deadlock and serialisation failures abort a whole statement, which is therefore safe to run again. */
 const RETRYABLE = new Set(['40P01', '40001']);
 const NO_PARTITION = '23514';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const createStore: StoreFactory = async (databaseUrl, options) =>
   new PostgresEventStore(parsePgUrl(databaseUrl), options);
@@ -158,6 +162,82 @@ export class PostgresEventStore implements EventStore {
 
   eventTypes(orgId: string): Promise<EventTypeStat[]> {
     return this.#op(() => this.#eventTypes(orgId));
+  }
+
+  // ---- publishable keys (keys.ts) -------------------------------------------------------------------
+
+  createKey(key: IngestKeyRow & { keyHash: Buffer }): Promise<void> {
+    return this.#op(async () => {
+      await this.#run(this.pool, KEYS.CREATE_KEY, [
+        key.orgId,
+        key.id,
+        key.keyHash,
+        key.prefix,
+        key.name,
+        key.allowedOrigins,
+        key.rateLimitPerMinute,
+        key.createdAt,
+      ]);
+    });
+  }
+
+  listKeys(orgId: string): Promise<IngestKeyRow[]> {
+    return this.#op(async () => {
+      const { rows } = await this.#run<{
+        org_id: string;
+        id: string;
+        name: string;
+        prefix: string;
+        allowed_origins: string[];
+        rate_limit_per_minute: number | null;
+        created_at: number;
+      }>(this.pool, KEYS.LIST_KEYS, [orgId]);
+      return rows.map((r) => ({
+        orgId: r.org_id,
+        id: r.id,
+        name: r.name,
+        prefix: r.prefix,
+        allowedOrigins: r.allowed_origins,
+        rateLimitPerMinute: r.rate_limit_per_minute,
+        createdAt: r.created_at,
+      }));
+    });
+  }
+
+  revokeKey(orgId: string, id: string, now: number): Promise<boolean> {
+    return this.#op(async () => {
+      // Not a UUID: no key has that id (and the cast would fail).
+      if (!UUID.test(id)) return false;
+      return ((await this.#run(this.pool, KEYS.REVOKE_KEY, [orgId, id, now])).rowCount ?? 0) > 0;
+    });
+  }
+
+  findKeyByHash(keyHash: Buffer): Promise<IngestKeyMatch | undefined> {
+    return this.#op(async () => {
+      const { rows } = await this.#run<{
+        org_id: string;
+        id: string;
+        allowed_origins: string[];
+        rate_limit_per_minute: number | null;
+        revoked: boolean;
+      }>(this.pool, KEYS.FIND_KEY, [keyHash]);
+      const r = rows[0];
+      if (!r) return undefined;
+      return {
+        orgId: r.org_id,
+        id: r.id,
+        allowedOrigins: r.allowed_origins,
+        rateLimitPerMinute: r.rate_limit_per_minute,
+        revoked: r.revoked,
+      };
+    });
+  }
+
+  keyOriginAllowed(origin: string): Promise<boolean> {
+    return this.#op(async () => {
+      const { rows } = await this.#run<{ allowed: boolean }>(this.pool, KEYS.KEY_ORIGIN_ALLOWED, [origin]);
+      return rows[0]?.allowed === true;
+    });
   }
 
   /** Make sure partitions exist for these event timestamps (bulk tools that write events themselves). */

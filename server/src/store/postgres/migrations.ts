@@ -233,6 +233,28 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
          WHERE EXISTS (SELECT 1 FROM events);
     `,
   },
+  {
+    version: 3,
+    name: 'publishable ingest keys',
+    sql: `
+      -- Publishable keys (pk_...): only the SHA-256 of each key is kept, never the key. Revoked keys stay
+      -- (revoked_at), so a revoked key is told apart from an unknown one. Looked up by hash from any org, so
+      -- on Citus this is a reference table (see README.md); org_id still leads the primary key.
+      CREATE TABLE ingest_keys (
+        org_id text NOT NULL,
+        id uuid NOT NULL,
+        key_hash bytea NOT NULL,
+        prefix text NOT NULL,
+        name text NOT NULL,
+        allowed_origins text[] NOT NULL,
+        rate_limit_per_minute integer,
+        created_at timestamptz NOT NULL,
+        revoked_at timestamptz,
+        PRIMARY KEY (org_id, id)
+      );
+      CREATE UNIQUE INDEX ingest_keys_key_hash ON ingest_keys (key_hash);
+    `,
+  },
 ];
 
 /**

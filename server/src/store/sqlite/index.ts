@@ -11,6 +11,8 @@ import type {
   IdempotencyClaim,
   IdempotencyClaimInput,
   IngestBatch,
+  IngestKeyMatch,
+  IngestKeyRow,
   IngestResult,
   MetricsSummaryQuery,
   SampleData,
@@ -23,6 +25,7 @@ import type {
 } from '../types.js';
 import { Checkpointer, WRITER_AUTOCHECKPOINT_PAGES } from './checkpointer.js';
 import { type Db, openConnection } from './db.js';
+import * as keys from './keys.js';
 import { migrate } from './migrations.js';
 import { type LoadRow, SqliteWriter, toEventColumns, type WriteBatch, type WriteOutcome } from './writer.js';
 import { WriterThread } from './writer-thread.js';
@@ -183,6 +186,82 @@ export class SqliteEventStore implements EventStore {
     // On the writer's connection: from the event loop's, the DELETE would wait for the writer's lock.
     if (this.#thread) return this.#thread.purgeIdempotencyKeys(olderThan);
     return this.#local.purgeIdempotencyKeys(olderThan);
+  }
+
+  // ---- visitors: salts and the backfill -------------------------------------------------------------
+
+  visitorSalt(day: number): Promise<string> {
+    if (this.#closed) return Promise.reject(new Error('store is closed'));
+    let salt = this.#salts.get(day);
+    if (!salt) {
+      const candidate = randomBytes(32).toString('base64url');
+      // Written by the writer (its connection holds the write lock while ingesting).
+      const thread = this.#writerThread();
+      salt = thread
+        ? thread.visitorSalt(day, candidate)
+        : Promise.resolve().then(() => this.#local.visitorSalt(day, candidate));
+      salt.catch(() => this.#salts.delete(day));
+      // Only today's and yesterday's salts are ever asked for again.
+      for (const d of this.#salts.keys()) if (d < day - 1) this.#salts.delete(d);
+      this.#salts.set(day, salt);
+      if (!this.#saltPurge) {
+        // A server that stops receiving cookieless traffic still lets go of old salts.
+        this.#saltPurge = setInterval(() => {
+          const today = Math.floor(Date.now() / DAY_MS);
+          const thread = this.#writerThread();
+          (thread ? thread.purgeVisitorSalts(today) : Promise.resolve(this.#local.purgeVisitorSalts(today))).catch(
+            () => {},
+          );
+        }, SALT_PURGE_INTERVAL_MS);
+        this.#saltPurge.unref();
+      }
+    }
+    return salt;
+  }
+
+  backfill(): Promise<number> {
+    if (this.#closed) return Promise.reject(new Error('store is closed'));
+    this.#backfill ??= (async () => {
+      let rows = 0;
+      while (!this.#stopBackfill) {
+        const thread = this.#writerThread();
+        const chunk = thread
+          ? await thread.backfillChunk(BACKFILL_CHUNK)
+          : this.#local.backfillChunk(BACKFILL_CHUNK);
+        rows += chunk.rows;
+        if (chunk.done) break;
+        await new Promise((r) => setTimeout(r, BACKFILL_PAUSE_MS));
+      }
+      return rows;
+    })();
+    return this.#backfill;
+  }
+
+  // ---- publishable keys (keys.ts) -------------------------------------------------------------------
+
+  async createKey(key: IngestKeyRow & { keyHash: Buffer }): Promise<void> {
+    this.#assertOpen();
+    keys.createKey(this.db, key);
+  }
+
+  async listKeys(orgId: string): Promise<IngestKeyRow[]> {
+    this.#assertOpen();
+    return keys.listKeys(this.db, orgId);
+  }
+
+  async revokeKey(orgId: string, id: string, now: number): Promise<boolean> {
+    this.#assertOpen();
+    return keys.revokeKey(this.db, orgId, id, now);
+  }
+
+  async findKeyByHash(keyHash: Buffer): Promise<IngestKeyMatch | undefined> {
+    this.#assertOpen();
+    return keys.findKeyByHash(this.db, keyHash);
+  }
+
+  async keyOriginAllowed(origin: string): Promise<boolean> {
+    this.#assertOpen();
+    return keys.keyOriginAllowed(this.db, origin);
   }
 
   // ---- writes ---------------------------------------------------------------------------------------

@@ -268,6 +268,29 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
         HAVING count(*) > 0;
     `,
   },
+  {
+    version: 4,
+    name: 'publishable ingest keys',
+    sql: `
+      -- Publishable keys (pk_...): only the SHA-256 of each key is kept, never the key. The org is text, not
+      -- the orgs dictionary id: a key may exist for an org without events, and the dictionary belongs to the
+      -- writer thread. Revoked keys stay (revoked_at), so a revoked key is told apart from an unknown one.
+      CREATE TABLE ingest_keys (
+        org_id TEXT NOT NULL,
+        id TEXT NOT NULL,                  -- UUIDv7
+        key_hash BLOB NOT NULL,            -- SHA-256 of the whole key
+        prefix TEXT NOT NULL,              -- pk_ and a few characters, to recognise a key in a list
+        name TEXT NOT NULL,
+        allowed_origins TEXT NOT NULL,     -- JSON array of origins; [] means any origin
+        rate_limit_per_minute INTEGER,     -- NULL: the server's default
+        created_at INTEGER NOT NULL,       -- epoch ms
+        revoked_at INTEGER,                -- epoch ms; NULL while the key works
+        PRIMARY KEY (org_id, id)
+      ) WITHOUT ROWID;
+      -- Every authenticated ingest finds its key by hash (behind a 5 s cache).
+      CREATE UNIQUE INDEX ingest_keys_key_hash ON ingest_keys (key_hash);
+    `,
+  },
 ];
 
 export function migrate(db: Db): void {
