@@ -188,55 +188,6 @@ export class SqliteEventStore implements EventStore {
     return this.#local.purgeIdempotencyKeys(olderThan);
   }
 
-  // ---- visitors: salts and the backfill -------------------------------------------------------------
-
-  visitorSalt(day: number): Promise<string> {
-    if (this.#closed) return Promise.reject(new Error('store is closed'));
-    let salt = this.#salts.get(day);
-    if (!salt) {
-      const candidate = randomBytes(32).toString('base64url');
-      // Written by the writer (its connection holds the write lock while ingesting).
-      const thread = this.#writerThread();
-      salt = thread
-        ? thread.visitorSalt(day, candidate)
-        : Promise.resolve().then(() => this.#local.visitorSalt(day, candidate));
-      salt.catch(() => this.#salts.delete(day));
-      // Only today's and yesterday's salts are ever asked for again.
-      for (const d of this.#salts.keys()) if (d < day - 1) this.#salts.delete(d);
-      this.#salts.set(day, salt);
-      if (!this.#saltPurge) {
-        // A server that stops receiving cookieless traffic still lets go of old salts.
-        this.#saltPurge = setInterval(() => {
-          const today = Math.floor(Date.now() / DAY_MS);
-          const thread = this.#writerThread();
-          (thread ? thread.purgeVisitorSalts(today) : Promise.resolve(this.#local.purgeVisitorSalts(today))).catch(
-            () => {},
-          );
-        }, SALT_PURGE_INTERVAL_MS);
-        this.#saltPurge.unref();
-      }
-    }
-    return salt;
-  }
-
-  backfill(): Promise<number> {
-    if (this.#closed) return Promise.reject(new Error('store is closed'));
-    this.#backfill ??= (async () => {
-      let rows = 0;
-      while (!this.#stopBackfill) {
-        const thread = this.#writerThread();
-        const chunk = thread
-          ? await thread.backfillChunk(BACKFILL_CHUNK)
-          : this.#local.backfillChunk(BACKFILL_CHUNK);
-        rows += chunk.rows;
-        if (chunk.done) break;
-        await new Promise((r) => setTimeout(r, BACKFILL_PAUSE_MS));
-      }
-      return rows;
-    })();
-    return this.#backfill;
-  }
-
   // ---- publishable keys (keys.ts) -------------------------------------------------------------------
 
   async createKey(key: IngestKeyRow & { keyHash: Buffer }): Promise<void> {
