@@ -37,6 +37,11 @@ function requestId(req: { headers: Record<string, string | string[] | undefined>
   return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
 }
 
+/** A hop count becomes a test of the hop's index: Fastify's typings take no number. */
+function trustProxy(setting: Config['trustProxy']): false | string[] | ((a: string, hop: number) => boolean) {
+  return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
+}
+
 /**
  * Requests Node's HTTP parser rejects (headers over 16 KiB, malformed framing, a slow client) never reach
  * Fastify's error handler; they still get a problem document, written to the socket before it is closed.
@@ -72,6 +77,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // One line per request comes from the observability plugin instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
+    // Who the client is (request.ip, the rate limits' per-address bucket) behind the ingress proxies only.
+    trustProxy: trustProxy(config.trustProxy),
     genReqId: requestId,
     routerOptions: { querystringParser: parseQueryString },
     return503OnClosing: true,

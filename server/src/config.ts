@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { DEFAULT_JWT_ISSUER, DEV_JWT_SECRET } from './tokens.js';
 
@@ -27,8 +28,16 @@ export interface Config {
    * another package builds is for whoever starts the server to say; unset, `/sdk/*` answers a 404 problem.
    */
   sdkDir: string | undefined;
-  /** Requests per minute per org (per IP for unauthenticated requests); `false` disables limiting. */
+  /**
+   * Requests per window for each bucket: an org's ingest, its other API requests, each publishable key,
+   * each client address without a valid token. `false` disables limiting.
+   */
   rateLimit: false | { max: number; timeWindowMs: number };
+  /**
+   * Which `X-Forwarded-For` hops to believe for the client address (`ANALYTICS_TRUST_PROXY`): `false` (the
+   * socket's peer is the client), a number of proxy hops, or the addresses/CIDRs of the ingress proxies.
+   */
+  trustProxy: false | number | string[];
   /** Keep completed idempotency records this long (at least 24 h). */
   idempotencyTtlMs: number;
   /** Secret for cursor HMACs; defaults to one derived from the JWT secret. */
@@ -118,7 +127,40 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Parti
     production,
     durability,
     migrateOnStart: bool(env, 'ANALYTICS_MIGRATE_ON_START', true),
+    trustProxy: trustProxy(env.ANALYTICS_TRUST_PROXY),
   };
+}
+
+/**
+ * `ANALYTICS_TRUST_PROXY`: unset or `false` trusts no proxy; `N` trusts the N hops nearest the server; a
+ * comma-separated list of addresses or CIDRs trusts those proxies only. `true` (every hop) is refused: any
+ * client could then choose its own address, and with it its rate-limit bucket.
+ */
+function trustProxy(raw: string | undefined): false | number | string[] {
+  const value = raw?.trim() ?? '';
+  if (value === '' || value === 'false' || value === '0') return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops > 10) throw new ConfigError(`ANALYTICS_TRUST_PROXY must be 0–10 hops (got "${raw}")`);
+    return hops;
+  }
+  const list = value.split(',').map((v) => v.trim());
+  for (const entry of list) {
+    const [address = '', prefix, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const bits = prefix === undefined ? 0 : Number(prefix);
+    if (
+      family === 0 ||
+      rest.length > 0 ||
+      (prefix !== undefined && (!/^\d+$/.test(prefix) || bits > (family === 4 ? 32 : 128)))
+    ) {
+      throw new ConfigError(
+        `ANALYTICS_TRUST_PROXY must be a hop count or a comma-separated list of addresses or CIDRs of ` +
+          `the ingress proxies (got "${raw}")`,
+      );
+    }
+  }
+  return list;
 }
 
 /**

@@ -13,6 +13,10 @@ export interface Principal {
   role: string | undefined;
   scopes: ReadonlySet<string>;
   jti: string | undefined;
+  /** Set for publishable (`pk_`) keys: each key is rate limited on its own (bucket `key:<id>`). */
+  keyId?: string | undefined;
+  /** The key's own requests per minute, when it has one (otherwise the server's default applies). */
+  keyRateLimit?: number | undefined;
 }
 
 export interface VerifierOptions {

@@ -255,6 +255,19 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE UNIQUE INDEX ingest_keys_key_hash ON ingest_keys (key_hash);
     `,
   },
+  {
+    version: 4,
+    name: 'rate-limit counters shared by replicas',
+    sql: `
+      -- One row per bucket (ingest:<org>, read:<org>, key:<id>, ip:<address>) counting the current window
+      -- (rate-limits.ts). Unlogged: counts are worthless after a crash, and commits need no WAL flush.
+      CREATE UNLOGGED TABLE rate_limits (
+        bucket text PRIMARY KEY,
+        window_start bigint NOT NULL,
+        hits integer NOT NULL
+      );
+    `,
+  },
 ];
 
 /**
