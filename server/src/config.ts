@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
+import { DAY_MS, type TimestampWindow } from './lib/time.js';
 import { DEFAULT_JWT_ISSUER, DEV_JWT_SECRET } from './tokens.js';
 
 /**
@@ -38,6 +39,11 @@ export interface Config {
    * socket's peer is the client), a number of proxy hops, or the addresses/CIDRs of the ingress proxies.
    */
   trustProxy: false | number | string[];
+  /**
+   * How far an ingested event's `timestamp` may lie before and after the time the server received it
+   * (`ANALYTICS_TIMESTAMP_PAST_DAYS`, default 400; `ANALYTICS_TIMESTAMP_FUTURE_DAYS`, default 1).
+   */
+  timestampWindow: TimestampWindow;
   /** Keep completed idempotency records this long (at least 24 h). */
   idempotencyTtlMs: number;
   /** Secret for cursor HMACs; defaults to one derived from the JWT secret. */
@@ -128,6 +134,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Parti
     durability,
     migrateOnStart: bool(env, 'ANALYTICS_MIGRATE_ON_START', true),
     trustProxy: trustProxy(env.ANALYTICS_TRUST_PROXY),
+    timestampWindow: {
+      pastMs: int(env, 'ANALYTICS_TIMESTAMP_PAST_DAYS', 400, 1, 36_500) * DAY_MS,
+      futureMs: int(env, 'ANALYTICS_TIMESTAMP_FUTURE_DAYS', 1, 0, 3650) * DAY_MS,
+    },
   };
 }
 

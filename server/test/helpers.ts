@@ -74,6 +74,12 @@ export async function openTestStore(
   };
 }
 
+/**
+ * Configuration for suites that ingest events at fixed dates in the past (time zone and calendar cases of
+ * 2024): ingest normally takes timestamps from at most 400 days before the time it receives them.
+ */
+export const HISTORIC_TIMESTAMPS = { ANALYTICS_TIMESTAMP_PAST_DAYS: '36500' } as const;
+
 /** Unique org ids per suite, so suites sharing a PostgreSQL database never see each other's rows. */
 export function orgId(label: string): string {
   return `org_${label}_${Math.random().toString(36).slice(2, 8)}`;

@@ -6,7 +6,7 @@
 import type { EventIn } from '../contract.js';
 import { ApiError, type FieldError } from '../lib/errors.js';
 import { uuidv7 } from '../lib/ids.js';
-import { parseInstant } from '../lib/time.js';
+import { DEFAULT_TIMESTAMP_WINDOW, outsideWindow, parseInstant, type TimestampWindow } from '../lib/time.js';
 import { MAX_PROPERTIES_BYTES, MAX_PROPERTIES_DEPTH } from '../schemas/events.js';
 import { ingestResponseBody } from '../store/shared.js';
 import type { EventStore, NewEvent } from '../store/types.js';
@@ -42,7 +42,11 @@ function moreBracketsThan(text: string, limit: number): boolean {
  * receive time), timestamps defaulted to it, `properties` serialised once. Throws one 422 naming every
  * event field that is still invalid, so a batch is stored whole or not at all.
  */
-export function prepareEvents(input: readonly EventIn[], receivedAt: number): NewEvent[] {
+export function prepareEvents(
+  input: readonly EventIn[],
+  receivedAt: number,
+  window: TimestampWindow = DEFAULT_TIMESTAMP_WINDOW,
+): NewEvent[] {
   const errors: FieldError[] = [];
   const batch = input.map((e, i): NewEvent => {
     let ts = receivedAt;
@@ -53,7 +57,11 @@ export function prepareEvents(input: readonly EventIn[], receivedAt: number): Ne
           path: `/events/${i}/timestamp`,
           message: 'must be an RFC 3339 timestamp with an offset',
         });
-      } else ts = parsed;
+      } else {
+        const outside = outsideWindow(parsed, receivedAt, window);
+        if (outside) errors.push({ path: `/events/${i}/timestamp`, message: outside });
+        ts = parsed;
+      }
     }
     const properties = e.properties ?? {};
     let propertiesJson = '';
@@ -105,6 +113,8 @@ export interface IngestRequest {
   idempotencyKey: string | undefined;
   /** The body exactly as received (what a repeated key is compared with). */
   rawBody: string;
+  /** How far event timestamps may lie from `receivedAt` (default: 400 days before, 1 day after). */
+  timestampWindow?: TimestampWindow;
 }
 
 /** What to answer: the status and JSON text (a replay: the first response's), and how many events are new. */
@@ -122,7 +132,7 @@ export async function ingestBatch(
   request: IngestRequest,
 ): Promise<IngestResponse> {
   const { orgId, receivedAt } = request;
-  const events = prepareEvents(request.events, receivedAt);
+  const events = prepareEvents(request.events, receivedAt, request.timestampWindow);
   const outcome = await idempotent(
     store,
     { orgId, key: request.idempotencyKey, body: request.rawBody, now: receivedAt },

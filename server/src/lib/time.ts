@@ -11,6 +11,12 @@ const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 const CANONICAL_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
+/**
+ * The last instant whose UTC form has a four-digit year. A local time late on 9999-12-31 with a negative
+ * offset is later than this, and `toISOString()` would write it `+010000-01-01T…`, which is not RFC 3339.
+ */
+const MAX_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 /** The number written by the two ASCII digits at `i`. */
 function twoDigits(text: string, i: number): number {
   return (text.charCodeAt(i) - 48) * 10 + text.charCodeAt(i + 1) - 48;
@@ -56,7 +62,34 @@ export function parseInstant(text: string): number | null {
     offsetMin = (m[9] === '-' ? -1 : 1) * (oh * 60 + om);
   }
   // A leap second (:60) is folded onto the next second's start, as most systems do.
-  return Date.UTC(y, mo - 1, d, h, mi, Math.min(s, 59)) + (s === 60 ? 1000 : 0) + frac - offsetMin * 60_000;
+  const ms =
+    Date.UTC(y, mo - 1, d, h, mi, Math.min(s, 59)) + (s === 60 ? 1000 : 0) + frac - offsetMin * 60_000;
+  return ms > MAX_INSTANT ? null : ms;
+}
+
+/** How far event timestamps may lie from the time the server received them. */
+export interface TimestampWindow {
+  pastMs: number;
+  futureMs: number;
+}
+
+/** `ANALYTICS_TIMESTAMP_PAST_DAYS` and `ANALYTICS_TIMESTAMP_FUTURE_DAYS`'s defaults. */
+export const DEFAULT_TIMESTAMP_WINDOW: TimestampWindow = { pastMs: 400 * DAY_MS, futureMs: DAY_MS };
+
+/**
+ * Why an event's instant is refused, or `null` when it lies within `window` around `receivedAt`. Events are
+ * stored in monthly partitions on PostgreSQL, made on demand: without a window, one batch of timestamps a
+ * month apart from 1970 to 2099 made 1,550 of them, and every later read paid for planning over them all.
+ * Only ingest is held to the window; query ranges (`start_date`, `from`) may reach anywhere.
+ */
+export function outsideWindow(ms: number, receivedAt: number, window: TimestampWindow): string | null {
+  if (ms >= receivedAt - window.pastMs && ms <= receivedAt + window.futureMs) return null;
+  return `must be within ${days(window.pastMs)} before and ${days(window.futureMs)} after the time the server received it`;
+}
+
+function days(ms: number): string {
+  const n = ms / DAY_MS;
+  return `${n} day${n === 1 ? '' : 's'}`;
 }
 
 /** `YYYY-MM-DD` → the UTC day number (days since 1970-01-01), or `null` when invalid. */

@@ -44,10 +44,13 @@ const DEEP_TEXT = `${'['.repeat(5000)}${']'.repeat(5000)}`;
 
 /** Per-field generators, each tagged with the outcome the contract implies for that value alone. */
 function fields(org: string) {
+  // Ingest takes instants from 400 days before to 1 day after it receives them; the window's edges are
+  // left a day of margin, since the generator's clock and the server's are read at different moments.
+  const now = Date.now();
   const iso = fc
     .date({
-      min: new Date('2000-01-01T00:00:00Z'),
-      max: new Date('2099-12-31T00:00:00Z'),
+      min: new Date(now - 399 * 86_400_000),
+      max: new Date(now + 12 * 3_600_000),
       noInvalidDate: true,
     })
     .chain((d) =>
@@ -95,6 +98,10 @@ function fields(org: string) {
           '2024-05-01T24:00:00Z',
           '2024-05-01T12:00:00+24:00',
           '2024-05-01',
+          // Valid RFC 3339, but far outside the window around the receive time.
+          '1970-01-01T00:00:00Z',
+          '2099-12-01T00:00:00Z',
+          '9999-12-31T23:59:59-23:59',
           'yesterday',
           '',
           "' OR 1=1 --",

@@ -71,6 +71,7 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
         receivedAt,
         idempotencyKey: request.headers['idempotency-key'],
         rawBody: rawBody(request),
+        timestampWindow: app.config.timestampWindow,
       });
       if (!res.replayed) app.metrics.eventsIngested(principal.orgId, res.accepted);
       // Responses are sent as pre-serialised text (the exact bytes an idempotent replay repeats), which the

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createTestApp, orgId, stores, type TestApp } from '../../../helpers.js';
+import { bearer, createTestApp, HISTORIC_TIMESTAMPS, orgId, stores, type TestApp } from '../../../helpers.js';
 
 describe.each(stores)('GET /api/v1/event-types ($name)', (storeCase) => {
   let t: TestApp;
@@ -7,7 +7,7 @@ describe.each(stores)('GET /api/v1/event-types ($name)', (storeCase) => {
   let token: string;
 
   beforeAll(async () => {
-    t = await createTestApp(storeCase);
+    t = await createTestApp(storeCase, { env: HISTORIC_TIMESTAMPS });
     token = await t.token({ org });
   });
   afterAll(() => t.close());

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventsPage } from '../../../../src/contract.js';
-import { bearer, createTestApp, makeEvents, orgId, stores, type TestApp } from '../../../helpers.js';
+import {
+  bearer,
+  createTestApp,
+  HISTORIC_TIMESTAMPS,
+  makeEvents,
+  orgId,
+  stores,
+  type TestApp,
+} from '../../../helpers.js';
 
 describe.each(stores)('GET /api/v1/events ($name)', (storeCase) => {
   let t: TestApp;
@@ -24,7 +32,7 @@ describe.each(stores)('GET /api/v1/events ($name)', (storeCase) => {
   let events: ReturnType<typeof makeEvents> = [];
 
   beforeAll(async () => {
-    t = await createTestApp(storeCase);
+    t = await createTestApp(storeCase, { env: HISTORIC_TIMESTAMPS });
     token = await t.token({ org, scope: 'events:write events:read' });
     // 1,200 events over ~20 minutes, some sharing a timestamp (ties are broken by event_id).
     events = makeEvents(1200, {
@@ -176,7 +184,7 @@ describe.each(stores)('GET /api/v1/events?user_id= across days ($name)', (storeC
   }));
 
   beforeAll(async () => {
-    t = await createTestApp(storeCase);
+    t = await createTestApp(storeCase, { env: HISTORIC_TIMESTAMPS });
     token = await t.token({ org, scope: 'events:write events:read' });
     for (let i = 0; i < events.length; i += 100) {
       const res = await t.app.inject({

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SummaryResponse } from '../../../../src/contract.js';
-import { bearer, createTestApp, orgId, stores, type TestApp } from '../../../helpers.js';
+import { bearer, createTestApp, HISTORIC_TIMESTAMPS, orgId, stores, type TestApp } from '../../../helpers.js';
 
 describe.each(stores)('GET /api/v1/metrics/summary ($name)', (storeCase) => {
   let t: TestApp;
@@ -14,7 +14,7 @@ describe.each(stores)('GET /api/v1/metrics/summary ($name)', (storeCase) => {
   });
 
   beforeAll(async () => {
-    t = await createTestApp(storeCase);
+    t = await createTestApp(storeCase, { env: HISTORIC_TIMESTAMPS });
     token = await t.token({ org });
     const events = [
       ev('2024-06-01T10:00:00Z', 'login', 'ann'),
