@@ -44,6 +44,8 @@ export interface Config {
    * (`ANALYTICS_TIMESTAMP_PAST_DAYS`, default 400; `ANALYTICS_TIMESTAMP_FUTURE_DAYS`, default 1).
    */
   timestampWindow: TimestampWindow;
+  /** The longest token lifetime (`exp - iat`) accepted, in seconds (`ANALYTICS_MAX_TOKEN_TTL`, default 24h). */
+  maxTokenTtlSeconds: number;
   /** Keep completed idempotency records this long (at least 24 h). */
   idempotencyTtlMs: number;
   /** Secret for cursor HMACs; defaults to one derived from the JWT secret. */
@@ -138,7 +140,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Parti
       pastMs: int(env, 'ANALYTICS_TIMESTAMP_PAST_DAYS', 400, 1, 36_500) * DAY_MS,
       futureMs: int(env, 'ANALYTICS_TIMESTAMP_FUTURE_DAYS', 1, 0, 3650) * DAY_MS,
     },
+    maxTokenTtlSeconds: seconds(env, 'ANALYTICS_MAX_TOKEN_TTL', 86_400),
   };
+}
+
+/** A duration: seconds, or a number with `s`, `m`, `h` or `d` (`90s`, `15m`, `24h`, `7d`). */
+function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const m = /^(\d+)\s*([smhd]?)$/.exec(raw);
+  const n = m ? Number(m[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86_400 }[m[2] as '' | 's'] : 0;
+  if (!m || n < 1 || n > 366 * 86_400) {
+    throw new ConfigError(
+      `${name} must be a duration such as 3600, 15m, 24h or 7d, up to 366d (got "${raw}")`,
+    );
+  }
+  return n;
 }
 
 /**

@@ -209,6 +209,7 @@ describe('auth with a JWKS', () => {
       .setProtectedHeader({ alg: 'RS256', kid })
       .setIssuer('acme-analytics')
       .setAudience(JWT_AUDIENCE)
+      .setIssuedAt()
       .setExpirationTime('1h')
       .sign(key);
   const list = (token: string) => t.app.inject({ url: '/api/v1/event-types', headers: bearer(token) });

@@ -51,6 +51,7 @@ export default fp(
       secret: app.config.jwtSecret,
       issuer: app.config.jwtIssuer,
       jwksUrl: app.config.jwksUrl,
+      maxTtlSeconds: app.config.maxTokenTtlSeconds,
     });
     app.decorateRequest('principal', null);
     app.decorateRequest('authError', null);
