@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { formatInstant } from '../../../lib/time.js';
 import { principalOf } from '../../../plugins/app/auth.js';
 import { problems } from '../../../schemas/common.js';
@@ -13,6 +14,10 @@ const eventTypes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['events'],
         summary: "The org's event types, most frequent first (for filter menus)",
         security: [{ bearerAuth: [] }],
+        // Checked for every route in index.ts; listed here so the document shows it.
+        querystring: Type.Object({
+          org_id: Type.Optional(Type.String({ maxLength: 255, description: "Must equal the token's" })),
+        }),
         response: { 200: EventTypesResponse, ...problems(401, 403, 429) },
       },
     },

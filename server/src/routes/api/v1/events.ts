@@ -101,7 +101,6 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const principal = principalOf(request);
       const q = request.query;
-      assertOrg(principal, q.org_id, '/org_id');
 
       const errors: FieldError[] = [];
       let fromTs: number | undefined;

@@ -1,4 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { assertOrg, principalOf } from '../../../plugins/app/auth.js';
 import eventTypes from './event-types.js';
 import events from './events.js';
 import metrics from './metrics.js';
@@ -13,10 +15,20 @@ import metrics from './metrics.js';
  * 3. `authorize` answers 401 for a missing or invalid token and 403 without the route's scope;
  * 4. `limitRate` counts an authorised request against its own bucket (the org's ingest, the org's other
  *    requests, or its publishable key's), so a request refused for its scope costs nothing and one
- *    client's flood of one kind cannot exhaust another's budget.
+ *    client's flood of one kind cannot exhaust another's budget;
+ * 5. `sameOrg` answers 403 `org_mismatch` when the query string names another org than the token's, on
+ *    every route alike, before the request's own validation.
  *
  * Unknown paths under the prefix reach the app's not-found handler without these hooks (a plain 404).
  */
+/** The tenant is the token's org: an `org_id` in the query string (repeated or not) may only repeat it. */
+async function sameOrg(request: FastifyRequest): Promise<void> {
+  const given = (request.query as Record<string, unknown> | undefined)?.org_id;
+  if (given === undefined) return;
+  const principal = principalOf(request);
+  for (const org of Array.isArray(given) ? given : [given]) assertOrg(principal, String(org), '/org_id');
+}
+
 const apiV1: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRoute', (route) => {
     if (!route.config?.scope) throw new Error(`${route.method} ${route.url} must declare config.scope`);
@@ -25,6 +37,7 @@ const apiV1: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.limitAnonymous);
   app.addHook('onRequest', app.authorize);
   app.addHook('onRequest', app.limitRate);
+  app.addHook('onRequest', sameOrg);
 
   await app.register(events);
   await app.register(eventTypes);

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { metricsSummary } from '../../../domain/metrics.js';
 import { ApiError, type FieldError } from '../../../lib/errors.js';
 import { isValidTimeZone, localDay, parseDate } from '../../../lib/time.js';
-import { assertOrg, principalOf } from '../../../plugins/app/auth.js';
+import { principalOf } from '../../../plugins/app/auth.js';
 import { problems } from '../../../schemas/common.js';
 import { SummaryQuery, SummaryResponse } from '../../../schemas/metrics.js';
 
@@ -29,7 +29,6 @@ const metrics: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const principal = principalOf(request);
       const q = request.query;
-      assertOrg(principal, q.org_id, '/org_id');
 
       const errors: FieldError[] = [];
       const tz = q.tz ?? 'UTC';
