@@ -46,6 +46,17 @@ export interface Config {
   timestampWindow: TimestampWindow;
   /** The longest token lifetime (`exp - iat`) accepted, in seconds (`ANALYTICS_MAX_TOKEN_TTL`, default 24h). */
   maxTokenTtlSeconds: number;
+  /** Prometheus's `/metrics` (it tells how much each org sends, so it is not public by default). */
+  metrics: {
+    /** `ANALYTICS_METRICS_TOKEN`: serve `/metrics` on the API port to this bearer token only. */
+    token: string | undefined;
+    /** `ANALYTICS_METRICS_PORT`: serve `/metrics` on this port (on `HOST`) without a token. */
+    port: number | undefined;
+    /** `ANALYTICS_METRICS_ORG_LABELS`: count ingested events per org (`org_id` labels), not only in total. */
+    orgLabels: boolean;
+    /** `/metrics` on the API port without a token: test servers only (`startTestServer`), never from the environment. */
+    open: boolean;
+  };
   /** Keep completed idempotency records this long (at least 24 h). */
   idempotencyTtlMs: number;
   /** Secret for cursor HMACs; defaults to one derived from the JWT secret. */
@@ -141,7 +152,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Parti
       futureMs: int(env, 'ANALYTICS_TIMESTAMP_FUTURE_DAYS', 1, 0, 3650) * DAY_MS,
     },
     maxTokenTtlSeconds: seconds(env, 'ANALYTICS_MAX_TOKEN_TTL', 86_400),
+    metrics: {
+      token: metricsToken(env.ANALYTICS_METRICS_TOKEN),
+      port: env.ANALYTICS_METRICS_PORT ? int(env, 'ANALYTICS_METRICS_PORT', 0, 0, 65535) : undefined,
+      orgLabels: bool(env, 'ANALYTICS_METRICS_ORG_LABELS', false),
+      open: false,
+    },
   };
+}
+
+/** A scrape token as long as a password should be: it guards every org's traffic figures. */
+function metricsToken(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 16 || !/^[\x21-\x7e]+$/.test(raw)) {
+    throw new ConfigError('ANALYTICS_METRICS_TOKEN must be at least 16 printable characters without spaces');
+  }
+  return raw;
 }
 
 /** A duration: seconds, or a number with `s`, `m`, `h` or `d` (`90s`, `15m`, `24h`, `7d`). */

@@ -94,6 +94,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   if (opts.rateLimit !== undefined) config.rateLimit = opts.rateLimit;
   config.logLevel = opts.logLevel ?? process.env.ANALYTICS_TEST_LOG_LEVEL ?? 'silent';
   if (opts.sdkDir !== undefined) config.sdkDir = opts.sdkDir;
+  // Suites read the request counters (`/metrics`) of their own server, which nobody else can reach.
+  config.metrics.open = true;
 
   const app = await buildApp({ config });
   try {

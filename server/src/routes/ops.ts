@@ -1,6 +1,8 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ApiError } from '../lib/errors.js';
+import { METRICS_CONTENT_TYPE } from '../plugins/app/observability.js';
 import { problems } from '../schemas/common.js';
 
 const READY_TIMEOUT_MS = 2000;
@@ -49,18 +51,35 @@ const ops: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
+  // `/metrics` tells how much every org sends. On the API port it is served only to its own bearer token
+  // (ANALYTICS_METRICS_TOKEN, which no API token can be), and not routed at all without one (404): a scraper
+  // inside the network then uses ANALYTICS_METRICS_PORT (plugins/app/observability.ts).
+  const { token, open } = app.config.metrics;
+  if (token === undefined && !open) return;
+  const expected = token === undefined ? undefined : Buffer.from(`Bearer ${token}`);
   app.get(
     '/metrics',
     {
+      onRequest: async (request) => {
+        if (!expected) return;
+        const given = Buffer.from(request.headers.authorization ?? '');
+        if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+          throw new ApiError('unauthorized', 'Send `Authorization: Bearer <ANALYTICS_METRICS_TOKEN>`.', {
+            headers: { 'WWW-Authenticate': 'Bearer realm="metrics"' },
+          });
+        }
+      },
       schema: {
         tags: ['operations'],
         summary: 'Prometheus metrics (text exposition format)',
+        description:
+          'Needs `Authorization: Bearer <ANALYTICS_METRICS_TOKEN>` (a token of its own, not an API token). ' +
+          'Without that setting this path answers 404 here; scrape `ANALYTICS_METRICS_PORT` instead.',
         produces: ['text/plain'],
-        response: { 200: Type.String() },
+        response: { 200: Type.String(), ...problems(401) },
       },
     },
-    async (_request, reply) =>
-      reply.type('text/plain; version=0.0.4; charset=utf-8').send(app.metrics.render(app.store)),
+    async (_request, reply) => reply.type(METRICS_CONTENT_TYPE).send(app.metrics.render(app.store)),
   );
 };
 

@@ -2,10 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../src/testing.js';
 import { bearer, createTestApp, orgId, stores, type TestApp } from '../helpers.js';
 
+/** `/metrics` is served on the API port only to its own token (see test/security/metrics.test.ts). */
+const METRICS_TOKEN = 'ops-test-metrics-token-0123456789';
+
 describe.each(stores)('operations ($name)', (storeCase) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp(storeCase);
+    t = await createTestApp(storeCase, {
+      env: { ANALYTICS_METRICS_TOKEN: METRICS_TOKEN, ANALYTICS_METRICS_ORG_LABELS: 'true' },
+    });
   });
   afterAll(() => t.close());
 
@@ -31,7 +36,7 @@ describe.each(stores)('operations ($name)', (storeCase) => {
       payload: { events: [{ event_type: 'a' }, { event_type: 'b' }] },
     });
     await t.app.inject({ url: '/api/v1/events' }); // a 401
-    const res = await t.app.inject({ url: '/metrics' });
+    const res = await t.app.inject({ url: '/metrics', headers: bearer(METRICS_TOKEN) });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/plain');
     const text = res.body;

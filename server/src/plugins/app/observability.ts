@@ -1,3 +1,4 @@
+import { createServer, type Server } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { EventStore } from '../../store/types.js';
@@ -8,14 +9,24 @@ function esc(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
 /**
  * A small Prometheus registry: request counts and latency histograms by method, route and status, and events
- * ingested by org. Route labels are route patterns (never raw URLs), so cardinality stays bounded.
+ * ingested (in total, or by org with `orgLabels`). Route labels are route patterns (never raw URLs), so
+ * cardinality stays bounded. Org labels are off by default: they list every customer with its volume, and
+ * grow the exposition with the number of orgs.
  */
 export class Metrics {
   readonly #requests = new Map<string, { labels: string; count: number; sum: number; buckets: number[] }>();
   readonly #ingested = new Map<string, number>();
+  readonly #orgLabels: boolean;
+  #ingestedTotal = 0;
   readonly #started = Date.now();
+
+  constructor(options: { orgLabels?: boolean } = {}) {
+    this.#orgLabels = options.orgLabels ?? false;
+  }
 
   observeRequest(method: string, route: string, status: number, seconds: number): void {
     const labels = `method="${esc(method)}",route="${esc(route)}",status="${status}"`;
@@ -30,7 +41,9 @@ export class Metrics {
   }
 
   eventsIngested(orgId: string, n: number): void {
-    if (n > 0) this.#ingested.set(orgId, (this.#ingested.get(orgId) ?? 0) + n);
+    if (n <= 0) return;
+    this.#ingestedTotal += n;
+    if (this.#orgLabels) this.#ingested.set(orgId, (this.#ingested.get(orgId) ?? 0) + n);
   }
 
   /** The text exposition; `store` adds the store's write statistics where it keeps them. */
@@ -49,10 +62,16 @@ export class Metrics {
       out.push(`http_request_duration_seconds_sum{${s.labels}} ${s.sum}`);
       out.push(`http_request_duration_seconds_count{${s.labels}} ${s.count}`);
     }
-    out.push('# HELP analytics_events_ingested_total Events newly stored, by org.');
-    out.push('# TYPE analytics_events_ingested_total counter');
-    for (const [org, n] of this.#ingested)
-      out.push(`analytics_events_ingested_total{org_id="${esc(org)}"} ${n}`);
+    if (this.#orgLabels) {
+      out.push('# HELP analytics_events_ingested_total Events newly stored, by org.');
+      out.push('# TYPE analytics_events_ingested_total counter');
+      for (const [org, n] of this.#ingested)
+        out.push(`analytics_events_ingested_total{org_id="${esc(org)}"} ${n}`);
+    } else {
+      out.push('# HELP analytics_events_ingested_total Events newly stored.');
+      out.push('# TYPE analytics_events_ingested_total counter');
+      out.push(`analytics_events_ingested_total ${this.#ingestedTotal}`);
+    }
     const writes = store?.writeStats?.();
     if (writes) {
       out.push('# HELP analytics_store_transactions_total Transactions that committed ingest batches.');
@@ -81,6 +100,8 @@ export class Metrics {
 declare module 'fastify' {
   interface FastifyInstance {
     metrics: Metrics;
+    /** The listener of `ANALYTICS_METRICS_PORT`, once the app listens; undefined without that setting. */
+    metricsServer: Server | undefined;
   }
 }
 
@@ -90,11 +111,36 @@ function routeOf(request: FastifyRequest): string {
 
 /**
  * `X-Request-Id` on every response, one JSON log line per request (method, route, status, duration, request
- * id), and the Prometheus counters.
+ * id), and the Prometheus counters. With `ANALYTICS_METRICS_PORT` they are also served on that port, apart
+ * from the API, for a scraper inside the network: nothing else answers there.
  */
 export default fp(
   async (app) => {
-    app.decorate('metrics', new Metrics());
+    const conf = app.config.metrics;
+    app.decorate('metrics', new Metrics({ orgLabels: conf.orgLabels }));
+    app.decorate('metricsServer', undefined);
+
+    if (conf.port !== undefined) {
+      const server = createServer((req, res) => {
+        const ok = req.method === 'GET' && req.url?.split('?')[0] === '/metrics';
+        res.writeHead(ok ? 200 : 404, { 'content-type': ok ? METRICS_CONTENT_TYPE : 'text/plain' });
+        res.end(ok ? app.metrics.render(app.store) : 'Not found: this port serves GET /metrics only.\n');
+      });
+      app.metricsServer = server;
+      // Open before the API port (listen() runs ready() first), so a scrape never finds it missing.
+      app.addHook('onReady', async () => {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(conf.port, app.config.host, () => {
+            server.off('error', reject);
+            resolve();
+          });
+        });
+      });
+      app.addHook('onClose', async () => {
+        if (server.listening) await new Promise((resolve) => server.close(resolve));
+      });
+    }
 
     app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       reply.header('X-Request-Id', request.id);
@@ -117,5 +163,5 @@ export default fp(
       );
     });
   },
-  { name: 'observability' },
+  { name: 'observability', dependencies: ['config'] },
 );
