@@ -7,6 +7,7 @@
 import type { Static } from 'typebox';
 import type * as common from './schemas/common.js';
 import type * as events from './schemas/events.js';
+import type * as keys from './schemas/keys.js';
 import type * as metrics from './schemas/metrics.js';
 
 /** One event as sent to `POST /api/v1/events`. */
@@ -27,5 +28,13 @@ export type EventTypesResponse = Static<typeof events.EventTypesResponse>;
 export type SummaryQuery = Static<typeof metrics.SummaryQuery>;
 /** `200` response of `GET /api/v1/metrics/summary`. */
 export type SummaryResponse = Static<typeof metrics.SummaryResponse>;
+/** The body of `POST /api/v1/keys`. */
+export type CreateKeyBody = Static<typeof keys.CreateKeyBody>;
+/** `201` response of `POST /api/v1/keys`: the only time the key itself is shown. */
+export type IngestKeyCreated = Static<typeof keys.IngestKeyCreated>;
+/** One publishable key as `GET /api/v1/keys` lists it (no secret). */
+export type IngestKeySummary = Static<typeof keys.IngestKeySummary>;
+/** `200` response of `GET /api/v1/keys`. */
+export type IngestKeyList = Static<typeof keys.IngestKeyList>;
 /** RFC 9457 problem document: the body of every error response. */
 export type Problem = Static<typeof common.Problem>;

@@ -15,14 +15,15 @@ export const JWT_AUDIENCE = 'analytics-api';
 /** `ANALYTICS_JWT_ISSUER`'s default. */
 export const DEFAULT_JWT_ISSUER = 'acme-analytics';
 
-export const SCOPES = ['events:write', 'events:read', 'metrics:read'] as const;
+/** Every scope the API knows. `keys:*` manage publishable ingest keys (and also need the `admin` role). */
+export const SCOPES = ['events:write', 'events:read', 'metrics:read', 'keys:read', 'keys:write'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export interface MintOptions {
   org: string;
   sub?: string | undefined;
   role?: string | undefined;
-  /** Space-separated; default all three scopes. */
+  /** Space-separated; default every scope (`SCOPES`). */
   scope?: string | undefined;
   /** A jose duration (`1h`, `30m`, `7d`); default `1h`. */
   ttl?: string | undefined;

@@ -55,6 +55,8 @@ if (pgUrl && existsSync(pgModule)) stores.push(postgresCase(pgUrl));
 export interface TestApp {
   app: FastifyInstance;
   store: EventStore;
+  /** The suite's database, for a second store or app on the same data. */
+  databaseUrl: string;
   token(claims: { org: string; sub?: string; role?: string; scope?: string; ttl?: string }): Promise<string>;
   close(): Promise<void>;
 }
@@ -97,6 +99,8 @@ export async function createTestApp(
     seed?: 'sample' | 'none';
     /** Extra environment for the configuration (e.g. `ANALYTICS_JWKS_URL`). */
     env?: Record<string, string>;
+    /** Default `['*']`. */
+    corsOrigins?: string[];
   } = {},
 ): Promise<TestApp> {
   const db = await storeCase.provision();
@@ -104,7 +108,7 @@ export async function createTestApp(
     { NODE_ENV: 'test', ...opts.env },
     { databaseUrl: db.url, seed: opts.seed ?? 'none' },
   );
-  config.corsOrigins = ['*'];
+  config.corsOrigins = opts.corsOrigins ?? ['*'];
   config.rateLimit = opts.rateLimit ?? false;
   const real = await openStore(db.url);
   const store = opts.wrap ? opts.wrap(real) : real;
@@ -113,6 +117,7 @@ export async function createTestApp(
   return {
     app,
     store: real,
+    databaseUrl: db.url,
     token: (c) =>
       signToken({
         ...c,

@@ -10,6 +10,8 @@ export const ERRORS = {
   invalid_token: { status: 401, title: 'Invalid access token' },
   insufficient_scope: { status: 403, title: 'Insufficient scope' },
   org_mismatch: { status: 403, title: 'Organisation does not match the token' },
+  insufficient_role: { status: 403, title: 'Insufficient role' },
+  origin_not_allowed: { status: 403, title: 'Origin not allowed for this key' },
   malformed_json: { status: 400, title: 'Malformed JSON body' },
   bad_request: { status: 400, title: 'Bad request' },
   validation_failed: { status: 422, title: 'Request validation failed' },

@@ -33,7 +33,8 @@ export function problems(...statuses: number[]): Record<number, ReturnType<typeo
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   400: 'Malformed JSON',
   401: 'Missing or invalid token (`WWW-Authenticate: Bearer`)',
-  403: "Token lacks the scope, or `org_id` is not the token's",
+  403: "Token lacks the scope (or role), `org_id` is not the token's, or a key's origin is not allowed",
+  404: 'No such resource for this organisation',
   409: 'A request with the same `Idempotency-Key` is in flight',
   413: 'Body over 1 MiB',
   415: 'Content type is not `application/json`',

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { checkKey, KEY_PATTERN, KeyResolver } from '../../domain/ingest-keys.js';
 import { createVerifier, type Principal, type Scope } from '../../lib/auth.js';
 import { ApiError } from '../../lib/errors.js';
 
@@ -19,11 +20,27 @@ declare module 'fastify' {
      * with the contract's headers).
      */
     authorize: Hook;
+    /** Publishable-key lookups, cached for at most 5 s (the keys routes and CORS use it too). */
+    ingestKeys: KeyResolver;
   }
   interface FastifyContextConfig {
     /** The scope a token needs for this route (routes under `/api/v1` must declare one). */
     scope?: Scope;
+    /** The `role` claim the token must also carry. */
+    role?: 'admin';
   }
+}
+
+/** A scope granted by a broader one too: whoever may change keys may list them. */
+const IMPLIED_BY: Partial<Record<Scope, Scope>> = { 'keys:read': 'keys:write' };
+
+/** All a publishable key may do: send events (`POST /api/v1/events` is the only route with this scope). */
+const KEY_SCOPES: ReadonlySet<string> = new Set<Scope>(['events:write']);
+
+/** `Bearer pk_…`: the key, else undefined (then the header is a JWT's business). */
+function publishableKey(authorization: string | undefined): string | undefined {
+  const match = authorization && /^Bearer +(pk_[^ ]*) *$/i.exec(authorization);
+  return match ? match[1] : undefined;
 }
 
 /** The tenant of an authorised request. */
@@ -53,12 +70,37 @@ export default fp(
       jwksUrl: app.config.jwksUrl,
       maxTtlSeconds: app.config.maxTokenTtlSeconds,
     });
+    const keys = new KeyResolver(app.store);
+    app.decorate('ingestKeys', keys);
     app.decorateRequest('principal', null);
     app.decorateRequest('authError', null);
 
+    /** A publishable key works as a token with only `events:write`, for its org, from its origins. */
+    const keyPrincipal = async (key: string, origin: string | undefined): Promise<Principal> => {
+      if (!KEY_PATTERN.test(key)) {
+        throw new ApiError('invalid_token', 'The publishable key is malformed.', {
+          headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+        });
+      }
+      const match = checkKey(await keys.find(key), origin);
+      return {
+        orgId: match.orgId,
+        sub: undefined,
+        role: undefined,
+        scopes: KEY_SCOPES,
+        jti: undefined,
+        keyId: match.id,
+        keyRateLimit: match.rateLimitPerMinute ?? undefined,
+      };
+    };
+
     app.decorate('authenticate', async (request: FastifyRequest) => {
       try {
-        request.principal = await verify(request.headers.authorization);
+        const key = publishableKey(request.headers.authorization);
+        request.principal =
+          key === undefined
+            ? await verify(request.headers.authorization)
+            : await keyPrincipal(key, request.headers.origin);
       } catch (err) {
         if (!(err instanceof ApiError)) throw err;
         request.authError = err;
@@ -71,12 +113,18 @@ export default fp(
       if (!p) throw new Error('app.authenticate must run before app.authorize');
       const scope = request.routeOptions.config.scope;
       if (!scope) throw new Error(`${request.routeOptions.url} declares no config.scope`);
-      if (!p.scopes.has(scope)) {
-        throw new ApiError('insufficient_scope', `This endpoint needs the "${scope}" scope.`, {
+      const broader = IMPLIED_BY[scope];
+      if (!p.scopes.has(scope) && !(broader && p.scopes.has(broader))) {
+        const or = broader ? ` (or "${broader}")` : '';
+        throw new ApiError('insufficient_scope', `This endpoint needs the "${scope}" scope${or}.`, {
           headers: { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${scope}"` },
         });
       }
+      const role = request.routeOptions.config.role;
+      if (role && p.role !== role) {
+        throw new ApiError('insufficient_role', `This endpoint needs a token with the "${role}" role.`);
+      }
     });
   },
-  { name: 'auth', dependencies: ['config'] },
+  { name: 'auth', dependencies: ['config', 'store'] },
 );

@@ -54,13 +54,16 @@ export default fp(
               type: 'http',
               scheme: 'bearer',
               bearerFormat: 'JWT',
-              description: 'HS256 (or JWKS) JWT with `org_id`, `scope`, `aud=analytics-api`',
+              description:
+                'HS256 (or JWKS) JWT with `org_id`, `scope`, `aud=analytics-api`; or, for ' +
+                '`POST /api/v1/events` only, a publishable key `pk_…` (see `POST /api/v1/keys`)',
             },
           },
         },
         tags: [
           { name: 'events', description: 'Ingest and query events' },
           { name: 'metrics', description: 'Aggregates' },
+          { name: 'keys', description: 'Publishable ingest keys for web pages (admin tokens only)' },
           { name: 'operations', description: 'Health, readiness, Prometheus metrics' },
           { name: 'sdk', description: 'The widgets bundle for a script tag (static files, no token)' },
         ],

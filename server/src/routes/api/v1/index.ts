@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { assertOrg, principalOf } from '../../../plugins/app/auth.js';
 import eventTypes from './event-types.js';
 import events from './events.js';
+import keys from './keys.js';
 import metrics from './metrics.js';
 
 /**
@@ -42,6 +43,7 @@ const apiV1: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(events);
   await app.register(eventTypes);
   await app.register(metrics);
+  await app.register(keys);
 };
 
 export default apiV1;
