@@ -13,8 +13,11 @@ const ops: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['operations'],
+        operationId: 'getHealth',
         summary: 'Liveness: the process is up',
-        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+        response: {
+          200: Type.Object({ status: Type.Literal('ok') }, { examples: [{ status: 'ok' }] }),
+        },
       },
     },
     async () => ({ status: 'ok' as const }),
@@ -25,9 +28,13 @@ const ops: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['operations'],
+        operationId: 'getReadiness',
         summary: 'Readiness: the database answers',
         response: {
-          200: Type.Object({ status: Type.Literal('ready'), store: Type.String() }),
+          200: Type.Object(
+            { status: Type.Literal('ready'), store: Type.String() },
+            { examples: [{ status: 'ready', store: 'sqlite' }] },
+          ),
           ...problems(503),
         },
       },
@@ -71,6 +78,7 @@ const ops: FastifyPluginAsyncTypebox = async (app) => {
       },
       schema: {
         tags: ['operations'],
+        operationId: 'getPrometheusMetrics',
         summary: 'Prometheus metrics (text exposition format)',
         description:
           'Needs `Authorization: Bearer <ANALYTICS_METRICS_TOKEN>` (a token of its own, not an API token). ' +

@@ -4,13 +4,20 @@ import { join } from 'node:path';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendProblem } from '../plugins/app/errors.js';
-import { problems } from '../schemas/common.js';
+import { problemResponse } from '../schemas/common.js';
 
 /** The files of the widgets build that pages load from the API's origin, and their media types. */
 const FILES: Record<string, string> = {
   'analytics.js': 'text/javascript; charset=utf-8',
   'analytics.esm.js': 'text/javascript; charset=utf-8',
   'analytics.js.map': 'application/json; charset=utf-8',
+};
+
+/** Each file's `operationId` in the OpenAPI document. */
+const OPERATION_IDS: Record<string, string> = {
+  'analytics.js': 'getSdkScript',
+  'analytics.esm.js': 'getSdkModule',
+  'analytics.js.map': 'getSdkSourceMap',
 };
 
 // The path is not versioned, so a release must reach browsers within minutes; revalidating with the ETag
@@ -72,6 +79,7 @@ const sdk: FastifyPluginAsyncTypebox = async (app) => {
       {
         schema: {
           tags: ['sdk'],
+          operationId: OPERATION_IDS[name],
           summary: `The widgets bundle: ${name}`,
           description:
             'Static file from the widgets build (`npm run build`). Cached 5 minutes, then revalidated with ' +
@@ -81,10 +89,18 @@ const sdk: FastifyPluginAsyncTypebox = async (app) => {
           response: {
             200: {
               description: name.endsWith('.map') ? 'The source map' : 'The JavaScript bundle',
-              content: { [type.split(';')[0]!]: { schema: { type: 'string' } } },
+              content: {
+                // The source map is a JSON object (revision 3); the bundles are script text.
+                [type.split(';')[0]!]: {
+                  schema: name.endsWith('.map') ? { type: 'object' } : { type: 'string' },
+                },
+              },
             },
             304: { description: 'Not modified (the `If-None-Match` tag is current)', type: 'null' },
-            ...problems(404),
+            404: {
+              ...problemResponse(404),
+              description: 'Not built yet, or this server serves no SDK (`ANALYTICS_SDK_DIR` unset)',
+            },
           },
         },
       },

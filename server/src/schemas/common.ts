@@ -1,4 +1,6 @@
 import { Type } from 'typebox';
+import type { Problem as ProblemBody } from '../contract.js';
+import { ERRORS, type ErrorCode, type FieldError, problem } from '../lib/errors.js';
 
 /** RFC 9457 problem document: the body of every error response. */
 export const Problem = Type.Object(
@@ -23,11 +25,29 @@ export const Problem = Type.Object(
 
 const ref = Type.Ref('Problem');
 
+/** The media type of every problem document (`PROBLEM_CONTENT_TYPE` without its charset). */
+export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
+
+/** A problem response as a route's `response` lists it: Fastify serialises by it, the OpenAPI document shows it. */
+export interface ProblemResponse {
+  description: string;
+  content: { [PROBLEM_MEDIA_TYPE]: { schema: typeof ref; example: ProblemBody } };
+}
+
+/** The problem response for `status`: `application/problem+json` with the `Problem` schema and an example. */
+export function problemResponse(status: number): ProblemResponse {
+  const [code, detail, errors] = PROBLEM_EXAMPLES[status] ?? ['bad_request', 'The request is not valid.'];
+  return {
+    description: PROBLEM_DESCRIPTIONS[status] ?? ERRORS[code].title,
+    content: {
+      [PROBLEM_MEDIA_TYPE]: { schema: ref, example: problem(code, detail, EXAMPLE_REQUEST_ID, errors) },
+    },
+  };
+}
+
 /** Problem responses shared by the API routes, merged into each route's `response`. */
-export function problems(...statuses: number[]): Record<number, ReturnType<typeof Type.Ref>> {
-  return Object.fromEntries(
-    statuses.map((s) => [s, { ...ref, description: PROBLEM_DESCRIPTIONS[s] ?? 'Error' }]),
-  );
+export function problems(...statuses: number[]): Record<number, ProblemResponse> {
+  return Object.fromEntries(statuses.map((s) => [s, problemResponse(s)]));
 }
 
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {

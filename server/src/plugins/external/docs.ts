@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import type { RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
+import { problemResponse } from '../../schemas/common.js';
 
 const require = createRequire(import.meta.url);
 
@@ -32,12 +34,63 @@ const REDOC_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
   "font-src 'self' data:; connect-src 'self'; worker-src blob:; frame-ancestors 'none'; base-uri 'none'";
 
+/** Problems every route that needs a token can answer: no or a bad token, too little scope, too many requests. */
+const AUTHENTICATED_PROBLEMS = [401, 403, 429];
+/** Problems of a route that validates input (query string, path, headers or body). */
+const INPUT_PROBLEMS = [422];
+/** Problems of a route that takes a JSON body: malformed, over 1 MiB, not JSON. */
+const BODY_PROBLEMS = [400, 413, 415];
+/**
+ * A route that answers no client error itself still gets one, for the linters' rule that every operation
+ * documents a 4xx: the 431 that any request with over 16 KiB of headers receives before routing.
+ */
+const FALLBACK_PROBLEM = 431;
+
+/**
+ * What every documented route gets unless its schema says otherwise, so a new route is complete (and passes
+ * `npm run lint`'s OpenAPI check) by default: `security` from whether it needs a token (`config.scope`:
+ * the bearer scheme; none: `[]`, public), and a problem response for each client error the app's plugins
+ * answer for it. The `operationId` cannot be guessed well, so a route without one fails at registration.
+ */
+export function documentRoute(route: RouteOptions): void {
+  const schema = route.schema;
+  if (!schema || schema.hide) return;
+  const name = `${route.method} ${route.url}`;
+  if (!schema.operationId) {
+    throw new Error(
+      `${name} must declare schema.operationId, a camelCase verb phrase such as listEvents (client generators ` +
+        'name their methods after it), or schema.hide to leave the route out of the OpenAPI document',
+    );
+  }
+  if (!/^[a-z][A-Za-z0-9]*$/.test(schema.operationId)) {
+    throw new Error(`${name}: schema.operationId "${schema.operationId}" must be camelCase, e.g. listEvents`);
+  }
+  const authenticated = route.config?.scope !== undefined;
+  schema.security ??= authenticated ? [{ bearerAuth: [] }] : [];
+
+  const withResponses = schema as { response?: Record<string, unknown> };
+  withResponses.response ??= {};
+  const response = withResponses.response;
+  const statuses = [
+    ...(authenticated ? AUTHENTICATED_PROBLEMS : []),
+    ...(schema.querystring || schema.params || schema.headers || schema.body ? INPUT_PROBLEMS : []),
+    ...(schema.body ? BODY_PROBLEMS : []),
+  ];
+  for (const status of statuses) response[status] ??= problemResponse(status);
+  if (!Object.keys(response).some((status) => /^4(\d\d|XX)$/i.test(status))) {
+    response[FALLBACK_PROBLEM] = problemResponse(FALLBACK_PROBLEM);
+  }
+}
+
 /**
  * OpenAPI generated from the route schemas: `/openapi.json`, Swagger UI at `/docs`, ReDoc at `/redoc`
  * (served from the local package, no CDN).
  */
 export default fp(
   async (app) => {
+    // Added before the routes (and swagger's own hook), so it completes their schemas as they register.
+    app.addHook('onRoute', documentRoute);
+
     await app.register(swagger, {
       openapi: {
         openapi: '3.1.0',
@@ -47,7 +100,10 @@ export default fp(
           description:
             'Event ingestion and analytics for embedded dashboards. Errors are RFC 9457 problem documents ' +
             '(`application/problem+json`); every response carries `X-Request-Id`.',
+          license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
         },
+        // Relative: the document describes the server that serves it, whatever its public address.
+        servers: [{ url: '/', description: 'The server that serves this document' }],
         components: {
           securitySchemes: {
             bearerAuth: {

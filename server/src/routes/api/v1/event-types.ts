@@ -12,6 +12,7 @@ const eventTypes: FastifyPluginAsyncTypebox = async (app) => {
       config: { scope: 'events:read' },
       schema: {
         tags: ['events'],
+        operationId: 'listEventTypes',
         summary: "The org's event types, most frequent first (for filter menus)",
         security: [{ bearerAuth: [] }],
         // Checked for every route in index.ts; listed here so the document shows it.
