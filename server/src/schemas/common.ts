@@ -63,6 +63,34 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   503: 'Not ready (database unreachable) or shutting down',
 };
 
+const EXAMPLE_REQUEST_ID = '0192f4c4-3b1e-7d2a-9f0e-2c5d1a7b9e41';
+
+/** One example per status, with the code and detail the server really sends in that case. */
+const PROBLEM_EXAMPLES: Record<number, [ErrorCode, string, FieldError[]?]> = {
+  400: ['malformed_json', 'The body is not valid JSON.'],
+  401: ['unauthorized', 'Send `Authorization: Bearer <token>`.'],
+  403: ['insufficient_scope', 'This endpoint needs the "events:read" scope.'],
+  404: ['not_found', 'No such resource.'],
+  409: [
+    'idempotency_key_in_use',
+    'A request with this Idempotency-Key is still being processed; retry after it completes.',
+  ],
+  413: ['payload_too_large', 'The request body is larger than 1 MiB; send fewer events per batch.'],
+  415: ['unsupported_media_type', 'Send the body as `Content-Type: application/json`.'],
+  422: [
+    'validation_failed',
+    'The query string is invalid; see `errors`.',
+    [{ path: '/start_date', message: 'must be a date YYYY-MM-DD or an RFC 3339 instant' }],
+  ],
+  429: [
+    'rate_limited',
+    "Rate limit of 600 requests per minute exceeded for this organisation's ingest requests; retry in 12 s.",
+  ],
+  431: ['headers_too_large', 'The request headers are larger than 16 KiB.'],
+  500: ['internal_error', 'An unexpected error occurred; retry, and report the request_id.'],
+  503: ['service_unavailable', 'The database is not reachable.'],
+};
+
 /** `YYYY-MM-DD` or an RFC 3339 instant; checked semantically in the handler (calendar validity). */
 export const DateOrInstant = Type.String({
   minLength: 10,

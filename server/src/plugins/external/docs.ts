@@ -122,6 +122,7 @@ export default fp(
           { name: 'keys', description: 'Publishable ingest keys for web pages (admin tokens only)' },
           { name: 'operations', description: 'Health, readiness, Prometheus metrics' },
           { name: 'sdk', description: 'The widgets bundle for a script tag (static files, no token)' },
+          { name: 'docs', description: 'This document; it is rendered at `/docs` (Swagger UI) and `/redoc`' },
         ],
       },
       refResolver: {
@@ -144,7 +145,20 @@ export default fp(
     // Browsers ask for it on every docs page; an empty answer keeps their consoles clean.
     app.get('/favicon.ico', { schema: { hide: true } }, async (_request, reply) => reply.code(204).send());
 
-    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    app.get(
+      '/openapi.json',
+      {
+        schema: {
+          tags: ['docs'],
+          operationId: 'getOpenApiDocument',
+          summary: 'This OpenAPI 3.1 document',
+          response: {
+            200: { description: 'The OpenAPI document', type: 'object', additionalProperties: true },
+          },
+        },
+      },
+      async () => app.swagger(),
+    );
 
     app.get('/redoc', { schema: { hide: true } }, async (_request, reply) =>
       reply.header('Content-Security-Policy', REDOC_CSP).type('text/html; charset=utf-8').send(REDOC_HTML),
