@@ -2,7 +2,8 @@
 // (`@acme/analytics-server/testing/wtr`, which runs the API, the proxy and the token endpoint):
 //
 // - `analyticsOptions`: that plugin's options for these suites: the fixtures ingested at start, a read
-//   token per org and one write token handed to the page, the dev server's origin allowed through CORS;
+//   token per org and one write token handed to the page, the dev server's origin allowed through CORS
+//   (as 127.0.0.1 only: pages opened as localhost are another origin, which only a publishable key opens);
 // - `widgetsPages(analytics)`: builds the script-tag bundles when missing (so `web-test-runner` alone works
 //   too), and serves `/csp/<page>`, pages with a strict Content-Security-Policy header that load them.
 import { existsSync, readFileSync } from 'node:fs';
@@ -22,7 +23,9 @@ export function analyticsOptions({ port }) {
   for (const org of ORGS) tokens[org] = { org, sub: `${org}-viewer`, role: 'viewer', scope: READ };
   tokens.umbrellaWrite = { org: 'umbrella', sub: 'umbrella-browser', scope: 'events:write' };
   return {
-    corsOrigins: [`http://127.0.0.1:${port}`, `http://localhost:${port}`],
+    // Not http://localhost:PORT: the publishable-key test opens a page there, an origin that only its key's
+    // allowed_origins may let through.
+    corsOrigins: [`http://127.0.0.1:${port}`],
     events: () => fixtures(),
     tokens,
     env: (events) => ({ fixtures: events, now: Date.now() }),
@@ -54,9 +57,14 @@ export function widgetsPages(analytics) {
       const file = join(widgets, 'test', 'csp', ctx.path.slice('/csp/'.length));
       if (!existsSync(file)) return undefined;
       const { apiUrl, tokens } = analytics.env();
+      // `?key=pk_…&org=…`: the publishable key (and org) a page gets, made by the test (`analytics-key`).
+      const key = /^pk_[A-Za-z0-9]+$/.test(ctx.query.key ?? '') ? ctx.query.key : '';
+      const org = /^[A-Za-z0-9_]+$/.test(ctx.query.org ?? '') ? ctx.query.org : '';
       const body = readFileSync(file, 'utf8')
         .replaceAll('__API_URL__', apiUrl)
-        .replaceAll('__WRITE_KEY__', tokens.umbrellaWrite);
+        .replaceAll('__WRITE_KEY__', tokens.umbrellaWrite)
+        .replaceAll('__PUBLISHABLE_KEY__', key)
+        .replaceAll('__ORG__', org);
       return {
         body,
         type: 'html',

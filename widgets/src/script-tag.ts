@@ -4,7 +4,11 @@
  * exposes `window.AcmeAnalytics`. No inline script or eval is needed, so it runs under a strict CSP.
  *
  * - `data-base-url`: the API's origin (default: the origin the script was served from).
- * - `data-api-key`: a static token, typically a write-only ingest key.
+ * - `data-api-key`: a publishable ingest key (`pk_…`, made with `POST /api/v1/keys` or `npm run key`): it
+ *   may only send events, for its org, from the origins it lists. A static write-only token works too.
+ * - `data-org`: the org the page tracks for (the SDK's `tenant`): names the persisted queue and is stamped
+ *   on events. Optional: a `pk_` key carries no readable org (its queue is named after a digest of the key),
+ *   and its events go to the key's org anyway.
  * - `data-token-url`: the host application's endpoint for short-lived read tokens (same-origin).
  * - `data-auto-pageview`: track `page_view` on load and on every SPA navigation.
  */
@@ -50,6 +54,7 @@ function start(): AcmeAnalyticsGlobal {
     baseUrl,
     apiKey: data.apiKey || undefined,
     getToken: data.apiKey ? undefined : getToken,
+    tenant: data.org,
   });
   // With both, the components read through a second client with the short-lived tokens, kept in memory so
   // it never drains the tracker's queue with read credentials.

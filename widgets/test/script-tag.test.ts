@@ -1,7 +1,9 @@
+import { AnalyticsClient, type AnalyticsEvent } from '@acme/analytics-sdk';
+import { executeServerCommand } from '@web/test-runner-commands';
 import type { AcmeAnalyticsGlobal } from '../src/script-tag.js';
 import { assert, deepEqual, equal, waitFor } from './support/assert.js';
 import { expectAccessible } from './support/axe.js';
-import { apiEvents, cleanup, expected, mount, text } from './support/env.js';
+import { apiEvents, cleanup, env, expected, mount, text } from './support/env.js';
 
 interface Violation {
   directive: string;
@@ -87,5 +89,63 @@ describe('the script tag', () => {
       return shadowOf(table)?.querySelectorAll('tr.row').length === expected('globex').length;
     }, 'globex rows through token-url');
     deepEqual(win.__violations, []);
+  });
+});
+
+/** A publishable key of a fresh org for these origins (`POST /api/v1/keys`, by the server's test plugin). */
+async function publishableKey(origins: string[]): Promise<{ org: string; key: string }> {
+  const org = `org_pk_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
+  const { key } = await executeServerCommand<{ id: string; key: string }, { org: string; origins: string[] }>(
+    'analytics-key',
+    { org, origins },
+  );
+  return { org, key };
+}
+
+function eventsOf(org: string, query: Record<string, string> = {}): Promise<{ data: AnalyticsEvent[] }> {
+  return executeServerCommand('analytics-events', { org, query });
+}
+
+describe('the script tag with a publishable key (data-api-key="pk_…")', () => {
+  afterEach(cleanup);
+
+  it('tracks from a page on an origin that only the key allows', async () => {
+    // http://localhost:PORT is not among the API's CORS origins (the suite allows 127.0.0.1 only): the
+    // browser's preflight and POST get through because the key lists that origin.
+    const origin = `http://localhost:${location.port}`;
+    const { org, key } = await publishableKey([origin]);
+    const frame = document.createElement('iframe');
+    frame.src = `${origin}/csp/script-key.html?key=${key}&org=${org}`;
+    mount(frame);
+    const { data } = await waitFor(async () => {
+      const page = await eventsOf(org, { event_type: 'page_view' });
+      return page.data.length > 0 && page;
+    }, "the key page's page_view");
+    equal(data[0]!.org_id, org);
+    equal(data.length, 1);
+  });
+
+  it('is refused on a page whose origin the key does not list: 403 origin_not_allowed', async () => {
+    const { org, key } = await publishableKey(['https://shop.example']);
+    const errors: string[] = [];
+    const client = new AnalyticsClient({
+      baseUrl: env.apiUrl,
+      apiKey: key,
+      persistence: 'memory',
+      onError: (e) => errors.push(e.code),
+    });
+    await client.trackEvent({ event_type: 'refused', properties: { from: location.origin } });
+    const failed = await client.flush().then(
+      () => undefined,
+      (e: { code?: string }) => e,
+    );
+    assert(failed, 'flush rejects');
+    const rejected = await client.rejectedBatches();
+    equal(rejected.length, 1);
+    equal(rejected[0]!.problem.status, 403);
+    equal(rejected[0]!.problem.code, 'origin_not_allowed');
+    equal(rejected[0]!.events[0]!.event_type, 'refused');
+    deepEqual((await eventsOf(org)).data, []);
+    await client.shutdown({ timeout: 100 }).catch(() => {});
   });
 });

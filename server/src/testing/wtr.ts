@@ -6,6 +6,8 @@
  *
  * - `analytics-env`: `{ apiUrl, tokens, ...env }`, the tokens minted at start and the suite's own data;
  * - `analytics-org` (`{ prefix?, scope? }`): a fresh org, a token for it (`events:write` by default), the URL;
+ * - `analytics-key` (`{ org, origins }`): a publishable key (`pk_…`) of the org for those origins, made
+ *   through `POST /api/v1/keys` with an admin token: `{ id, key }`;
  * - `analytics-events` (`{ org, query?, all? }`): `{ data }`, an org's events read through the API (one page
  *   for `query`, or every page with `all`);
  * - `analytics-stop` / `analytics-start`: graceful stop (connections refused, as when it is down), and start
@@ -402,6 +404,18 @@ export function analyticsServerPlugin(options: AnalyticsServerPluginOptions = {}
           const org = `${(p.prefix as string | undefined) ?? 'org_test'}_${++orgs}_${Date.now()}`;
           const scope = (p.scope as string | undefined) ?? 'events:write';
           return { org, token: await (await start()).token({ org, scope }), url: api().url };
+        }
+        case 'analytics-key': {
+          const running = await start();
+          const admin = await running.token({ org: p.org as string, role: 'admin', scope: 'keys:write' });
+          const res = await fetch(`${running.url}/api/v1/keys`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ name: 'browser test', allowed_origins: p.origins ?? [] }),
+          });
+          if (res.status !== 201) throw new Error(`making a key failed: ${res.status} ${await res.text()}`);
+          const { id, key } = (await res.json()) as { id: string; key: string };
+          return { id, key };
         }
         case 'analytics-events':
           return events(p.org as string, p.query as Record<string, string> | undefined, p.all === true);
