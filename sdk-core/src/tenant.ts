@@ -24,7 +24,8 @@ export function digest(key: string): string {
  *
  * A persisted queue outlives the page, so it belongs to one tenant and its name says which: another tenant's
  * client on this origin (another token on the page, or the next page load) never opens it. The tenant is
- * `tenant`, else the `org_id` of `apiKey`, else, with only `getToken` and a queue to name (`persist`), the
+ * `tenant`, else the `org_id` of `apiKey` (a publishable `pk_` key has none: it has no JWT payload to
+ * decode, so nothing is read from it), else, with only `getToken` and a queue to name (`persist`), the
  * `org_id` of the first token (`firstToken`, which waits until one comes). A token without `org_id` leaves it
  * unknown for good: no queue name, unless `storageName` gives one, or a static key's digest does.
  */

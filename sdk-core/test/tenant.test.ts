@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { orgOf, resolveTenant } from '../src/tenant.js';
 import { jwt } from './helpers.js';
 
@@ -33,6 +33,24 @@ describe('resolveTenant()', () => {
     expect(name).toMatch(/^acme-analytics https:\/\/api\.test #[\da-z]+$/);
     expect(name).not.toContain('secret-key');
     expect((await resolveTenant({ baseUrl, apiKey: 'other-key' }, true, never))[1]).not.toBe(name);
+  });
+
+  it('decodes nothing from a publishable key (pk_…): a digest names its queue, or `tenant` its org', async () => {
+    const key = 'pk_7Hq2ZxW0cN4mKp9sLt3VbY8dRf6Ga1Je';
+    const atob = vi.spyOn(globalThis, 'atob');
+    try {
+      const [org, name] = await resolveTenant({ baseUrl, apiKey: key }, true, never);
+      expect(org).toBeUndefined();
+      expect(name).toMatch(/^acme-analytics https:\/\/api\.test #[\da-z]+$/);
+      expect(name).not.toContain(key.slice(3));
+      expect(atob).not.toHaveBeenCalled();
+    } finally {
+      atob.mockRestore();
+    }
+    expect(await resolveTenant({ baseUrl, apiKey: key, tenant: 'org_shop' }, true, never)).toEqual([
+      'org_shop',
+      'acme-analytics https://api.test org_shop',
+    ]);
   });
 
   it('with only getToken, waits for the first token and takes its org_id', async () => {
