@@ -21,7 +21,7 @@ export function hasNonFinite(value: unknown, depth = 0): boolean {
 }
 
 /** JSON Pointer escaping of one key (RFC 6901). */
-function escape(key: string): string {
+function escapeKey(key: string): string {
   return key.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
@@ -37,7 +37,7 @@ export function nonFinitePaths(value: unknown, base = '', limit = 100): string[]
       // Pushed in reverse, so they come off the stack in document order.
       const entries = Array.isArray(v)
         ? v.map((child, i): [unknown, string] => [child, `${path}/${i}`])
-        : Object.entries(v).map(([k, child]): [unknown, string] => [child, `${path}/${escape(k)}`]);
+        : Object.entries(v).map(([k, child]): [unknown, string] => [child, `${path}/${escapeKey(k)}`]);
       for (let i = entries.length - 1; i >= 0; i--) stack.push(entries[i]!);
     }
   }
