@@ -18,6 +18,22 @@ const config: NextConfig = {
   ],
   // Container images ship the standalone server (`node .next/standalone/demo-next/server.js`).
   output: process.env.NEXT_OUTPUT === 'standalone' ? 'standalone' : undefined,
+  // On every response, static files included. The Content-Security-Policy, which carries a nonce and the
+  // API's address, is set per request by `proxy.ts`.
+  async headers() {
+    return [
+      {
+        source: '/:path*',
+        headers: [
+          { key: 'X-Content-Type-Options', value: 'nosniff' },
+          { key: 'X-Frame-Options', value: 'DENY' },
+          // Not no-referrer: with it, browsers send `Origin: null` on the sign-in form's post, and the
+          // session route could no longer tell it from a cross-site one.
+          { key: 'Referrer-Policy', value: 'same-origin' },
+        ],
+      },
+    ];
+  },
   webpack(config) {
     config.resolve.conditionNames = ['source', ...(config.resolve.conditionNames ?? ['...'])];
     config.resolve.extensionAlias = { ...config.resolve.extensionAlias, '.js': ['.ts', '.tsx', '.js'] };

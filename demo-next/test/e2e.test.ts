@@ -16,6 +16,17 @@ const output = join(app, 'test-output');
 const PORT = Number(process.env.DEMO_TEST_PORT ?? 3100);
 const origin = `http://127.0.0.1:${PORT}`;
 const skip = process.env.ANALYTICS_SKIP_BROWSER === '1';
+/** The sample user the browser signs in as: a member of org_acme and a viewer of org_globex. */
+const USER = 'usr_003';
+
+/** The rows of one of the sample CSV files (simple: no quoted commas in the columns read here). */
+function csv(name: string): Record<string, string>[] {
+  const [head, ...lines] = readFileSync(join(app, '..', 'sample_data', name), 'utf8')
+    .trim()
+    .split('\n');
+  const keys = head!.split(',');
+  return lines.map((line) => Object.fromEntries(line.split(',').map((v, i) => [keys[i], v])));
+}
 
 let api: TestServer;
 let next: ChildProcess | undefined;
@@ -57,12 +68,24 @@ async function waitForRows(expected: number | 'some') {
   );
 }
 
-/** Stops `next start` and the processes it started (it leads its own process group). */
-function stopNext() {
-  if (!next?.pid || next.exitCode !== null) return;
+/** Stops a `next start` and the processes it started (it leads its own process group). */
+function stopNext(server = next) {
+  if (!server?.pid || server.exitCode !== null) return;
   try {
-    process.kill(-next.pid, 'SIGTERM');
+    process.kill(-server.pid, 'SIGTERM');
   } catch {}
+}
+
+function startNext(port: number, env: NodeJS.ProcessEnv): ChildProcess {
+  const server = spawn('npx', ['next', 'start', '-p', String(port), '-H', '127.0.0.1'], {
+    cwd: app,
+    env,
+    stdio: process.env.E2E_DEBUG ? 'inherit' : 'ignore',
+    detached: true,
+  });
+  // Whatever happens to this test process, the server goes with it.
+  process.once('exit', () => stopNext(server));
+  return server;
 }
 
 async function waitForHttp(url: string, child: ChildProcess) {
@@ -80,13 +103,14 @@ async function waitForHttp(url: string, child: ChildProcess) {
 describe('the dashboard, end to end', { skip: skip && 'ANALYTICS_SKIP_BROWSER=1' }, () => {
   before(async () => {
     api = await startTestServer({ seed: 'sample', corsOrigins: [origin] });
-    // The token route and the API must agree on the signing secret: both use the development default.
+    // The token route and the API must agree on the signing secret: the test server uses the development
+    // default, which `next start` (production) must be given explicitly: it signs nothing without one.
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       NEXT_TELEMETRY_DISABLED: '1',
       ANALYTICS_API_URL: api.url,
+      ANALYTICS_JWT_SECRET: DEV_JWT_SECRET,
     };
-    delete env.ANALYTICS_JWT_SECRET;
     delete env.ANALYTICS_JWT_ISSUER;
     const build = spawnSync('npx', ['next', 'build', '--webpack'], { cwd: app, env, encoding: 'utf8' });
     assert.equal(build.status, 0, `next build failed:\n${build.stdout}\n${build.stderr}`);
@@ -96,15 +120,8 @@ describe('the dashboard, end to end', { skip: skip && 'ANALYTICS_SKIP_BROWSER=1'
       () => false,
     );
     assert.equal(stale, false, `port ${PORT} is already in use (set DEMO_TEST_PORT)`);
-    next = spawn('npx', ['next', 'start', '-p', String(PORT), '-H', '127.0.0.1'], {
-      cwd: app,
-      env,
-      stdio: process.env.E2E_DEBUG ? 'inherit' : 'ignore',
-      detached: true,
-    });
-    // Whatever happens to this test process, the server goes with it.
-    process.once('exit', stopNext);
-    await waitForHttp(`${origin}/api/token?org=org_acme`, next);
+    next = startNext(PORT, env);
+    await waitForHttp(`${origin}/signin`, next);
 
     browser = await chromium.launch(chromiumLaunchOptions);
     page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
@@ -128,6 +145,23 @@ describe('the dashboard, end to end', { skip: skip && 'ANALYTICS_SKIP_BROWSER=1'
     await browser?.close();
     stopNext();
     await api?.close();
+  });
+
+  it('sends a visitor without a session to sign in, and signs in as a sample user', async () => {
+    await page.goto(`${origin}/`);
+    assert.equal(new URL(page.url()).pathname, '/signin');
+    const listed = await page.$$eval('button[data-user]', (buttons) =>
+      buttons.map((button) => (button as HTMLButtonElement).value),
+    );
+    assert.deepEqual(
+      listed,
+      csv('users.csv').map((user) => user.user_id),
+    );
+    await Promise.all([page.waitForURL(`${origin}/dashboard`), page.click(`button[data-user="${USER}"]`)]);
+    const cookie = (await page.context().cookies()).find((c) => c.name === 'demo_session');
+    assert.ok(cookie, 'a session cookie was set');
+    assert.equal(cookie.httpOnly, true);
+    assert.equal(cookie.sameSite, 'Lax');
   });
 
   it('redirects / to the dashboard, which shows the seeded summary and the newest events', async () => {
@@ -160,15 +194,20 @@ describe('the dashboard, end to end', { skip: skip && 'ANALYTICS_SKIP_BROWSER=1'
     assert.ok((await rowOrgs()).every((org) => org === 'org_acme'));
   });
 
-  it('offers every sample organisation in the switcher', async () => {
-    const csv = readFileSync(join(app, '..', 'sample_data', 'organizations.csv'), 'utf8')
-      .trim()
-      .split('\n');
-    const ids = csv.slice(1).map((line) => line.split(',')[0]);
+  it("offers the signed-in user's organisations in the switcher, and no other", async () => {
+    const mine = new Set(
+      csv('user_orgs.csv')
+        .filter((m) => m.user_id === USER)
+        .map((m) => m.org_id),
+    );
+    const ids = csv('organizations.csv')
+      .map((org) => org.org_id!)
+      .filter((id) => mine.has(id));
     const options = await page.$$eval('#org-switcher option', (list) =>
       list.map((option) => (option as HTMLOptionElement).value),
     );
     assert.deepEqual(options, ids);
+    assert.deepEqual(ids, ['org_acme', 'org_globex']);
   });
 
   it('never sends the token signing secret to the browser', async () => {
@@ -274,12 +313,12 @@ describe('the dashboard, end to end', { skip: skip && 'ANALYTICS_SKIP_BROWSER=1'
     assert.ok(page.url().endsWith('?org=org_globex'));
 
     // Back and forth quickly: late answers for the org left behind must never show.
-    await page.selectOption('#org-switcher', 'org_initech');
     await page.selectOption('#org-switcher', 'org_acme');
-    await page.selectOption('#org-switcher', 'org_initech');
+    await page.selectOption('#org-switcher', 'org_globex');
+    await page.selectOption('#org-switcher', 'org_acme');
     await waitForRows('some');
     await page.waitForTimeout(1000);
-    assert.deepEqual(new Set(await rowOrgs()), new Set(['org_initech']));
+    assert.deepEqual(new Set(await rowOrgs()), new Set(['org_acme']));
   });
 
   it('saves a screenshot and logged no hydration errors', async () => {
@@ -296,5 +335,105 @@ describe('the dashboard, end to end', { skip: skip && 'ANALYTICS_SKIP_BROWSER=1'
     // Nothing else went wrong either (no failed request, no React warning).
     assert.deepEqual(consoleErrors, []);
     assert.deepEqual(pageErrors, []);
+  });
+
+  /** The browser's session cookie, for requests made outside it. */
+  const sessionCookie = async () => {
+    const session = (await page.context().cookies()).find((c) => c.name === 'demo_session');
+    assert.ok(session);
+    return `demo_session=${session.value}`;
+  };
+
+  it("signs tokens only with a session, and only for the user's organisations and role", async () => {
+    for (const cookie of [undefined, `demo_session=${USER}.9999999999.forged`]) {
+      const res = await fetch(`${origin}/api/token?org=org_acme`, cookie ? { headers: { cookie } } : {});
+      assert.equal(res.status, 401);
+      assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
+      assert.equal(((await res.json()) as { status: number }).status, 401);
+    }
+    const cookie = await sessionCookie();
+    assert.equal((await fetch(`${origin}/api/token?org=org_hooli`, { headers: { cookie } })).status, 403);
+    const res = await fetch(`${origin}/api/token?org=org_globex`, { headers: { cookie } });
+    assert.equal(res.status, 200);
+    const { token } = (await res.json()) as { token: string };
+    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<
+      string,
+      unknown
+    >;
+    assert.deepEqual(
+      [claims.sub, claims.org_id, claims.role, claims.scope],
+      [USER, 'org_globex', 'viewer', 'events:read metrics:read'],
+    );
+  });
+
+  it('sends the security headers, with a CSP that allows only its own scripts and the API', async () => {
+    const cookie = await sessionCookie();
+    const nonces = new Set<string>();
+    for (const path of ['/signin', '/dashboard', '/dashboard?org=org_globex', '/api/token?org=org_acme']) {
+      const res = await fetch(`${origin}${path}`, { headers: { cookie }, redirect: 'manual' });
+      assert.equal(res.status, 200, path);
+      assert.equal(res.headers.get('x-content-type-options'), 'nosniff', path);
+      assert.equal(res.headers.get('x-frame-options'), 'DENY', path);
+      assert.equal(res.headers.get('referrer-policy'), 'same-origin', path);
+      const csp = res.headers.get('content-security-policy') ?? '';
+      assert.match(csp, /frame-ancestors 'none'/, path);
+      const scripts = /script-src ([^;]*)/.exec(csp)?.[1] ?? '';
+      assert.doesNotMatch(scripts, /unsafe-inline|unsafe-eval|\*/, path);
+      const nonce = /'nonce-([^']+)'/.exec(scripts)?.[1];
+      assert.ok(nonce, path);
+      nonces.add(nonce);
+      assert.match(csp, new RegExp(`connect-src 'self' ${new URL(api.url).origin}(;|$)`), path);
+      if (path.startsWith('/dashboard')) assert.ok((await res.text()).includes(`nonce="${nonce}"`), path);
+    }
+    assert.equal(nonces.size, 4, 'a new nonce for every response');
+  });
+
+  it('refuses a sign-in posted from another site', async () => {
+    const res = await fetch(`${origin}/api/session`, {
+      method: 'POST',
+      headers: { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' },
+      body: `user=${USER}`,
+      redirect: 'manual',
+    });
+    assert.equal(res.status, 403);
+    assert.equal(res.headers.get('set-cookie'), null);
+  });
+
+  it('signs out', async () => {
+    await Promise.all([page.waitForURL(`${origin}/signin`), page.click('button[name="signout"]')]);
+    assert.equal(
+      (await page.context().cookies()).find((c) => c.name === 'demo_session'),
+      undefined,
+    );
+    await page.goto(`${origin}/dashboard`);
+    assert.equal(new URL(page.url()).pathname, '/signin');
+  });
+
+  it('signs nothing in production without a configured secret: 503, not the development secret', async () => {
+    const port = PORT + 1;
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NEXT_TELEMETRY_DISABLED: '1',
+      ANALYTICS_API_URL: api.url,
+    };
+    delete env.ANALYTICS_JWT_SECRET;
+    const unconfigured = startNext(port, env);
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/signin`, unconfigured);
+      const token = await fetch(`http://127.0.0.1:${port}/api/token?org=org_acme`);
+      assert.equal(token.status, 503);
+      assert.match(token.headers.get('content-type') ?? '', /^application\/problem\+json/);
+      assert.match(((await token.json()) as { detail: string }).detail, /ANALYTICS_JWT_SECRET is not set/);
+      const signIn = await fetch(`http://127.0.0.1:${port}/api/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `user=${USER}`,
+        redirect: 'manual',
+      });
+      assert.equal(signIn.status, 503);
+      assert.equal(signIn.headers.get('set-cookie'), null);
+    } finally {
+      stopNext(unconfigured);
+    }
   });
 });

@@ -29,10 +29,12 @@ export function Dashboard({
   apiUrl,
   orgs,
   initialOrg,
+  userName,
 }: {
   apiUrl: string;
   orgs: readonly DemoOrg[];
   initialOrg: string;
+  userName: string;
 }) {
   const [org, setOrg] = useState(initialOrg);
   // The route handler signs a short-lived token for the chosen org; the signing secret stays on the server.
@@ -57,6 +59,12 @@ export function Dashboard({
             ))}
           </select>
         </label>
+        <form method="post" action="/api/session" className="session">
+          <span id="signed-in-as">{userName}</span>{' '}
+          <button type="submit" name="signout" value="1">
+            Sign out
+          </button>
+        </form>
       </header>
       {/* A new key per org: a new client with its own token, cache and queue (storageName), so nothing of
           the previous org (cached summaries, late responses, undelivered events) can reach the new one. */}

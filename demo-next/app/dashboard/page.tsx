@@ -1,11 +1,20 @@
-import { DEMO_ORGS, isDemoOrg } from '../../lib/orgs';
+import { cookies } from 'next/headers';
+import { redirect } from 'next/navigation';
+import { DEMO_ORGS } from '../../lib/orgs';
+import { SESSION_COOKIE, sessionUser, signingSecret } from '../../lib/session';
 import { Dashboard } from './dashboard';
 
 // The API's address is read per request, so one build serves any deployment.
 export const dynamic = 'force-dynamic';
 
 export default async function DashboardPage({ searchParams }: { searchParams: Promise<{ org?: string }> }) {
+  const secret = signingSecret();
+  const user = secret ? sessionUser(secret, (await cookies()).get(SESSION_COOKIE)?.value) : undefined;
+  if (!user) redirect('/signin');
+  // Only the organisations the signed-in user belongs to: the token route signs for no other.
+  const orgs = DEMO_ORGS.filter((org) => user.orgs.some((membership) => membership.id === org.id));
   const { org } = await searchParams;
   const apiUrl = process.env.ANALYTICS_API_URL ?? 'http://localhost:8787';
-  return <Dashboard apiUrl={apiUrl} orgs={DEMO_ORGS} initialOrg={isDemoOrg(org) ? org : DEMO_ORGS[0]!.id} />;
+  const initialOrg = orgs.some((o) => o.id === org) ? org! : orgs[0]!.id;
+  return <Dashboard apiUrl={apiUrl} orgs={orgs} initialOrg={initialOrg} userName={user.name} />;
 }
