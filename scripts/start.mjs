@@ -105,6 +105,9 @@ start(
   {
     ANALYTICS_API_URL: apiUrl,
     PORT: String(webPort),
+    // `next start` runs with NODE_ENV=production, where the demo signs nothing without a configured secret;
+    // locally it signs with the development secret, which the API (started without NODE_ENV) also uses.
+    ANALYTICS_JWT_SECRET: process.env.ANALYTICS_JWT_SECRET || 'analytics-dev-secret-change-me-0123456789',
   },
 );
 
