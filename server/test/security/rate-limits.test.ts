@@ -48,6 +48,37 @@ describe('rate limits (one process)', () => {
     }
   });
 
+  it("keeps a leaked publishable key's flood from blocking another key's ingest and the org's reads", async () => {
+    const { app: api, token } = await app(20);
+    const org = orgId('keys');
+    const admin = await token({ org, role: 'admin', scope: 'keys:write' });
+    const create = async (body: object): Promise<string> => {
+      const res = await api.inject({
+        method: 'POST',
+        url: '/api/v1/keys',
+        headers: { ...bearer(admin), ...json },
+        payload: { allowed_origins: [], ...body },
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().key;
+    };
+    const leaked = await create({ name: 'leaked', rate_limit_per_minute: 3 });
+    const other = await create({ name: 'storefront' });
+    const send = (auth: string, payload: string) =>
+      api.inject({ method: 'POST', url: '/api/v1/events', headers: { ...bearer(auth), ...json }, payload });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await send(leaked, '{"events":[]}')).statusCode);
+    // The key's own limit (3 a minute) applies to it alone.
+    expect(statuses).toEqual([422, 422, 422, 429, 429]);
+    const good = JSON.stringify({ events: makeEvents(1) });
+    const res = await send(other, good);
+    expect(res.statusCode).toBe(202);
+    expect(res.headers['x-ratelimit-limit']).toBe('20');
+    expect((await send(await token({ org, scope: 'events:write' }), good)).statusCode).toBe(202);
+    const reads = await api.inject({ url: '/api/v1/events', headers: bearer(await token({ org })) });
+    expect(reads.statusCode).toBe(200);
+  });
+
   it('charges nothing for a request refused for its scope', async () => {
     const { app: api, token } = await app(3);
     const org = orgId('scope');

@@ -1,13 +1,13 @@
 /**
- * Token verification: a cache that a client cannot grow at will, a maximum lifetime, and no tokens from
- * the future.
+ * Token verification: a cache that a client cannot grow at will, a maximum lifetime, no tokens from the
+ * future, and what the `role` claim grants.
  */
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_JWT_SECRET, JWT_AUDIENCE } from '../../src/config.js';
 import { createVerifier, signToken } from '../../src/lib/auth.js';
 import { ApiError } from '../../src/lib/errors.js';
-import { bearer, createTestApp, orgId, stores, type TestApp } from '../helpers.js';
+import { bearer, createTestApp, makeEvents, orgId, stores, type TestApp } from '../helpers.js';
 
 const ISSUER = 'acme-analytics';
 const key = new TextEncoder().encode(DEV_JWT_SECRET);
@@ -116,5 +116,26 @@ describe.each(stores)('tokens at the API ($name)', (storeCase) => {
     expect(res.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
     expect(res.json()).toMatchObject({ code: 'invalid_token' });
     expect(res.json().detail).toMatch(/ANALYTICS_MAX_TOKEN_TTL/);
+  });
+
+  it('needs the admin role for the keys routes, and no role anywhere else', async () => {
+    const member = await t.token({ org, role: 'member', scope: 'keys:write keys:read' });
+    for (const req of [
+      { method: 'GET' as const, url: '/api/v1/keys' },
+      { method: 'POST' as const, url: '/api/v1/keys' },
+    ]) {
+      const res = await t.app.inject({ ...req, headers: bearer(member) });
+      expect(res.statusCode, req.url).toBe(403);
+    }
+    const admin = await t.token({ org, role: 'admin', scope: 'keys:read' });
+    expect((await t.app.inject({ url: '/api/v1/keys', headers: bearer(admin) })).statusCode).toBe(200);
+    const viewer = await t.token({ org, role: 'viewer', scope: 'events:write events:read' });
+    const post = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/events',
+      headers: { ...bearer(viewer), 'content-type': 'application/json' },
+      payload: { events: makeEvents(1) },
+    });
+    expect(post.statusCode).toBe(202);
   });
 });
