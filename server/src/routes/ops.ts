@@ -84,6 +84,7 @@ const ops: FastifyPluginAsyncTypebox = async (app) => {
           'Needs `Authorization: Bearer <ANALYTICS_METRICS_TOKEN>` (a token of its own, not an API token). ' +
           'Without that setting this path answers 404 here; scrape `ANALYTICS_METRICS_PORT` instead.',
         produces: ['text/plain'],
+        security: expected ? [{ metricsToken: [] }] : [],
         response: { 200: Type.String(), ...problems(401) },
       },
     },

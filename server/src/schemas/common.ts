@@ -60,6 +60,8 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   415: 'Content type is not `application/json`',
   422: 'Validation failed (`errors` lists each field)',
   429: 'Rate limited (`Retry-After` says when to retry)',
+  431: 'Request headers over 16 KiB (answered before routing, on any path)',
+  500: 'Unexpected failure: nothing of it is sent; quote `request_id` to find it in the logs',
   503: 'Not ready (database unreachable) or shutting down',
 };
 

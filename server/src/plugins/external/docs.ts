@@ -34,6 +34,8 @@ const REDOC_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
   "font-src 'self' data:; connect-src 'self'; worker-src blob:; frame-ancestors 'none'; base-uri 'none'";
 
+/** What any route may answer: an unexpected failure, as a problem without internals (`request_id` finds it). */
+const ANY_ROUTE_PROBLEMS = [500];
 /** Problems every route that needs a token can answer: no or a bad token, too little scope, too many requests. */
 const AUTHENTICATED_PROBLEMS = [401, 403, 429];
 /** Problems of a route that validates input (query string, path, headers or body). */
@@ -72,6 +74,7 @@ export function documentRoute(route: RouteOptions): void {
   withResponses.response ??= {};
   const response = withResponses.response;
   const statuses = [
+    ...ANY_ROUTE_PROBLEMS,
     ...(authenticated ? AUTHENTICATED_PROBLEMS : []),
     ...(schema.querystring || schema.params || schema.headers || schema.body ? INPUT_PROBLEMS : []),
     ...(schema.body ? BODY_PROBLEMS : []),
@@ -114,6 +117,16 @@ export default fp(
                 'HS256 (or JWKS) JWT with `org_id`, `scope`, `aud=analytics-api`; or, for ' +
                 '`POST /api/v1/events` only, a publishable key `pk_…` (see `POST /api/v1/keys`)',
             },
+            // Only where `/metrics` takes it (routes/ops.ts): an unused scheme would be listed for nothing.
+            ...(app.config.metrics.token === undefined
+              ? {}
+              : {
+                  metricsToken: {
+                    type: 'http' as const,
+                    scheme: 'bearer',
+                    description: '`ANALYTICS_METRICS_TOKEN`, a token of its own for the Prometheus scraper',
+                  },
+                }),
           },
         },
         tags: [
@@ -170,5 +183,5 @@ export default fp(
         .send(redocScript()),
     );
   },
-  { name: 'docs' },
+  { name: 'docs', dependencies: ['config'] },
 );
