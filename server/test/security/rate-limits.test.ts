@@ -3,17 +3,30 @@
  * guessing tokens) cannot starve anybody else's requests, and one budget across replicas on PostgreSQL.
  */
 import type { FastifyInstance } from 'fastify';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { signToken } from '../../src/lib/auth.js';
 import { bearer, createTestApp, makeEvents, orgId, stores, type TestApp } from '../helpers.js';
 import { freshSchema, openPg, type Schema, skip as skipPg } from '../postgres/fixture.js';
 
+// A test may wait up to 15 s for a fresh window (below).
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
+
 const json = { 'content-type': 'application/json' };
+
+/**
+ * Windows are the clock's minutes: a test that counts requests starts with at least 15 s of its minute
+ * left, so that its requests are all counted in one window even on a slow machine.
+ */
+async function awayFromWindowEdge(): Promise<void> {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < 15_000) await new Promise((resolve) => setTimeout(resolve, left + 100));
+}
 
 describe('rate limits (one process)', () => {
   let t: TestApp | undefined;
+  beforeEach(awayFromWindowEdge);
   afterEach(async () => {
     await t?.close();
     t = undefined;
@@ -197,6 +210,7 @@ describe.skipIf(skipPg)('rate limits across replicas on one PostgreSQL database'
   });
 
   it('share one budget: of 30 concurrent requests split over two replicas, exactly 10 pass', async () => {
+    await awayFromWindowEdge();
     const token = await signToken({ org: orgId('replicas'), scope: 'events:read', secret, issuer });
     const responses = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
