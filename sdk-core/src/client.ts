@@ -1,9 +1,9 @@
 import { optedOut, saveConsent } from './consent.js';
 import { createDispatcher, type Dispatcher } from './dispatcher.js';
-import { AnalyticsError, shutDown } from './errors.js';
+import { AnalyticsError } from './errors.js';
 import type { AnalyticsClientOptions, RejectedBatch, RequestOptions } from './options.js';
 import { clear, rejected } from './queue.js';
-import { createReads, type Reads } from './reads.js';
+import { createRead, pages, type Read } from './reads.js';
 import { retryPolicy } from './retry.js';
 import { createStorage, type Store } from './storage.js';
 import { resolveTenant } from './tenant.js';
@@ -34,7 +34,7 @@ export class AnalyticsClient {
   readonly options: AnalyticsClientOptions;
   /** Delivery: the queue's chunks and batches, the send loop, the page-exit send. */
   #d: Dispatcher;
-  #reads: Reads;
+  #read: Read;
   #store: Store;
   /** Tenant resolved, queue opened, consent read. */
   #ready: Promise<void>;
@@ -54,7 +54,7 @@ export class AnalyticsClient {
     const storage = createStorage(report, platform);
     const d = createDispatcher(options, storage, transport.request, retry, report);
     this.#d = d;
-    this.#reads = createReads(transport.request, retry);
+    this.#read = createRead(transport.request, retry);
     this.#store = storage.store;
     const idb = persistence !== 'memory' && typeof indexedDB !== 'undefined';
     this.#ready = (async () => {
@@ -66,10 +66,7 @@ export class AnalyticsClient {
         report(
           idb
             ? new AnalyticsError('No tenant (set `tenant`): events are kept in memory', 'tenant_unknown')
-            : new AnalyticsError(
-                'IndexedDB is not available: events are kept in memory',
-                'storage_unavailable',
-              ),
+            : new AnalyticsError('No IndexedDB: events are kept in memory', 'storage_unavailable'),
         );
       }
       d.optedOut = await optedOut(storage.store, options.respectDoNotTrack);
@@ -118,14 +115,14 @@ export class AnalyticsClient {
         this.flush(),
         new Promise<never>((_, reject) => {
           timer = setTimeout(
-            () => reject(new AnalyticsError(`Events still undelivered after ${timeout} ms`, 'timeout')),
+            () => reject(new AnalyticsError(`Events undelivered after ${timeout} ms`, 'timeout')),
             timeout,
           );
         }),
       ]);
     } finally {
       clearTimeout(timer);
-      this.#d.close(shutDown());
+      this.#d.close(new AnalyticsError('Client shut down', 'closed'));
     }
   }
 
@@ -157,24 +154,24 @@ export class AnalyticsClient {
 
   async discardRejectedBatches(): Promise<void> {
     await this.#ready;
-    return this.#store((kv) => clear(kv, ['x/']));
+    return this.#store((tx) => clear(tx, ['x/']));
   }
 
   /** One page of `GET /api/v1/events`. */
   getEventsPage(filters?: EventFilters, options?: RequestOptions & { cursor?: string }): Promise<EventsPage> {
-    return this.#reads.getEventsPage(filters, options);
+    return this.#read('/api/v1/events', { ...filters, cursor: options?.cursor }, options);
   }
 
   /** Every event matching `filters`, newest first, fetching page after page as the loop asks for more. */
   getEvents(filters?: EventFilters, options?: RequestOptions): AsyncGenerator<AnalyticsEvent> {
-    return this.#reads.getEvents(filters, options);
+    return pages((cursor) => this.#read('/api/v1/events', { ...filters, cursor }, options));
   }
 
   getMetricsSummary(params?: MetricsParams, options?: RequestOptions): Promise<MetricsSummary> {
-    return this.#reads.getMetricsSummary(params, options);
+    return this.#read('/api/v1/metrics/summary', params, options);
   }
 
-  getEventTypes(options?: RequestOptions): Promise<EventTypeCount[]> {
-    return this.#reads.getEventTypes(options);
+  async getEventTypes(options?: RequestOptions): Promise<EventTypeCount[]> {
+    return (await this.#read<{ data: EventTypeCount[] }>('/api/v1/event-types', {}, options)).data;
   }
 }

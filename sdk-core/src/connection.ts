@@ -4,10 +4,9 @@ import { defaultOnline } from './platform.js';
 /** Connectivity, and the waits that it (or shutting down) cuts short. */
 export interface Connection {
   readonly online: boolean;
-  /** Waits `ms`, or without it until woken: by the connection coming back, or by `wake()`. */
+  /** Waits `ms`, or without it until woken: by the connection coming back, or by `off()`. */
   sleep(ms?: number): Promise<void>;
-  wake(): void;
-  /** Stops listening to the platform. */
+  /** Stops listening to the platform, and ends the current sleep. */
   off(): void;
 }
 
@@ -34,7 +33,9 @@ export function createConnection(hook: AnalyticsPlatform['online'], back: () => 
           resolve();
         };
       }),
-    wake: () => wake?.(),
-    off: () => off?.(),
+    off: () => {
+      off?.();
+      wake?.();
+    },
   };
 }

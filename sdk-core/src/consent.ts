@@ -36,5 +36,5 @@ export async function optedOut(store: Store, respectDoNotTrack?: boolean): Promi
 /** Records the choice site-wide and in the queue; opting out also deletes the queued events. */
 export function saveConsent(store: Store, consent: 'in' | 'out'): Promise<void> {
   siteConsent(consent);
-  return store((kv) => clear(kv, consent === 'out' ? ['q/'] : [], consent));
+  return store((tx) => clear(tx, consent === 'out' ? ['q/'] : [], consent));
 }

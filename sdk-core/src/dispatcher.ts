@@ -1,5 +1,5 @@
 import { createConnection } from './connection.js';
-import { AnalyticsApiError, AnalyticsError, counted, shutDown } from './errors.js';
+import { AnalyticsApiError, AnalyticsError, overflow } from './errors.js';
 import { type Serialized, serialize } from './event.js';
 import { createFlushes } from './flushes.js';
 import type { AnalyticsClientOptions } from './options.js';
@@ -12,7 +12,7 @@ import {
   type Chunk,
   chunk,
   ENVELOPE,
-  fits,
+  join,
   MAX_EVENTS,
   next,
   settle,
@@ -21,7 +21,7 @@ import { type RetryPolicy, refused } from './retry.js';
 import { createScheduler } from './scheduler.js';
 import type { Storage } from './storage.js';
 import type { Transport } from './transport.js';
-import type { EventPayload, IngestResponse } from './types.js';
+import type { EventPayload, IngestResponse, ProblemDocument } from './types.js';
 import { uuidv7 } from './uuid.js';
 
 /**
@@ -49,15 +49,8 @@ export interface Dispatcher {
   retrying<T>(fn: () => Promise<T>): Promise<T | undefined>;
 }
 
-interface Group {
-  promise: Promise<void>;
-  resolve(): void;
-  reject(error: unknown): void;
-}
-
 /** Events kept in memory for the page-exit flush; the rest wait in storage for the next page. */
 const LOOSE_KEPT = 2 * MAX_EVENTS;
-const noop = (): void => {};
 
 export function createDispatcher(
   options: AnalyticsClientOptions,
@@ -70,13 +63,13 @@ export function createDispatcher(
   let org: string | undefined;
   let known = false;
   let closed = false;
-  /** Tracked, not yet written, and the promise their `track` calls share. */
+  /** Tracked, not yet written; the promise their `track` calls share, and how it settles. */
   let pending: Serialized[] = [];
-  let group: Group | undefined;
+  let group: Promise<void> | undefined;
+  let settleGroup: [resolve: () => void, reject: (error: unknown) => void];
   let writing: Promise<unknown> | undefined;
   /** This page's chunks not yet formed into batches, oldest first, for the page-exit flush. */
   const loose = new Map<string, Chunk>();
-  let looseEvents = 0;
   let again = false;
   /** The drain sends what was queued up to here (set by each kick), so new events keep their batching. */
   let horizon = '';
@@ -86,61 +79,52 @@ export function createDispatcher(
   let held: Batch | undefined;
   const flushes = createFlushes();
 
-  const unloose = (id: string): void => {
-    looseEvents -= loose.get(id)?.e.length ?? 0;
-    loose.delete(id);
-  };
-
-  const kick = (): void => {
+  /** The one delivery loop of this client: until the queue is empty, form the oldest batch and send it. */
+  const kick = async (): Promise<void> => {
     scheduler.reset();
     again = true;
     horizon = uuidv7();
     if (draining) return;
     draining = true;
-    drain()
-      .catch((error: unknown) =>
-        report(
-          error instanceof AnalyticsError
-            ? error
-            : new AnalyticsError('Queue storage failed', 'storage_unavailable', error),
-        ),
-      )
-      .finally(() => {
-        draining = false;
-        // A kick that arrived while the loop was finishing.
-        if (again && !closed) kick();
-      });
+    try {
+      while (again && !closed) {
+        again = false;
+        for (;;) {
+          if (!connection.online) await connection.sleep();
+          if (closed) return;
+          const delay = await lock(async () => {
+            const until = horizon;
+            const [batch, consumed] = await store((tx) => next(tx, until));
+            for (const id of consumed) loose.delete(id);
+            flushes.seen(until, batch);
+            return batch && send(batch);
+          });
+          if (delay === undefined) break;
+          if (delay === false) {
+            // The policy gave up: the batch stays queued for the next kick, and the flushes waiting for it fail.
+            attempt = 0;
+            break;
+          }
+          if (delay > 0) await connection.sleep(delay);
+        }
+      }
+    } catch (error) {
+      report(
+        error instanceof AnalyticsError
+          ? error
+          : new AnalyticsError('Queue storage failed', 'storage_unavailable', error),
+      );
+    } finally {
+      draining = false;
+      // A kick that arrived while the loop was finishing.
+      if (again && !closed) kick();
+    }
   };
   const scheduler = createScheduler(options.flushAt, options.flushInterval, kick);
   const connection = createConnection(options.platform?.online, () => {
     attempt = 0;
     if (known) kick();
   });
-
-  /** The one delivery loop of this client: until the queue is empty, form the oldest batch and send it. */
-  const drain = async (): Promise<void> => {
-    while (again && !closed) {
-      again = false;
-      for (;;) {
-        if (!connection.online) await connection.sleep();
-        if (closed) return;
-        const delay = await lock(async () => {
-          const until = horizon;
-          const { batch, consumed } = await store((kv) => next(kv, until));
-          for (const id of consumed) unloose(id);
-          flushes.seen(until, batch);
-          return batch && send(batch);
-        });
-        if (delay === undefined) break;
-        if (delay === false) {
-          // The policy gave up: the batch stays queued for the next kick, and the flushes waiting for it fail.
-          attempt = 0;
-          break;
-        }
-        if (delay > 0) await connection.sleep(delay);
-      }
-    }
-  };
 
   /**
    * Sends one batch; returns the delay before the next attempt (0: done with it; false: the policy gave up).
@@ -151,20 +135,21 @@ export function createDispatcher(
     keepalive?: boolean,
     formed?: Promise<boolean>,
   ): Promise<number | false> => {
+    /** Removes the batch from the queue, or with `problem` moves it aside. */
+    const done = async (problem?: ProblemDocument): Promise<void> => {
+      const dropped = (!formed || (await formed)) && (await store((tx) => settle(tx, batch, problem)));
+      if (dropped) report(overflow(dropped, 'rejected events'));
+    };
     held = undefined;
     try {
       await request<IngestResponse>('/api/v1/events', { body: body(batch.e), key: batch.k, keepalive });
-      if (!formed || (await formed)) await store((kv) => settle(kv, batch));
+      await done();
       attempt = 0;
       return 0;
     } catch (error) {
       if (refused(error)) {
         // The batch itself is refused: keep it aside, tell the host and whoever flushes, go on with the rest.
-        if (!formed || (await formed)) {
-          const dropped = await store((kv) => settle(kv, batch, error.problem));
-          if (dropped)
-            report(counted(`Dropped ${dropped} oldest rejected events`, 'queue_overflow', dropped));
-        }
+        await done(error.problem);
         error.count = batch.e.length;
         flushes.fail(batch, error);
         report(error);
@@ -182,65 +167,52 @@ export function createDispatcher(
 
   /** Writes the events tracked so far as new chunks (split at the batch limits), synchronously choosing their ids. */
   const write = (): void => {
-    const g = group;
+    if (!group) return;
+    const [resolve, reject] = settleGroup;
     const events = pending;
-    if (!g) return;
     group = undefined;
     pending = [];
     if (self.optedOut) {
-      g.resolve();
+      resolve();
       return;
     }
     const chunks = chunk(events, org);
-    for (const [id, chunk] of chunks) {
-      loose.set(id, chunk);
-      looseEvents += chunk.e.length;
+    for (const [id, chunk] of chunks) loose.set(id, chunk);
+    // Keep the newest, forget the older: they stay in storage for the delivery loop or the next page.
+    let kept = 0;
+    for (const [id, chunk] of [...loose].reverse()) {
+      kept += chunk.e.length;
+      if (kept > LOOSE_KEPT) loose.delete(id);
     }
-    // Forget the oldest first: they stay in storage for the delivery loop or the next page.
-    for (const id of loose.keys()) {
-      if (looseEvents <= LOOSE_KEPT) break;
-      unloose(id);
-    }
-    writing = store((kv) => add(kv, chunks, options.maxQueueSize ?? 10_000)).then((dropped) => {
-      if (dropped)
-        report(counted(`Queue full: dropped the ${dropped} oldest events`, 'queue_overflow', dropped));
-      g.resolve();
+    writing = store((tx) => add(tx, chunks, options.maxQueueSize ?? 10_000)).then((dropped) => {
+      if (dropped) report(overflow(dropped, 'queued events'));
+      resolve();
       scheduler.added(events.length);
-    }, g.reject);
+    }, reject);
   };
 
   const self: Dispatcher = {
     optedOut: false,
 
-    track(events) {
-      if (closed) return Promise.reject(shutDown());
-      if (self.optedOut) return Promise.resolve();
-      let serialized: Serialized[];
-      try {
-        serialized = events.map(serialize);
-      } catch (error) {
-        return Promise.reject(error);
-      }
+    async track(events) {
+      if (closed) throw new AnalyticsError('Client shut down', 'closed');
+      if (self.optedOut) return;
+      const serialized = events.map(serialize);
       // A loop, not push(...): a large array would overflow the argument stack.
       for (const s of serialized) pending.push(s);
-      if (!group) {
-        let resolve = noop;
-        let reject: (error: unknown) => void = noop;
-        const promise = new Promise<void>((res, rej) => {
-          resolve = res;
-          reject = rej;
-        });
-        group = { promise, resolve, reject };
-        // Everything tracked in this tick goes to storage in one write (once the queue is open).
+      // Everything tracked in this tick goes to storage in one write (once the queue is open).
+      group ??= new Promise((...settle) => {
+        settleGroup = settle;
         queueMicrotask(() => known && write());
-      }
-      return group.promise;
+      });
+      return group;
     },
 
     async flush() {
       write();
-      await writing?.catch(noop);
-      if (closed) throw shutDown();
+      // Never rejects: a failed write rejects its `track` calls instead.
+      await writing;
+      if (closed) throw new AnalyticsError('Client shut down', 'closed');
       const flushed = flushes.add();
       kick();
       return flushed;
@@ -258,7 +230,6 @@ export function createDispatcher(
     drop() {
       pending = [];
       loose.clear();
-      looseEvents = 0;
       held = undefined;
     },
 
@@ -267,10 +238,9 @@ export function createDispatcher(
       closed = true;
       connection.off();
       offExit?.();
-      connection.wake();
       // Events still waiting for the tenant were never accepted: say so rather than keep them nowhere.
-      if (!known) {
-        group?.reject(error);
+      if (!known && group) {
+        settleGroup[1](error);
         group = undefined;
       }
       flushes.close(error);
@@ -307,21 +277,18 @@ export function createDispatcher(
     const h = held;
     // The held batch's body is in flight too, within the same keepalive budget.
     const spent = h ? ENVELOPE + h.b : 0;
-    if (h) send(h, true).catch(noop);
+    if (h) send(h, true).catch(() => {});
     const ids: string[] = [];
-    const events: string[] = [];
-    let bytes = 0;
+    const joined: Chunk = { e: [], b: 0 };
     for (const [id, chunk] of loose) {
-      if (!fits(events.length + chunk.e.length, spent + bytes + chunk.b)) break;
+      if (!join(joined, chunk, spent)) break;
       ids.push(id);
-      events.push(...chunk.e);
-      bytes += chunk.b;
+      loose.delete(id);
     }
     if (!ids[0]) return;
-    for (const id of ids) unloose(id);
-    const batch: Batch = { id: ids[0], k: uuidv7(), e: events, b: bytes };
-    const formed = store((kv) => adopt(kv, ids, batch.k)).catch(() => false);
-    send(batch, true, formed).catch(noop);
+    const batch: Batch = { ...joined, id: ids[0], k: uuidv7() };
+    const formed = store((tx) => adopt(tx, ids, batch.k)).catch(() => false);
+    send(batch, true, formed).catch(() => {});
   };
 
   const offExit = (options.platform?.exit ?? defaultExit)?.(exit);

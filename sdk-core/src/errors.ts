@@ -37,52 +37,41 @@ export class AnalyticsApiError extends AnalyticsError {
   readonly problem: ProblemDocument;
   /** From `Retry-After`, in milliseconds. */
   readonly retryAfter: number | undefined;
+  readonly requestId: string | undefined;
 
   constructor(problem: ProblemDocument, retryAfter?: number) {
     const code =
       typeof problem.code === 'string'
         ? problem.code
         : problem.type && problem.type !== 'about:blank'
-          ? problem.type.slice(problem.type.lastIndexOf('/') + 1).replaceAll('-', '_')
+          ? problem.type.replace(/.*\//, '').replaceAll('-', '_')
           : `http_${problem.status}`;
     super(problem.detail || problem.title, code);
     this.status = problem.status;
     this.problem = problem;
     this.retryAfter = retryAfter;
-  }
-
-  get requestId(): string | undefined {
-    return this.problem.request_id;
+    this.requestId = problem.request_id;
   }
 }
 
-/** An `AnalyticsError` that says how many events it concerns. */
-export function counted(message: string, code: AnalyticsErrorCode, count: number): AnalyticsError {
-  const error = new AnalyticsError(message, code);
+/** `count` events dropped to keep a bound (`queue_overflow`): the queue's, or that of the rejected batches kept. */
+export function overflow(count: number, what: string): AnalyticsError {
+  const error = new AnalyticsError(`Dropped ${count} oldest ${what}`, 'queue_overflow');
   error.count = count;
   return error;
 }
 
-/** What every call on a shut-down client fails with. */
-export const shutDown = (): AnalyticsError => new AnalyticsError('The client is shut down', 'closed');
-
 /** Reads a response that is not ok into an `AnalyticsApiError`. */
 export async function toApiError(res: Response): Promise<AnalyticsApiError> {
-  let problem: ProblemDocument | undefined;
-  try {
-    const body: unknown = await res.json();
-    if (body && typeof body === 'object' && typeof (body as ProblemDocument).status === 'number') {
-      problem = body as ProblemDocument;
-    }
-  } catch {
-    // Not JSON (a proxy's HTML error page, an empty body): synthesise the document below.
-  }
-  problem ??= { type: 'about:blank', title: res.statusText || `HTTP ${res.status}`, status: res.status };
+  const { status } = res;
+  // Not JSON (a proxy's HTML error page, an empty body), or not a problem document: synthesise one.
+  const body = (await res.json().catch(() => {})) as ProblemDocument | undefined;
   const header = res.headers.get('retry-after');
-  let retryAfter: number | undefined;
-  if (header) {
-    const seconds = Number(header);
-    retryAfter = Math.max(0, Number.isNaN(seconds) ? Date.parse(header) - Date.now() : seconds * 1000) || 0;
-  }
-  return new AnalyticsApiError(problem, retryAfter);
+  return new AnalyticsApiError(
+    typeof body?.status === 'number'
+      ? body
+      : { type: 'about:blank', title: res.statusText || `HTTP ${status}`, status },
+    // Seconds, else an HTTP date; 0 for 0 or a date past.
+    header ? Math.max(0, +header * 1000 || Date.parse(header) - Date.now()) || 0 : undefined,
+  );
 }

@@ -1,5 +1,3 @@
-import { createStore, promisifyRequest } from 'idb-keyval';
-
 /** One atomic read-write transaction over an ordered string-keyed store. */
 export interface KvTx {
   get<T>(key: string): Promise<T | undefined>;
@@ -33,42 +31,58 @@ export function memoryKv(): Kv {
   };
 }
 
+/** The result of an IndexedDB request, or the completion of a transaction (as idb-keyval's `promisifyRequest`). */
+const done = <T>(request: IDBRequest<T> | IDBTransaction): Promise<T> =>
+  new Promise((resolve, reject) => {
+    const r = request as IDBRequest<T> & { oncomplete: unknown; onabort: unknown };
+    r.oncomplete = r.onsuccess = () => resolve(r.result);
+    r.onabort = r.onerror = () => reject(r.error);
+  });
+
 /**
- * IndexedDB through idb-keyval's store handle, one database per queue name. Requests are chained with
- * promises inside the transaction, which keeps it active (continuations run in the same microtask checkpoint).
+ * IndexedDB, one database per queue name, opened once (again after the browser closed it). Requests are chained
+ * with promises inside the transaction, which keeps it active (continuations run in the same microtask checkpoint).
  */
 export function idbKv(name: string): Kv {
-  const use = createStore(name, 'queue');
+  let db: Promise<IDBDatabase> | undefined;
   // async: an `indexedDB.open` that throws (some private modes) becomes a rejection the client handles.
-  return async (fn) =>
-    use('readwrite', async (store) => {
-      const done = promisifyRequest(store.transaction);
-      // If fn fails, the abort rejects `done` too; that rejection is expected and handled by the caller's error.
-      done.catch(() => {});
-      const tx: KvTx = {
-        get: (key) => promisifyRequest(store.get(key)),
-        put: (key, value) => void store.put(value, key),
-        del: (key) => void store.delete(key),
-        list: async <T>(prefix: string) => {
-          const range = IDBKeyRange.bound(prefix, `${prefix}\uffff`);
-          const [keys, values] = await Promise.all([
-            promisifyRequest(store.getAllKeys(range)),
-            promisifyRequest(store.getAll(range)),
-          ]);
-          return keys.map((k, i): [string, T] => [k as string, values[i] as T]);
+  return async (fn) => {
+    if (!db) {
+      const open = indexedDB.open(name);
+      open.onupgradeneeded = () => open.result.createObjectStore('queue');
+      db = done(open);
+      // The browser may close the connection (Safari does): open it again on the next use, as after a failed open.
+      db.then(
+        (d) => {
+          d.onclose = () => {
+            db = undefined;
+          };
         },
-      };
+        () => {
+          db = undefined;
+        },
+      );
+    }
+    const store = (await db).transaction('queue', 'readwrite').objectStore('queue');
+    const result = fn({
+      get: (key) => done(store.get(key)),
+      put: (key, value) => void store.put(value, key),
+      del: (key) => void store.delete(key),
+      list: async <T>(prefix: string) => {
+        const range = IDBKeyRange.bound(prefix, `${prefix}\uffff`);
+        const [keys, values] = await Promise.all([done(store.getAllKeys(range)), done(store.getAll(range))]);
+        return keys.map((k, i): [string, T] => [k as string, values[i] as T]);
+      },
+    });
+    // A failed operation aborts the transaction, so none of its writes land (the abort is then expected).
+    result.catch(() => {
       try {
-        const result = await fn(tx);
-        await done;
-        return result;
-      } catch (error) {
-        try {
-          store.transaction.abort();
-        } catch {
-          // Already finished or aborted.
-        }
-        throw error;
+        store.transaction.abort();
+      } catch {
+        // Already finished or aborted.
       }
     });
+    // Resolved once the transaction committed; rejected with the operation's error first, if any.
+    return Promise.all([result, done(store.transaction)]).then(([r]) => r);
+  };
 }

@@ -1,4 +1,5 @@
 import type { AnalyticsClient } from './client.js';
+import { win } from './platform.js';
 
 /**
  * Tracks `page_view` (`path`, `title`, `referrer`) now and on every SPA navigation: `history.pushState`,
@@ -6,7 +7,7 @@ import type { AnalyticsClient } from './client.js';
  * previous URL. Returns a function that stops it and restores `history`. A no-op without `window`.
  */
 export function trackPageViews(client: AnalyticsClient, options: { window?: Window } = {}): () => void {
-  const w = options.window ?? (typeof window === 'undefined' ? undefined : window);
+  const w = options.window ?? win();
   if (!w) return () => {};
   const { history, location, document } = w;
   let last: string | undefined;

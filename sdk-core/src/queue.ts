@@ -1,5 +1,5 @@
 import type { Serialized } from './event.js';
-import type { Kv, KvTx } from './kv.js';
+import type { KvTx } from './kv.js';
 import type { ProblemDocument } from './types.js';
 import { uuidv7 } from './uuid.js';
 
@@ -43,13 +43,9 @@ const Q = 'q/';
 const X = 'x/';
 const N = 'n';
 
-let encoder: TextEncoder | undefined;
 /** UTF-8 bytes of `s` plus one (its comma in a batch body); ASCII-only text, the usual case, skips encoding. */
-export const byteLength = (s: string): number => {
-  if (!/[\u0080-\uffff]/.test(s)) return s.length + 1;
-  encoder ??= new TextEncoder();
-  return encoder.encode(s).length + 1;
-};
+export const byteLength = (s: string): number =>
+  (/[\u0080-\uffff]/.test(s) ? new TextEncoder().encode(s) : s).length + 1;
 
 export const body = (events: string[]): string => `{"events":[${events.join(',')}]}`;
 
@@ -62,6 +58,16 @@ export const ENVELOPE = body([]).length;
 /** Whether `events` events of `bytes` bytes (as `Chunk.b` counts them) make a body the API accepts. */
 export const fits = (events: number, bytes: number): boolean =>
   events <= MAX_EVENTS && ENVELOPE + bytes <= MAX_BYTES;
+
+/** Appends chunk `c` to `to` if the sum still fits a batch (with `spent` bytes already in flight); else false. */
+export const join = (to: Chunk, c: Chunk, spent = 0): boolean => {
+  const ok = fits(to.e.length + c.e.length, spent + to.b + c.b);
+  if (ok) {
+    to.e = to.e.concat(c.e);
+    to.b += c.b;
+  }
+  return ok;
+};
 
 /**
  * Splits tracked events into new chunks (at the batch limits), each under a new id, so in the order tracked.
@@ -87,125 +93,110 @@ export function chunk(events: Serialized[], org: string | undefined): [string, C
   return chunks;
 }
 
-const count = async (tx: KvTx, delta: number): Promise<number> => {
-  const n = ((await tx.get<number>(N)) ?? 0) + delta;
-  tx.put(N, n);
-  return n;
-};
-
 /** Stores new chunks; past `max` queued events drops the oldest and returns how many. */
-export const add = (kv: Kv, chunks: [string, Chunk][], max: number): Promise<number> =>
-  kv(async (tx) => {
-    let n = (await tx.get<number>(N)) ?? 0;
-    for (const [id, chunk] of chunks) {
-      tx.put(Q + id, chunk);
-      n += chunk.e.length;
+export const add = async (tx: KvTx, chunks: [string, Chunk][], max: number): Promise<number> => {
+  let n = (await tx.get<number>(N)) ?? 0;
+  for (const [id, chunk] of chunks) {
+    tx.put(Q + id, chunk);
+    n += chunk.e.length;
+  }
+  const stored = n;
+  for (const [key, c] of n > max ? await tx.list<Chunk>(Q) : []) {
+    const cut = Math.min(n - max, c.e.length);
+    if (cut <= 0) break;
+    if (cut === c.e.length) tx.del(key);
+    else {
+      // A cut batch loses its idempotency key: it becomes a chunk again and is re-formed under a new
+      // key (the server's event_id dedup covers events that went out under the old one).
+      const e = c.e.slice(cut);
+      tx.put(key, { e, b: e.reduce((s, x) => s + byteLength(x), 0) });
     }
-    let dropped = 0;
-    if (n > max) {
-      for (const [key, c] of await tx.list<Chunk>(Q)) {
-        const over = n - max;
-        if (over <= 0) break;
-        const cut = Math.min(over, c.e.length);
-        if (cut === c.e.length) tx.del(key);
-        else {
-          // A cut batch loses its idempotency key: it becomes a chunk again and is re-formed under a new
-          // key (the server's event_id dedup covers events that went out under the old one).
-          const e = c.e.slice(cut);
-          tx.put(key, { e, b: e.reduce((s, x) => s + byteLength(x), 0) });
-        }
-        n -= cut;
-        dropped += cut;
-      }
-    }
-    tx.put(N, n);
-    return dropped;
-  });
+    n -= cut;
+  }
+  tx.put(N, n);
+  return stored - n;
+};
 
 /**
  * Forms batches (at most 100 events and 64 KiB, whole chunks, in order) from the loose chunks queued up to
  * `horizon` and returns the oldest batch, with the ids of the chunks consumed. A batch keeps the key of its
  * first chunk, so the queue stays in order. Chunks after the horizon wait for their own flush.
  */
-export const next = (kv: Kv, horizon: string): Promise<{ batch: Batch | undefined; consumed: string[] }> =>
-  kv(async (tx) => {
-    const consumed: string[] = [];
-    let first: Batch | undefined;
-    let cur: Batch | undefined;
-    const formed: Batch[] = [];
-    for (const [key, c] of await tx.list<Chunk>(Q)) {
-      const id = key.slice(2);
-      if (id > horizon) break;
-      if (c.k) {
-        first ??= { ...c, id } as Batch;
-        // A new batch never spans an existing one, so sending stays in queue order.
-        cur = undefined;
-        continue;
-      }
-      consumed.push(id);
-      if (cur && fits(cur.e.length + c.e.length, cur.b + c.b)) {
-        cur.e = cur.e.concat(c.e);
-        cur.b += c.b;
-        tx.del(key);
-      } else {
-        cur = { id, k: uuidv7(), e: c.e, b: c.b };
-        first ??= cur;
-        formed.push(cur);
-      }
+export const next = async (
+  tx: KvTx,
+  horizon: string,
+): Promise<[batch: Batch | undefined, consumed: string[]]> => {
+  const consumed: string[] = [];
+  let first: Batch | undefined;
+  let cur: Batch | undefined;
+  const formed: Batch[] = [];
+  for (const [key, c] of await tx.list<Chunk>(Q)) {
+    const id = key.slice(2);
+    if (id > horizon) break;
+    if (c.k) {
+      first ??= { ...c, id } as Batch;
+      // A new batch never spans an existing one, so sending stays in queue order.
+      cur = undefined;
+      continue;
     }
-    for (const { id, ...rest } of formed) tx.put(Q + id, rest);
-    return { batch: first, consumed };
-  });
+    consumed.push(id);
+    if (cur && join(cur, c)) tx.del(key);
+    else {
+      cur = { ...c, id, k: uuidv7() };
+      first ??= cur;
+      formed.push(cur);
+    }
+  }
+  for (const { id, ...rest } of formed) tx.put(Q + id, rest);
+  return [first, consumed];
+};
 
 /**
  * Turns the given loose chunks into one batch with key `k` (the page-exit path, which sends before it can
  * write). Returns false, changing nothing, when any of them was meanwhile formed or removed elsewhere.
  */
-export const adopt = (kv: Kv, ids: string[], k: string): Promise<boolean> =>
-  kv(async (tx) => {
-    const chunks = await Promise.all(ids.map((id) => tx.get<Chunk>(Q + id)));
-    if (chunks.some((c) => !c || c.k)) return false;
-    for (const id of ids.slice(1)) tx.del(Q + id);
-    tx.put(Q + ids[0], {
-      e: chunks.flatMap((c) => c!.e),
-      b: chunks.reduce((s, c) => s + c!.b, 0),
-      k,
-    });
-    return true;
+export const adopt = async (tx: KvTx, ids: string[], k: string): Promise<boolean> => {
+  const chunks = await Promise.all(ids.map((id) => tx.get<Chunk>(Q + id)));
+  if (chunks.some((c) => !c || c.k)) return false;
+  for (const id of ids.slice(1)) tx.del(Q + id);
+  tx.put(Q + ids[0], {
+    e: chunks.flatMap((c) => c!.e),
+    b: chunks.reduce((s, c) => s + c!.b, 0),
+    k,
   });
+  return true;
+};
 
 /**
  * Removes a delivered batch, or moves a rejected one aside, only when it still carries the key it was
  * sent with; returns how many rejected events had to go to keep the aside bounded.
  */
-export const settle = (kv: Kv, batch: Batch, problem?: ProblemDocument): Promise<number> =>
-  kv(async (tx) => {
-    const c = await tx.get<Chunk>(Q + batch.id);
-    if (c?.k !== batch.k) return 0;
-    tx.del(Q + batch.id);
-    await count(tx, -c.e.length);
-    let dropped = 0;
-    if (problem) {
-      tx.put(X + batch.id, { ...c, p: problem });
-      const aside = await tx.list<Chunk>(X);
-      for (const [key, r] of aside.slice(0, Math.max(0, aside.length - MAX_REJECTED))) {
-        tx.del(key);
-        dropped += r.e.length;
-      }
+export const settle = async (tx: KvTx, batch: Batch, problem?: ProblemDocument): Promise<number> => {
+  const c = await tx.get<Chunk>(Q + batch.id);
+  if (c?.k !== batch.k) return 0;
+  tx.del(Q + batch.id);
+  tx.put(N, ((await tx.get<number>(N)) ?? 0) - c.e.length);
+  let dropped = 0;
+  if (problem) {
+    tx.put(X + batch.id, { ...c, p: problem });
+    const aside = await tx.list<Chunk>(X);
+    for (const [key, r] of aside.slice(0, -MAX_REJECTED)) {
+      tx.del(key);
+      dropped += r.e.length;
     }
-    return dropped;
-  });
+  }
+  return dropped;
+};
 
-export const rejected = (kv: Kv): Promise<[string, RejectedChunk][]> => kv((tx) => tx.list<RejectedChunk>(X));
+export const rejected = (tx: KvTx): Promise<[string, RejectedChunk][]> => tx.list<RejectedChunk>(X);
 
 /** Deletes queued events (`q/`) and/or rejected ones (`x/`), optionally recording consent. */
-export const clear = (kv: Kv, prefixes: string[], consent?: 'in' | 'out'): Promise<void> =>
-  kv(async (tx) => {
-    for (const prefix of prefixes) {
-      for (const [key] of await tx.list(prefix)) tx.del(key);
-      if (prefix === Q) tx.put(N, 0);
-    }
-    if (consent) tx.put('consent', consent);
-  });
+export const clear = async (tx: KvTx, prefixes: string[], consent?: 'in' | 'out'): Promise<void> => {
+  for (const prefix of prefixes) {
+    for (const [key] of await tx.list(prefix)) tx.del(key);
+    if (prefix === Q) tx.put(N, 0);
+  }
+  if (consent) tx.put('consent', consent);
+};
 
-export const getConsent = (kv: Kv): Promise<string | undefined> => kv((tx) => tx.get<string>('consent'));
+export const getConsent = (tx: KvTx): Promise<string | undefined> => tx.get<string>('consent');

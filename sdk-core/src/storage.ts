@@ -1,9 +1,9 @@
 import { AnalyticsError } from './errors.js';
-import { idbKv, type Kv, memoryKv } from './kv.js';
+import { idbKv, type Kv, type KvTx, memoryKv } from './kv.js';
 import type { AnalyticsPlatform } from './options.js';
 
-/** Runs one queue operation (see `queue.ts`) on the client's store. */
-export type Store = <T>(op: (kv: Kv) => Promise<T>) => Promise<T>;
+/** Runs one queue operation (see `queue.ts`) on the client's store, as one transaction. */
+export type Store = <T>(op: (tx: KvTx) => Promise<T>) => Promise<T>;
 
 export interface Storage {
   store: Store;
@@ -21,19 +21,15 @@ export function createStorage(report: (error: AnalyticsError) => void, platform:
   return {
     store: (op) => {
       const used = kv;
-      return op(used).catch((error: unknown) => {
+      return used(op).catch((error: unknown) => {
         if (used !== idb) throw error;
         if (kv === used) {
           kv = memoryKv();
           report(
-            new AnalyticsError(
-              'IndexedDB failed: events are now kept in memory',
-              'storage_unavailable',
-              error,
-            ),
+            new AnalyticsError('IndexedDB failed: events are kept in memory', 'storage_unavailable', error),
           );
         }
-        return op(kv);
+        return kv(op);
       });
     },
     open(name) {

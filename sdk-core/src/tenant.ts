@@ -5,7 +5,7 @@ import { base } from './transport.js';
 /** An org id from a JWT's claims, unverified: it only names the queue and stamps events. */
 export const orgOf = (token: string | undefined): string | undefined => {
   const { org_id } = claims(token);
-  return typeof org_id === 'string' && org_id ? org_id : undefined;
+  return (typeof org_id === 'string' && org_id) || undefined;
 };
 
 /** A short digest of a static key that has no `org_id`: names its queue without writing the key itself there. */

@@ -44,9 +44,8 @@ export function createTokenFetcher(
     let exp: number | undefined;
     if (text.startsWith('{')) {
       const json = JSON.parse(text) as { token?: unknown; expires_in?: unknown };
-      if (typeof json.token !== 'string')
-        throw new AnalyticsError('Token endpoint sent no token', 'token_fetch_failed');
-      token = json.token;
+      // Not a string: no token, refused below.
+      token = typeof json.token === 'string' ? json.token : '';
       if (typeof json.expires_in === 'number') exp = Date.now() / 1000 + json.expires_in;
     }
     if (!token) throw new AnalyticsError('Token endpoint sent no token', 'token_fetch_failed');

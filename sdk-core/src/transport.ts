@@ -53,30 +53,29 @@ export function createTransport({
     return token;
   };
 
-  const request = async <T>(path: string, call: Call): Promise<T> => {
-    const { signal, keepalive } = call;
+  const request = async <T>(path: string, { query, body, key, signal, keepalive }: Call): Promise<T> => {
     // The exit path cannot wait for a token: it uses the last one, synchronously.
     let sent = keepalive ? token : await auth();
     for (let retried = false; ; retried = true) {
       signal?.throwIfAborted();
       const headers: Record<string, string> = { accept: 'application/json' };
       if (sent) headers.authorization = `Bearer ${sent}`;
-      if (call.body) headers['content-type'] = 'application/json';
-      if (call.key) headers['idempotency-key'] = call.key;
+      if (body) headers['content-type'] = 'application/json';
+      if (key) headers['idempotency-key'] = key;
       const ctl = new AbortController();
       const abort = (): void => ctl.abort(signal?.reason);
       signal?.addEventListener('abort', abort);
       const timer = keepalive
         ? undefined
         : setTimeout(
-            () => ctl.abort(new AnalyticsError(`No response within ${timeout} ms`, 'timeout')),
+            () => ctl.abort(new AnalyticsError(`No response after ${timeout} ms`, 'timeout')),
             timeout,
           );
       try {
-        const res = await (f ?? fetch)(root + path + (call.query ? `?${call.query}` : ''), {
-          method: call.body ? 'POST' : 'GET',
+        const res = await (f ?? fetch)(root + path + (query ? `?${query}` : ''), {
+          method: body && 'POST',
           headers,
-          body: call.body,
+          body,
           signal: ctl.signal,
           keepalive,
         });
@@ -90,5 +89,5 @@ export function createTransport({
     }
   };
 
-  return { request, auth: () => auth() };
+  return { request, auth };
 }

@@ -11,14 +11,14 @@ let lastMs = 0;
 let counter = 0;
 let pool = new Uint8Array(0);
 let at = 0;
-let hex: string[] | undefined;
+/** Two hex digits for each byte value. */
+const hex = /* @__PURE__ */ Array.from({ length: 256 }, (_, i) => (i | 256).toString(16).slice(1));
 
 export function uuidv7(): string {
-  if (at + 10 > pool.length) {
+  if (at + 16 > pool.length) {
     pool = crypto.getRandomValues(new Uint8Array(4096));
     at = 0;
   }
-  hex ??= Array.from({ length: 256 }, (_, i) => (i < 16 ? '0' : '') + i.toString(16));
   const now = Date.now();
   if (now > lastMs) {
     lastMs = now;
@@ -28,16 +28,18 @@ export function uuidv7(): string {
     lastMs++;
     counter = 0;
   }
-  at += 2;
-  const h = hex;
-  const ms = lastMs;
-  // 48 bits: the high 16 by division (bitwise operators stop at 32 bits).
-  const hi = Math.floor(ms / 2 ** 32);
-  const lo = ms >>> 0;
-  let s = h[hi >>> 8]! + h[hi & 255]! + h[lo >>> 24]! + h[(lo >>> 16) & 255]!;
-  s += `-${h[(lo >>> 8) & 255]!}${h[lo & 255]!}-${h[0x70 | (counter >> 8)]!}${h[counter & 255]!}-`;
-  s += h[(pool[at]! & 0x3f) | 0x80]! + h[pool[at + 1]!]!;
-  s += `-${h[pool[at + 2]!]!}${h[pool[at + 3]!]!}${h[pool[at + 4]!]!}${h[pool[at + 5]!]!}${h[pool[at + 6]!]!}${h[pool[at + 7]!]!}`;
-  at += 8;
+  // The id's 16 bytes, written in place in the pool: 48 bits of time (a typed array keeps the low 8 bits of
+  // what it is given, so each byte is the time divided down: exact, by powers of two; shifts would stop at
+  // 32 bits), version 7 and the counter, then random bytes, the first with the variant bits 10.
+  const p = pool;
+  const a = at;
+  at += 16;
+  for (let i = 5, t = lastMs; i >= 0; i--, t /= 256) p[a + i] = t;
+  p[a + 6] = 0x70 | (counter >> 8);
+  p[a + 7] = counter;
+  p[a + 8] = (p[a + 8]! & 0x3f) | 0x80;
+  let s = '';
+  // A dash before bytes 4, 6, 8 and 10: the set bits of 0x550.
+  for (let i = 0; i < 16; i++) s += ((0x550 >> i) & 1 ? '-' : '') + hex[p[a + i]!];
   return s;
 }

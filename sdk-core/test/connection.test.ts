@@ -57,13 +57,13 @@ describe('createConnection()', () => {
     expect(done).toBe(true);
   });
 
-  it('sleep() without ms waits until woken', async () => {
+  it('sleep() without ms waits until woken, by off() too', async () => {
     const c = createConnection(hook().online, () => {});
     let done = false;
     c.sleep().then(() => (done = true));
     await vi.advanceTimersByTimeAsync(3_600_000);
     expect(done).toBe(false);
-    c.wake();
+    c.off();
     await vi.advanceTimersByTimeAsync(0);
     expect(done).toBe(true);
   });

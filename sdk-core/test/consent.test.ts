@@ -5,10 +5,7 @@ import { memoryKv } from '../src/kv.js';
 import { add, getConsent, next } from '../src/queue.js';
 import type { Store } from '../src/storage.js';
 
-const queue = (): Store => {
-  const kv = memoryKv();
-  return (op) => op(kv);
-};
+const queue = (): Store => memoryKv();
 
 afterEach(() => {
   window.localStorage.clear();
@@ -49,8 +46,8 @@ describe('saveConsent()', () => {
 
   it('opting out deletes the queued events', async () => {
     const store = queue();
-    await store((kv) => add(kv, [['0190a000-0000-7000-8000-000000000000', { e: ['{}'], b: 3 }]], 100));
+    await store((tx) => add(tx, [['0190a000-0000-7000-8000-000000000000', { e: ['{}'], b: 3 }]], 100));
     await saveConsent(store, 'out');
-    expect((await store((kv) => next(kv, 'z'))).batch).toBeUndefined();
+    expect((await store((tx) => next(tx, 'z')))[0]).toBeUndefined();
   });
 });

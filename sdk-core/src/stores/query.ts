@@ -14,11 +14,11 @@ interface Entry<T> {
   error: Signal<Error | null>;
   /** When `data` arrived (0: never). */
   at: number;
-  inflight: Promise<void> | undefined;
-  ctl: AbortController | undefined;
+  inflight?: Promise<void> | undefined;
+  ctl?: AbortController | undefined;
   stores: number;
   watchers: number;
-  gc: ReturnType<typeof setTimeout> | undefined;
+  gc?: ReturnType<typeof setTimeout> | undefined;
 }
 
 /** During server rendering nothing subscribes for real and nothing may fetch. */
@@ -82,11 +82,8 @@ export function createQueryStore<T>(
       loading: signal(false, options),
       error: signal<Error | null>(null, options),
       at: 0,
-      inflight: undefined,
-      ctl: undefined,
       stores: 0,
       watchers: 0,
-      gc: undefined,
     };
     cache.set(key, entry as Entry<unknown>);
     e = entry;
