@@ -8,7 +8,6 @@ export type AnalyticsErrorCode =
   | 'invalid_event'
   | 'queue_overflow'
   | 'storage_unavailable'
-  | 'batch_rejected'
   | 'timeout'
   | 'closed'
   | 'token_fetch_failed'
