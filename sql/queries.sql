@@ -262,7 +262,22 @@ CREATE TABLE events (
   user INTEGER,
   received_at INTEGER NOT NULL,
   schema_version INTEGER NOT NULL,
-  properties TEXT NOT NULL
+  properties TEXT NOT NULL,
+  -- Visitors and sessions (v1.1): as sent, and derived at ingest.
+  anonymous_id TEXT,
+  session_id TEXT,
+  visitor_id TEXT,
+  context TEXT,
+  path TEXT,
+  referrer_host TEXT,
+  utm_source TEXT,
+  utm_medium TEXT,
+  utm_campaign TEXT,
+  browser TEXT,
+  os TEXT,
+  device TEXT,
+  country TEXT,
+  is_bot INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX events_org_ts ON events (org, ts, event_id, type, user);
 CREATE UNIQUE INDEX events_org_event_id ON events (org, event_id);
@@ -341,6 +356,21 @@ CREATE TABLE events (
   received_at timestamptz NOT NULL,
   schema_version integer NOT NULL DEFAULT 1,
   properties jsonb NOT NULL DEFAULT '{}',
+  -- Visitors and sessions (v1.1): as sent, and derived at ingest.
+  anonymous_id text,
+  session_id text,
+  visitor_id text,
+  context jsonb,
+  path text,
+  referrer_host text,
+  utm_source text,
+  utm_medium text,
+  utm_campaign text,
+  browser text,
+  os text,
+  device text,
+  country text,
+  is_bot boolean NOT NULL DEFAULT false,
   PRIMARY KEY (org_id, "timestamp", event_id)
 ) PARTITION BY RANGE ("timestamp");
 CREATE INDEX events_org_user ON events (org_id, user_id, "timestamp", event_id) WHERE user_id IS NOT NULL;

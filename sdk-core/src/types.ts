@@ -5,6 +5,23 @@
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
+/**
+ * Where an event happened (`context` on the wire): only what is set is sent. At most 4 KiB as JSON.
+ */
+export interface EventContext {
+  page?: { path?: string; title?: string; referrer?: string; url?: string };
+  utm?: { source?: string; medium?: string; campaign?: string; term?: string; content?: string };
+  screen?: { width?: number; height?: number };
+  /** BCP 47 language tag, e.g. `de-DE`. */
+  locale?: string;
+  library?: { name?: string; version?: string };
+  /** Reserved for delivery completeness: the install and the event's sequence number in it. */
+  delivery?: { install_id: string; seq: number };
+}
+
+/** Device classes the server derives from the User-Agent. */
+export type DeviceClass = 'desktop' | 'mobile' | 'tablet' | 'bot' | 'other';
+
 /** An event as the application hands it to the SDK. */
 export interface EventPayload {
   /** 1–128 chars of `[A-Za-z0-9_.:$-]`. */
@@ -18,6 +35,11 @@ export interface EventPayload {
   /** Must equal the token's org when given. */
   org_id?: string;
   schema_version?: number;
+  /** The persisted visitor id (1–64 chars); with `user_id` on `$identify` it links the two. */
+  anonymous_id?: string;
+  /** 1–64 chars; when absent the server continues the visitor's session or starts one. */
+  session_id?: string;
+  context?: EventContext;
 }
 
 /** An event as the API returns it. */
@@ -30,6 +52,24 @@ export interface AnalyticsEvent {
   received_at: string;
   properties: JsonObject;
   schema_version: number;
+  anonymous_id: string | null;
+  /** As sent, or the server's (`s:` and the id of the session's first event). */
+  session_id: string | null;
+  /** `user_id`, else `anonymous_id`, else a daily-salted hash (`h:…`). */
+  visitor_id: string | null;
+  context: EventContext | null;
+  path: string | null;
+  referrer_host: string | null;
+  utm_source: string | null;
+  utm_medium: string | null;
+  utm_campaign: string | null;
+  browser: string | null;
+  os: string | null;
+  device: DeviceClass | null;
+  /** ISO 3166-1 alpha-2 of the client IP. */
+  country: string | null;
+  /** Bot events are stored and listed, and left out of the visitor metrics by default. */
+  is_bot: boolean;
 }
 
 export interface IngestResponse {
@@ -49,6 +89,8 @@ export interface EventFilters {
   end_date?: string;
   /** Page size, 1–1000 (default 50). */
   limit?: number;
+  /** `<dimension><op><value>` filters, ANDed (`path==/pricing`, `country!=US`, `prop.plan~pro`). */
+  filter?: string[];
 }
 
 export interface EventsPage {
@@ -63,10 +105,17 @@ export interface MetricsParams {
   start_date?: string;
   /** `YYYY-MM-DD`, inclusive; default today. */
   end_date?: string;
-  /** Default `['events', 'active_users']`; also `events:<type>` and stored metric names. */
+  /**
+   * Default `['events', 'active_users']`; also `events:<type>`, `visitors`, `sessions`, `pageviews`,
+   * `bounce_rate`, `avg_session_duration`, `views_per_session` and stored metric names.
+   */
   metrics?: string[];
   /** IANA time zone for day boundaries; default `UTC`. */
   tz?: string;
+  /** `<dimension><op><value>` filters, ANDed. */
+  filter?: string[];
+  /** Count bots in the visitor metrics (default false). */
+  include_bots?: boolean;
 }
 
 export interface MetricsDay {

@@ -16,6 +16,8 @@ export type EventIn = Static<typeof events.EventIn>;
 export type IngestBody = Static<typeof events.IngestBody>;
 /** `202` response of `POST /api/v1/events` (and its idempotent replays). */
 export type IngestAccepted = Static<typeof events.IngestAccepted>;
+/** Where an event happened (`EventIn.context`): page, UTM parameters, screen, locale, library. */
+export type EventContext = Static<typeof events.EventContext>;
 /** One stored event as returned by `GET /api/v1/events`. */
 export type EventOut = Static<typeof events.EventOut>;
 /** Query string of `GET /api/v1/events`. */

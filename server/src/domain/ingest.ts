@@ -11,6 +11,7 @@ import { MAX_PROPERTIES_BYTES, MAX_PROPERTIES_DEPTH } from '../schemas/events.js
 import { ingestResponseBody } from '../store/shared.js';
 import type { EventStore, NewEvent } from '../store/types.js';
 import { idempotent } from './idempotency.js';
+import { contextJson, enrichEvents, type RequestFacts } from './visitors.js';
 
 /** Whether a parsed JSON value nests objects or arrays deeper than `limit` (iterative: bombs cannot recurse). */
 function nestedDeeperThan(value: unknown, limit: number): boolean {
@@ -97,6 +98,10 @@ export function prepareEvents(
       properties,
       propertiesJson,
       schemaVersion: e.schema_version ?? 1,
+      anonymousId: e.anonymous_id ?? null,
+      sessionId: e.session_id ?? null,
+      context: e.context ?? null,
+      contextJson: contextJson(e.context, i, errors),
     };
   });
   if (errors.length > 0) {
@@ -105,7 +110,7 @@ export function prepareEvents(
   return batch;
 }
 
-export interface IngestRequest {
+export interface IngestRequest extends RequestFacts {
   orgId: string;
   events: readonly EventIn[];
   receivedAt: number;
@@ -128,11 +133,12 @@ export interface IngestResponse {
 
 /** Validates, then stores the batch once per idempotency key; throws `ApiError`s for the client. */
 export async function ingestBatch(
-  store: Pick<EventStore, 'ingest' | 'claimIdempotencyKey' | 'releaseIdempotencyKey'>,
+  store: Pick<EventStore, 'ingest' | 'claimIdempotencyKey' | 'releaseIdempotencyKey' | 'visitorSalt'>,
   request: IngestRequest,
 ): Promise<IngestResponse> {
   const { orgId, receivedAt } = request;
   const events = prepareEvents(request.events, receivedAt, request.timestampWindow);
+  await enrichEvents(store, orgId, events, request, receivedAt);
   const outcome = await idempotent(
     store,
     { orgId, key: request.idempotencyKey, body: request.rawBody, now: receivedAt },

@@ -32,13 +32,19 @@ export async function openStore(
     );
   }
   const store = await factory(databaseUrl, options);
-  if (!migrate) return store;
-  try {
-    await store.migrate();
-  } catch (err) {
-    await store.close().catch(() => {});
-    throw err;
+  if (migrate) {
+    try {
+      await store.migrate();
+    } catch (err) {
+      await store.close().catch(() => {});
+      throw err;
+    }
   }
+  // Rows stored before the visitors migration get their derived columns in the background, in chunks
+  // (plain DML, so a DML-only role runs it too; a no-op once done); close() stops it between two chunks.
+  store.backfill().catch((err: unknown) => {
+    process.emitWarning(`backfill of visitor columns stopped: ${(err as Error).message ?? err}`);
+  });
   return store;
 }
 

@@ -27,29 +27,46 @@ const BAD_TEXT = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\ud
 // surrogates are written raw); an even run of backslashes before `u` means the backslash itself was escaped.
 const BAD_JSON = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
 
+/** The visitor fields of a batch's events, in the same order, for `unstorableText`. */
+export interface VisitorTexts {
+  anonymousIds: readonly (string | null | undefined)[];
+  sessionIds: readonly (string | null | undefined)[];
+  /** `context` as JSON text, or null. */
+  contexts: readonly (string | null | undefined)[];
+}
+
 /**
- * A 422 naming each user id and properties object that holds NUL or an unpaired surrogate, or undefined.
- * `properties` are the events' properties as JSON text, in the same order as `userIds`.
+ * A 422 naming each user id, anonymous id, session id, properties and context object that holds NUL or an
+ * unpaired surrogate, or undefined. `properties` are the events' properties as JSON text, in the same order
+ * as `userIds`.
  */
 export function unstorableText(
   userIds: readonly (string | null)[],
   properties: readonly string[],
+  visitor?: VisitorTexts,
 ): ApiError | undefined {
   const errors: FieldError[] = [];
-  for (let i = 0; i < userIds.length; i++) {
-    const user = userIds[i];
-    if (user !== null && user !== undefined && BAD_TEXT.test(user)) {
-      errors.push({
-        path: `/events/${i}/user_id`,
-        message: 'must not contain NUL or unpaired surrogates',
-      });
+  const text = (value: string | null | undefined, i: number, field: string) => {
+    if (value !== null && value !== undefined && BAD_TEXT.test(value)) {
+      errors.push({ path: `/events/${i}/${field}`, message: 'must not contain NUL or unpaired surrogates' });
     }
-    if (BAD_JSON.test(properties[i]!)) {
+  };
+  const json = (value: string | null | undefined, i: number, field: string) => {
+    if (value !== null && value !== undefined && BAD_JSON.test(value)) {
       errors.push({
-        path: `/events/${i}/properties`,
+        path: `/events/${i}/${field}`,
         message: 'strings must not contain NUL (\\u0000) or unpaired surrogates',
       });
     }
+  };
+  for (let i = 0; i < userIds.length; i++) {
+    text(userIds[i], i, 'user_id');
+    if (visitor) {
+      text(visitor.anonymousIds[i], i, 'anonymous_id');
+      text(visitor.sessionIds[i], i, 'session_id');
+    }
+    json(properties[i], i, 'properties');
+    if (visitor) json(visitor.contexts[i], i, 'context');
   }
   return errors.length > 0
     ? new ApiError('validation_failed', 'Some events cannot be stored; see `errors`.', { errors })

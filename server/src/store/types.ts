@@ -13,6 +13,7 @@
  * a wire schema therefore appears here too, and each store must handle it before it type-checks.
  */
 import type { EventOut, EventTypesResponse, IngestAccepted } from '../contract.js';
+import type { Filter } from '../lib/filters.js';
 
 /** `event_id` → `eventId`: the store's name for a wire field. */
 type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}`
@@ -24,20 +25,49 @@ export type CamelKeys<T> = { [K in keyof T as K extends string ? CamelCase<K> : 
 /** A JSON object as stored in `properties`. */
 export type JsonObject = EventOut['properties'];
 
+/** The wire fields of the visitors-and-sessions additions (v1.1): optional when storing, always read back. */
+type VisitorWireField =
+  | 'anonymous_id'
+  | 'session_id'
+  | 'visitor_id'
+  | 'context'
+  | 'path'
+  | 'referrer_host'
+  | 'utm_source'
+  | 'utm_medium'
+  | 'utm_campaign'
+  | 'browser'
+  | 'os'
+  | 'device'
+  | 'country'
+  | 'is_bot';
+
+/** `anonymousId`, `sessionId`, `visitorId`, `context` and the derived columns, as stored and read back. */
+export type VisitorFields = CamelKeys<Pick<EventOut, VisitorWireField>>;
+
 /**
  * One event ready to store: validated, id and timestamp filled in. The wire event (`EventOut`) without the
  * fields the store stamps itself (org, receive time) and with its time as epoch ms (`ts`).
+ *
+ * The visitor fields are optional: absent means null (`isBot`: false), except `visitorId`, which defaults
+ * to `userId ?? anonymousId`, and `sessionId`, which the store fills in when the event has a visitor: the
+ * visitor's session when its previous event is less than 30 minutes away, else a new one (`sessions.ts`).
  */
-export type NewEvent = CamelKeys<Omit<EventOut, 'org_id' | 'timestamp' | 'received_at'>> & {
-  /** Event time, epoch milliseconds (UTC). */
-  ts: number;
-  /** `properties` already serialised, when the caller has it (saves serialising twice on the hot path). */
-  propertiesJson?: string;
-};
+export type NewEvent = CamelKeys<Omit<EventOut, 'org_id' | 'timestamp' | 'received_at' | VisitorWireField>> &
+  Partial<VisitorFields> & {
+    /** Event time, epoch milliseconds (UTC). */
+    ts: number;
+    /** `properties` already serialised, when the caller has it (saves serialising twice on the hot path). */
+    propertiesJson?: string;
+    /** `context` already serialised (`null`: none), when the caller has it. */
+    contextJson?: string | null;
+  };
 
 /** An event as read back: `EventOut` with instants as epoch ms. */
-export type StoredEvent = NewEvent & {
+export type StoredEvent = CamelKeys<Omit<EventOut, 'org_id' | 'timestamp' | 'received_at'>> & {
   orgId: EventOut['org_id'];
+  /** Event time, epoch milliseconds (UTC). */
+  ts: number;
   /** When the server accepted it, epoch milliseconds. */
   receivedAt: number;
 };
@@ -109,6 +139,8 @@ export interface EventQuery {
   toTs?: number;
   /** Return only rows strictly before this key in (ts DESC, event_id DESC) order. */
   before?: EventKey;
+  /** The contract's `filter` parameters, ANDed (validated by `parseFilters`). */
+  filters?: Filter[];
   /** 1..1000 rows. */
   limit: number;
 }
@@ -138,6 +170,19 @@ export interface MetricsSummaryQuery {
   eventTypes: string[];
   /** Names from the stored `metrics` table wanted, summed per day. */
   storedMetrics: string[];
+  /** Distinct visitors per day and over the range, merged through identify (`visitors`). */
+  visitors?: boolean;
+  /** `page_view` events per day (`pageviews`). */
+  pageviews?: boolean;
+  /** The facts of the sessions that start each day (`sessions` and the rates built on them). */
+  sessions?: boolean;
+  /**
+   * Only events matching every filter count. A session counts when it starts in the day and has at least
+   * one matching event in the range; its facts (length, events, page views) are still the whole session's.
+   */
+  filters?: Filter[];
+  /** Count bot events in `visitors`, `pageviews` and the sessions (default false). */
+  includeBots?: boolean;
 }
 
 export interface SummaryDay {
@@ -145,6 +190,15 @@ export interface SummaryDay {
   activeUsers: number;
   byType: Record<string, number>;
   stored: Record<string, number>;
+  visitors: number;
+  pageviews: number;
+  /** Sessions that start this day, of which `bounces` had exactly one event, a page_view. */
+  sessions: number;
+  bounces: number;
+  /** Sum over those sessions of (last event − first event), ms. */
+  sessionDurationMs: number;
+  /** Sum over those sessions of their page_view counts. */
+  sessionPageviews: number;
 }
 
 export interface SummaryResult {
@@ -152,6 +206,8 @@ export interface SummaryResult {
   days: SummaryDay[];
   /** Distinct users over the whole range (not the sum of the days). */
   totalActiveUsers: number;
+  /** Distinct visitors over the whole range. */
+  totalVisitors: number;
 }
 
 /** One entry of `EventTypesResponse`, with `lastSeen` as epoch ms. */
@@ -299,6 +355,21 @@ export interface EventStore {
 
   /** Delete idempotency records older than `olderThan` (epoch ms); returns how many went. */
   purgeIdempotencyKeys(olderThan: number): Promise<number>;
+
+  /**
+   * The secret salt of cookieless visitor ids for a UTC day (day number), made at random on first use and
+   * shared by every process of the store. Making one deletes the salts of days before `day - 1`, so no salt
+   * outlives two days.
+   */
+  visitorSalt(day: number): Promise<string>;
+
+  /**
+   * Fill the visitor and page columns of rows stored before the visitors migration (`visitor_id` from
+   * `user_id`, path, referrer and UTM from `context` or page-view properties, and their daily visitors), in
+   * chunks of 5,000 rows per transaction with the progress kept in the database. Started in the background
+   * by `openStore`; resolves with the rows filled when none is left (at once when there were none).
+   */
+  backfill(): Promise<number>;
 
   /** Finish pending work and close the database. Further calls reject. */
   close(): Promise<void>;

@@ -42,7 +42,8 @@ describe('resolveMetrics()', () => {
     const api = err as ApiError;
     expect(api.code).toBe('unknown_metric');
     expect(api.message).toBe(
-      'Unknown metric "bogus", "events:", "events:a b"; known: events, active_users, events:<event_type>, revenue.',
+      'Unknown metric "bogus", "events:", "events:a b"; known: events, active_users, events:<event_type>, revenue, ' +
+        'visitors, sessions, pageviews, bounce_rate, avg_session_duration, views_per_session.',
     );
     expect(api.errors).toEqual([
       { path: '/metrics', message: '"bogus" is not a known metric' },

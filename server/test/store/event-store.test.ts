@@ -91,8 +91,23 @@ describe.each(stores)('EventStore.ingest() ($name)', (storeCase) => {
       storedMetrics: [],
     });
     expect(summary).toEqual({
-      days: [{ events: 4, activeUsers: 2, byType: { a: 2, b: 2 }, stored: {} }],
+      days: [
+        {
+          events: 4,
+          activeUsers: 2,
+          byType: { a: 2, b: 2 },
+          stored: {},
+          // Not asked for: zero.
+          visitors: 0,
+          pageviews: 0,
+          sessions: 0,
+          bounces: 0,
+          sessionDurationMs: 0,
+          sessionPageviews: 0,
+        },
+      ],
       totalActiveUsers: 2,
+      totalVisitors: 0,
     });
   });
 });

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { pageFields } from '../../enrich/page.js';
 import { formatUuid } from '../../lib/ids.js';
 import { formatDay } from '../../lib/time.js';
 import type { PostgresEventStore } from './index.js';
@@ -23,7 +24,8 @@ import { inTransaction } from './transaction.js';
 /**
  * The SQLite schema versions this copier reads (`PRAGMA user_version`). Version 2 moved events and
  * idempotency records into rowid tables with the same columns and the same keys (now unique indexes), so
- * every query below reads both. Version 3 only added columns and tables, which this copier does not read yet.
+ * every query below reads both. Version 3 added the visitor columns and tables: an older source's events get
+ * their visitor and page columns as the backfill fills them, and its daily visitors from daily_users.
  * Version 4 added `ingest_keys` (publishable keys), copied from sources that have it.
  */
 export const SQLITE_SCHEMA_VERSIONS = [1, 2, 3, 4];
@@ -46,8 +48,11 @@ interface TableSpec {
   name: string;
   /** Rows to copy, counted the same way in the source. */
   count: string;
-  /** One chunk after the key `?…` (NULL key: from the start); `key` columns come first in each row. */
-  select(after: boolean): string;
+  /**
+   * One chunk after the key `?…` (NULL key: from the start); `key` columns come first in each row.
+   * `version` is the source's schema version.
+   */
+  select(after: boolean, version: number): string;
   keyLength: number;
   /** Target rows counted for the check. */
   targetCount: string;
@@ -57,9 +62,15 @@ interface TableSpec {
   map(row: Value[]): unknown[];
   /** The SQLite schema version that added the table (older sources have nothing to copy); default 1. */
   since?: number;
+  /** The last SQLite schema version this spec reads (a newer one copies the table another way). */
+  until?: number;
 }
 
 const ts = (ms: unknown) => ms as number;
+
+const DAILY_VISITORS_INSERT = `INSERT INTO daily_visitors (org_id, day, is_bot, visitor_id)
+  SELECT o, d::date, b, v FROM unnest($1::text[], $2::text[], $3::bool[], $4::text[]) AS x(o, d, b, v)
+  ON CONFLICT DO NOTHING`;
 const blobId = (b: unknown) => formatUuid(b as Buffer);
 
 /** Keyset condition on a composite key, spelled out because SQLite row values compare only in newer builds. */
@@ -121,30 +132,75 @@ const TABLES: TableSpec[] = [
     name: 'events',
     count: 'SELECT count(*) FROM events',
     keyLength: 3,
-    select: (a) =>
+    select: (a, version) =>
       `SELECT e.org, e.ts, e.event_id, o.org_id, e.event_id, t.name, u.user_id, e.ts, e.received_at,
-              e.schema_version, e.properties
+              e.schema_version, e.properties,
+              ${
+                version >= 3
+                  ? `e.anonymous_id, e.session_id, e.visitor_id, e.context, e.path, e.referrer_host,
+                     e.utm_source, e.utm_medium, e.utm_campaign, e.browser, e.os, e.device, e.country, e.is_bot, 1`
+                  : 'NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0'
+              }
          FROM events e JOIN orgs o ON o.id = e.org JOIN event_types t ON t.id = e.type
          LEFT JOIN users u ON u.id = e.user
         ${a ? `WHERE ${after(['e.org', 'e.ts', 'e.event_id'])}` : ''}
         ORDER BY e.org, e.ts, e.event_id LIMIT ?`,
     targetCount: 'SELECT count(*)::float8 AS n FROM events',
-    columns: 8,
-    map: (r) => [r[0], blobId(r[1]), r[2], r[3], ts(r[4]), ts(r[5]), r[6], r[7]],
+    columns: 22,
+    map: (r) => {
+      // Rows of a source from before the visitors migration (the last column is 0): their visitor and page
+      // columns as the backfill fills them (see sqlite/backfill.ts).
+      const filled = r[22] === 1;
+      const page =
+        !filled && r[12] === null && r[2] === 'page_view'
+          ? pageFields(undefined, 'page_view', JSON.parse(r[7] as string) as Record<string, unknown>)
+          : undefined;
+      return [
+        r[0],
+        blobId(r[1]),
+        r[2],
+        r[3],
+        ts(r[4]),
+        ts(r[5]),
+        r[6],
+        r[7],
+        r[8],
+        r[9],
+        filled ? r[10] : (r[3] ?? r[8]),
+        r[11],
+        page ? page.path : r[12],
+        page ? page.referrerHost : r[13],
+        page ? page.utmSource : r[14],
+        page ? page.utmMedium : r[15],
+        page ? page.utmCampaign : r[16],
+        r[17],
+        r[18],
+        r[19],
+        r[20],
+        r[21] === 1,
+      ];
+    },
     // Rollups are copied as tables below, so this writes events and their dedup rows only.
     insert: `WITH input AS (
                SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::float8[], $6::float8[],
-                                    $7::int4[], $8::text[])
-                      AS u(org_id, event_id, event_type, user_id, ms, received_ms, schema_version, properties)
+                                    $7::int4[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
+                                    $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[],
+                                    $19::text[], $20::text[], $21::text[], $22::bool[])
+                      AS u(org_id, event_id, event_type, user_id, ms, received_ms, schema_version, properties,
+                           anonymous_id, session_id, visitor_id, context, path, referrer_host, utm_source,
+                           utm_medium, utm_campaign, browser, os, device, country, is_bot)
              ), fresh AS (
                INSERT INTO event_ids (org_id, event_id, "timestamp")
                SELECT org_id, event_id, to_timestamp(ms / 1000) FROM input
                ON CONFLICT DO NOTHING RETURNING org_id, event_id
              )
              INSERT INTO events (org_id, "timestamp", event_id, event_type, user_id, received_at, schema_version,
-                                 properties)
+                                 properties, anonymous_id, session_id, visitor_id, context, path, referrer_host,
+                                 utm_source, utm_medium, utm_campaign, browser, os, device, country, is_bot)
              SELECT i.org_id, to_timestamp(i.ms / 1000), i.event_id, i.event_type, i.user_id,
-                    to_timestamp(i.received_ms / 1000), i.schema_version, i.properties::jsonb
+                    to_timestamp(i.received_ms / 1000), i.schema_version, i.properties::jsonb, i.anonymous_id,
+                    i.session_id, i.visitor_id, i.context::jsonb, i.path, i.referrer_host, i.utm_source,
+                    i.utm_medium, i.utm_campaign, i.browser, i.os, i.device, i.country, i.is_bot
                FROM input i JOIN fresh f ON f.org_id = i.org_id AND f.event_id = i.event_id`,
   },
   {
@@ -232,6 +288,143 @@ const TABLES: TableSpec[] = [
                            $8::float8[], $9::float8[]) AS x(o, i, h, p, n, a, r, c, v)
              ON CONFLICT (org_id, id) DO NOTHING`,
   },
+  // Visitors and sessions (SQLite schema 3). Rollups overwrite rather than add, like the ones above.
+  {
+    name: 'daily_visitors',
+    since: 3,
+    count: 'SELECT count(*) FROM daily_visitors',
+    keyLength: 4,
+    select: (a) =>
+      `SELECT d.org, d.day, d.is_bot, d.visitor, o.org_id, d.day, d.is_bot, v.visitor_id
+         FROM daily_visitors d JOIN orgs o ON o.id = d.org JOIN visitors v ON v.id = d.visitor
+        ${a ? `WHERE ${after(['d.org', 'd.day', 'd.is_bot', 'd.visitor'])}` : ''}
+        ORDER BY d.org, d.day, d.is_bot, d.visitor LIMIT ?`,
+    targetCount: 'SELECT count(*)::float8 AS n FROM daily_visitors',
+    columns: 4,
+    map: (r) => [r[0], formatDay(r[1] as number), r[2] === 1, r[3]],
+    insert: DAILY_VISITORS_INSERT,
+  },
+  {
+    // An older source has no daily visitors: its visitors are its users, as the backfill makes them.
+    name: 'daily_visitors',
+    until: 2,
+    count: 'SELECT count(*) FROM daily_users',
+    keyLength: 3,
+    select: (a) =>
+      `SELECT d.org, d.day, d.user, o.org_id, d.day, 0, u.user_id
+         FROM daily_users d JOIN orgs o ON o.id = d.org JOIN users u ON u.id = d.user
+        ${a ? `WHERE ${after(['d.org', 'd.day', 'd.user'])}` : ''} ORDER BY d.org, d.day, d.user LIMIT ?`,
+    targetCount: 'SELECT count(*)::float8 AS n FROM daily_visitors',
+    columns: 4,
+    map: (r) => [r[0], formatDay(r[1] as number), r[2] === 1, r[3]],
+    insert: DAILY_VISITORS_INSERT,
+  },
+  {
+    name: 'sessions',
+    since: 3,
+    count: 'SELECT count(*) FROM sessions',
+    keyLength: 3,
+    select: (a) =>
+      `SELECT s.org, s.session_id, s.is_bot, o.org_id, s.session_id, s.is_bot, s.visitor_id, s.start_ts,
+              s.end_ts, s.events, s.pageviews, s.entry_ts, s.entry_path
+         FROM sessions s JOIN orgs o ON o.id = s.org
+        ${a ? `WHERE ${after(['s.org', 's.session_id', 's.is_bot'])}` : ''}
+        ORDER BY s.org, s.session_id, s.is_bot LIMIT ?`,
+    targetCount: 'SELECT count(*)::float8 AS n FROM sessions',
+    columns: 10,
+    map: (r) => [r[0], r[1], r[2] === 1, r[3], r[4], r[5], r[6], r[7], r[8], r[9]],
+    insert: `INSERT INTO sessions (org_id, session_id, is_bot, visitor_id, start_ms, end_ms, events, pageviews,
+                                   entry_ms, entry_path)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::bool[], $4::text[], $5::int8[], $6::int8[],
+                                  $7::int4[], $8::int4[], $9::int8[], $10::text[])
+             ON CONFLICT (org_id, session_id, is_bot) DO UPDATE SET visitor_id = excluded.visitor_id,
+               start_ms = excluded.start_ms, end_ms = excluded.end_ms, events = excluded.events,
+               pageviews = excluded.pageviews, entry_ms = excluded.entry_ms, entry_path = excluded.entry_path`,
+  },
+  {
+    name: 'daily_sessions',
+    since: 3,
+    count: 'SELECT count(*) FROM daily_sessions',
+    keyLength: 3,
+    select: (a) =>
+      `SELECT d.org, d.day, d.is_bot, o.org_id, d.day, d.is_bot, d.sessions, d.bounces, d.duration_ms,
+              d.pageviews
+         FROM daily_sessions d JOIN orgs o ON o.id = d.org
+        ${a ? `WHERE ${after(['d.org', 'd.day', 'd.is_bot'])}` : ''} ORDER BY d.org, d.day, d.is_bot LIMIT ?`,
+    targetCount: 'SELECT count(*)::float8 AS n FROM daily_sessions',
+    columns: 7,
+    map: (r) => [r[0], formatDay(r[1] as number), r[2] === 1, r[3], r[4], r[5], r[6]],
+    insert: `INSERT INTO daily_sessions (org_id, day, is_bot, sessions, bounces, duration_ms, pageviews)
+             SELECT o, d::date, b, s, n, ms, pv
+               FROM unnest($1::text[], $2::text[], $3::bool[], $4::int8[], $5::int8[], $6::int8[], $7::int8[])
+                    AS x(o, d, b, s, n, ms, pv)
+             ON CONFLICT (org_id, day, is_bot) DO UPDATE SET sessions = excluded.sessions,
+               bounces = excluded.bounces, duration_ms = excluded.duration_ms, pageviews = excluded.pageviews`,
+  },
+  {
+    name: 'daily_bot_counts',
+    since: 3,
+    count: 'SELECT count(*) FROM daily_bot_counts',
+    keyLength: 3,
+    select: (a) =>
+      `SELECT c.org, c.day, c.type, o.org_id, c.day, t.name, c.n
+         FROM daily_bot_counts c JOIN orgs o ON o.id = c.org JOIN event_types t ON t.id = c.type
+        ${a ? `WHERE ${after(['c.org', 'c.day', 'c.type'])}` : ''} ORDER BY c.org, c.day, c.type LIMIT ?`,
+    targetCount: 'SELECT count(*)::float8 AS n FROM daily_bot_counts',
+    columns: 4,
+    map: (r) => [r[0], formatDay(r[1] as number), r[2], r[3]],
+    insert: `INSERT INTO daily_bot_counts (org_id, day, event_type, n)
+             SELECT o, d::date, t, n FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[]) AS x(o, d, t, n)
+             ON CONFLICT (org_id, day, event_type) DO UPDATE SET n = excluded.n`,
+  },
+  {
+    name: 'identities',
+    since: 3,
+    count: 'SELECT count(*) FROM identities',
+    keyLength: 2,
+    select: (a) =>
+      `SELECT i.org, i.anonymous_id, o.org_id, i.anonymous_id, i.user_id, i.linked_at
+         FROM identities i JOIN orgs o ON o.id = i.org
+        ${a ? `WHERE ${after(['i.org', 'i.anonymous_id'])}` : ''} ORDER BY i.org, i.anonymous_id LIMIT ?`,
+    targetCount: 'SELECT count(*)::float8 AS n FROM identities',
+    columns: 4,
+    map: (r) => [r[0], r[1], r[2], ts(r[3])],
+    insert: `INSERT INTO identities (org_id, anonymous_id, user_id, linked_at)
+             SELECT o, a, u, to_timestamp(l / 1000)
+               FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[]) AS x(o, a, u, l)
+             ON CONFLICT (org_id, anonymous_id) DO NOTHING`,
+  },
+  {
+    // Today's and yesterday's salts, so cookieless visitors keep their ids across the move.
+    name: 'visitor_salts',
+    since: 3,
+    count: 'SELECT count(*) FROM visitor_salts',
+    keyLength: 1,
+    select: (a) =>
+      `SELECT day, day, salt FROM visitor_salts ${a ? `WHERE ${after(['day'])}` : ''} ORDER BY day LIMIT ?`,
+    targetCount: 'SELECT count(*)::float8 AS n FROM visitor_salts',
+    columns: 2,
+    map: (r) => [formatDay(r[0] as number), r[1]],
+    insert: `INSERT INTO visitor_salts (day, salt) SELECT d::date, s FROM unnest($1::text[], $2::text[]) AS x(d, s)
+             ON CONFLICT (day) DO UPDATE SET salt = excluded.salt`,
+  },
+  {
+    name: 'visitor_last_session',
+    since: 3,
+    count: 'SELECT count(*) FROM visitor_last_session',
+    keyLength: 2,
+    select: (a) =>
+      `SELECT l.org, l.visitor_id, o.org_id, l.visitor_id, l.session_id, l.last_ts
+         FROM visitor_last_session l JOIN orgs o ON o.id = l.org
+        ${a ? `WHERE ${after(['l.org', 'l.visitor_id'])}` : ''} ORDER BY l.org, l.visitor_id LIMIT ?`,
+    targetCount: 'SELECT count(*)::float8 AS n FROM visitor_last_session',
+    columns: 4,
+    map: (r) => [r[0], r[1], r[2], r[3]],
+    insert: `INSERT INTO visitor_last_session (org_id, visitor_id, session_id, last_ms)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[])
+             ON CONFLICT (org_id, visitor_id) DO UPDATE SET session_id = excluded.session_id,
+               last_ms = excluded.last_ms`,
+  },
   {
     name: 'meta',
     count: 'SELECT count(*) FROM meta',
@@ -246,7 +439,7 @@ const TABLES: TableSpec[] = [
   },
 ];
 
-export const COPIED_TABLES = TABLES.map((t) => t.name);
+export const COPIED_TABLES = [...new Set(TABLES.map((t) => t.name))];
 
 export interface CopyOptions {
   /** Rows per chunk (one PostgreSQL transaction each). */
@@ -343,15 +536,23 @@ export async function copySqliteToPostgres(
     src.exec('BEGIN');
     const reports: TableReport[] = [];
     let complete = true;
-    const tables = TABLES.filter((t) => (t.since ?? 1) <= version);
+    const tables = TABLES.filter((t) => (t.since ?? 1) <= version && version <= (t.until ?? version));
+    if (src.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'meta'").get()) {
+      if (version >= 3 && src.prepare("SELECT 1 FROM meta WHERE key = 'backfill_visitors'").get()) {
+        throw new CopyError(
+          'the source is still filling the visitor columns of its older events (it does so in the background ' +
+            'while a server runs on it); let a server finish that, then copy',
+        );
+      }
+    }
     for (const spec of tables) {
       const total = Number((src.prepare(spec.count).raw(true).get() as [number])[0]);
       const state = progress.get(spec.name);
       let key: Key | null = state?.last_key ?? null;
       let copied = Number(state?.copied ?? 0);
       let done = state?.done ?? false;
-      const first = src.prepare(spec.select(false)).raw(true);
-      const next = src.prepare(spec.select(true)).raw(true);
+      const first = src.prepare(spec.select(false, version)).raw(true);
+      const next = src.prepare(spec.select(true, version)).raw(true);
       while (!done) {
         if (budget <= 0) {
           complete = false;

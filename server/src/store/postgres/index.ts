@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { DAY_MS, formatDay, parseDate } from '../../lib/time.js';
-import { DEFAULT_IDEMPOTENCY_LEASE_MS, unstorableText } from '../shared.js';
+import { assignSessions, needsSessionLookup, PAGE_VIEW_EVENT } from '../sessions.js';
+import { DEFAULT_IDEMPOTENCY_LEASE_MS } from '../shared.js';
 import type {
   EventPage,
   EventQuery,
@@ -22,12 +23,14 @@ import type {
   StoreOptions,
   SummaryResult,
 } from '../types.js';
+import { backfillChunk } from './backfill.js';
 import * as KEYS from './keys.js';
 import { migrate } from './migrations.js';
 import { coveredMonths, createPartitions, monthOf, monthsOf } from './partitions.js';
 import * as SQL from './statements.js';
 import { inTransaction, lockForTransaction } from './transaction.js';
 import { type PgTarget, parsePgUrl } from './url.js';
+import { assignWithLookup, type OrgEvent, serialise, sessionInputs, visitorParams } from './visitors.js';
 
 type Row = NewEvent & { orgId: string; receivedAt: number };
 type Queryable = pg.Pool | pg.PoolClient;
@@ -37,6 +40,9 @@ const MONTHS_AHEAD = 3;
 const MAINTENANCE_INTERVAL_MS = 3_600_000;
 /** Rows per statement for bulk loads: big enough to amortise the round trip, small enough to stay in memory. */
 const BULK_CHUNK = 5_000;
+/** Rows the backfill fills per transaction, and the pause between two. */
+const BACKFILL_CHUNK = 5_000;
+const BACKFILL_PAUSE_MS = 20;
 /** Deadlock and serialisation failures abort a whole statement, which is therefore safe to run again. */
 const RETRYABLE = new Set(['40P01', '40001']);
 const NO_PARTITION = '23514';
@@ -63,6 +69,9 @@ export class PostgresEventStore implements EventStore {
   #months = new Set<number>();
   #maintenance: NodeJS.Timeout | undefined;
   #closed = false;
+  /** Visitor salts by UTC day, as read or made (a promise, so concurrent requests share one). */
+  readonly #salts = new Map<number, Promise<string>>();
+  #backfill: Promise<number> | undefined;
   readonly #pending = new Set<Promise<unknown>>();
 
   constructor(target: PgTarget, options: StoreOptions = {}) {
@@ -99,6 +108,8 @@ export class PostgresEventStore implements EventStore {
         this.maintainPartitions().catch(() => {
           // Retried at the next tick; an insert into a missing month creates its partition anyway.
         });
+        // A replica that stops receiving cookieless traffic still lets go of old salts.
+        this.#purgeSalts(Math.floor(Date.now() / DAY_MS)).catch(() => {});
       }, MAINTENANCE_INTERVAL_MS);
       this.#maintenance.unref();
     }
@@ -112,6 +123,54 @@ export class PostgresEventStore implements EventStore {
     const created = await createPartitions(this.pool, this.#target.schema, wanted);
     this.#months = await coveredMonths(this.pool, this.#target.schema);
     return created;
+  }
+
+  // ---- visitors: salts and the backfill -------------------------------------------------------------
+
+  visitorSalt(day: number): Promise<string> {
+    if (this.#closed) return Promise.reject(new Error('store is closed'));
+    let salt = this.#salts.get(day);
+    if (!salt) {
+      salt = this.#op(() => this.#visitorSalt(day));
+      salt.catch(() => this.#salts.delete(day));
+      for (const d of this.#salts.keys()) if (d < day - 1) this.#salts.delete(d);
+      this.#salts.set(day, salt);
+    }
+    return salt;
+  }
+
+  /** Every replica gets the same salt: the first insert wins, the others read it. */
+  async #visitorSalt(day: number): Promise<string> {
+    const date = formatDay(day);
+    const { rows } = await this.#run<{ salt: string }>(this.pool, SQL.MAKE_SALT, [
+      date,
+      randomBytes(32).toString('base64url'),
+    ]);
+    if (rows[0]) {
+      await this.#purgeSalts(day);
+      return rows[0].salt;
+    }
+    const found = await this.#run<{ salt: string }>(this.pool, SQL.READ_SALT, [date]);
+    return found.rows[0]!.salt;
+  }
+
+  async #purgeSalts(day: number): Promise<void> {
+    await this.#run(this.pool, SQL.PURGE_SALTS, [formatDay(day - 1)]);
+  }
+
+  backfill(): Promise<number> {
+    if (this.#closed) return Promise.reject(new Error('store is closed'));
+    this.#backfill ??= this.#op(async () => {
+      let rows = 0;
+      while (!this.#closed) {
+        const chunk = await backfillChunk(this.pool, BACKFILL_CHUNK);
+        rows += chunk.rows;
+        if (chunk.done) break;
+        await new Promise((r) => setTimeout(r, BACKFILL_PAUSE_MS));
+      }
+      return rows;
+    });
+    return this.#backfill;
   }
 
   async #ping(): Promise<void> {
@@ -290,9 +349,9 @@ export class PostgresEventStore implements EventStore {
 
   async #ingest(batch: IngestBatch): Promise<IngestResult> {
     const events = batch.events;
-    const properties = serialise(events);
+    const { properties, contexts } = serialise(events);
     const eventIds = events.map((e) => e.eventId);
-    const values: unknown[] = [
+    const base: unknown[] = [
       batch.orgId,
       eventIds,
       events.map((e) => e.eventType),
@@ -302,34 +361,85 @@ export class PostgresEventStore implements EventStore {
       events.map((e) => e.schemaVersion),
       batch.receivedAt,
     ];
-    let stmt = INGEST;
-    if (batch.idempotency) {
-      stmt = INGEST_IDEM;
-      values.push(
-        batch.idempotency.key,
-        batch.idempotency.requestHash,
-        events.length,
-        JSON.stringify(eventIds),
-      );
-    }
-    const accepted = await this.#write(
-      events.map((e) => e.ts),
+    const idem = batch.idempotency
+      ? [batch.idempotency.key, batch.idempotency.requestHash, events.length, JSON.stringify(eventIds)]
+      : [];
+    const stmt = batch.idempotency ? INGEST_IDEM : INGEST;
+    const org = events.map((e) => ({ ...e, orgId: batch.orgId }));
+    const accepted = await this.#writeWithSessions(
+      org,
+      (inputs, moved) => [...base, ...visitorParams(events, inputs, contexts, moved), ...idem],
       stmt,
-      values,
     );
     return { accepted, duplicates: events.length - accepted, eventIds };
   }
 
+  /**
+   * Write a batch whose events may lack session ids. When some do, the visitors' latest events are read
+   * and the batch written in one transaction holding a lock per visitor (`visitors.ts`), retried whole on
+   * a deadlock; otherwise it is one statement.
+   */
+  async #writeWithSessions(
+    events: OrgEvent[],
+    values: (inputs: ReturnType<typeof sessionInputs>, moved: ReturnType<typeof assignSessions>) => unknown[],
+    stmt: SQL.Statement,
+  ): Promise<number> {
+    const timestamps = events.map((e) => e.ts);
+    if (!needsSessionLookup(sessionInputs(events))) {
+      const inputs = sessionInputs(events);
+      return this.#write(
+        timestamps,
+        stmt,
+        values(
+          inputs,
+          assignSessions(inputs, () => undefined),
+        ),
+      );
+    }
+    await this.#ensureMonths(timestamps);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await inTransaction(this.pool, async (client) => {
+          const inputs = sessionInputs(events);
+          const moved = await assignWithLookup(client, this.#target.schema, inputs);
+          return this.#write(timestamps, stmt, values(inputs, moved), client);
+        });
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (attempt >= 4) throw err;
+        if (code === NO_PARTITION && /no partition/.test((err as Error).message)) {
+          this.#months = await coveredMonths(this.pool, this.#target.schema);
+          await this.#ensureMonths(timestamps, true);
+        } else if (!RETRYABLE.has(code ?? '')) throw err;
+      }
+    }
+  }
+
   async #bulkLoad(events: Row[]): Promise<number> {
     let stored = 0;
+    // Sessions are assigned over the whole call, as one batch, so how it is chunked changes nothing.
+    const inputs = sessionInputs(events);
+    const moved = needsSessionLookup(inputs)
+      ? await inTransaction(this.pool, (client) => assignWithLookup(client, this.#target.schema, inputs))
+      : assignSessions(inputs, () => undefined);
     for (let i = 0; i < events.length; i += BULK_CHUNK) {
-      stored += await this.#bulkChunk(this.pool, events.slice(i, i + BULK_CHUNK));
+      stored += await this.#bulkChunk(
+        this.pool,
+        events.slice(i, i + BULK_CHUNK),
+        inputs.slice(i, i + BULK_CHUNK),
+        i === 0 ? moved : new Map(),
+      );
     }
     return stored;
   }
 
-  async #bulkChunk(db: Queryable, rows: Row[]): Promise<number> {
-    const properties = serialise(rows);
+  async #bulkChunk(
+    db: Queryable,
+    rows: Row[],
+    inputs: ReturnType<typeof sessionInputs>,
+    moved: ReturnType<typeof assignSessions>,
+  ): Promise<number> {
+    const { properties, contexts } = serialise(rows);
     return this.#write(
       rows.map((e) => e.ts),
       BULK,
@@ -342,6 +452,7 @@ export class PostgresEventStore implements EventStore {
         properties,
         rows.map((e) => e.schemaVersion),
         rows.map((e) => e.receivedAt),
+        ...visitorParams(rows, inputs, contexts, moved),
       ],
       db,
     );
@@ -414,8 +525,11 @@ export class PostgresEventStore implements EventStore {
         userOrgs.map((m) => m.role),
         userOrgs.map((m) => m.joinedAt),
       ]);
+      const inputs = sessionInputs(rows);
+      const moved = await assignWithLookup(client, this.#target.schema, inputs);
       for (let i = 0; i < rows.length; i += BULK_CHUNK) {
-        await this.#bulkChunk(client, rows.slice(i, i + BULK_CHUNK));
+        const end = i + BULK_CHUNK;
+        await this.#bulkChunk(client, rows.slice(i, end), inputs.slice(i, end), i === 0 ? moved : new Map());
       }
       // Rows of the same org, name and day are summed, as the SQLite store does.
       const sums = new Map<string, { orgId: string; name: string; date: string; value: number }>();
@@ -462,7 +576,8 @@ export class PostgresEventStore implements EventStore {
     if (q.fromTs !== undefined) values.push(q.fromTs);
     if (q.toTs !== undefined) values.push(q.toTs);
     if (q.before) values.push(q.before.ts, q.before.eventId);
-    values.push(q.limit + 1);
+    const { stmt, filterParams } = pageStatement(shape, q.filters ?? []);
+    values.push(...filterParams, q.limit + 1);
     const { rows } = await this.#run<{
       ts: number;
       event_id: string;
@@ -471,7 +586,21 @@ export class PostgresEventStore implements EventStore {
       received_at: number;
       schema_version: number;
       properties: StoredEvent['properties'];
-    }>(this.pool, pageStatement(shape), values);
+      anonymous_id: string | null;
+      session_id: string | null;
+      visitor_id: string | null;
+      context: StoredEvent['context'];
+      path: string | null;
+      referrer_host: string | null;
+      utm_source: string | null;
+      utm_medium: string | null;
+      utm_campaign: string | null;
+      browser: string | null;
+      os: string | null;
+      device: StoredEvent['device'];
+      country: string | null;
+      is_bot: boolean;
+    }>(this.pool, stmt, values);
     const hasMore = rows.length > q.limit;
     if (hasMore) rows.pop();
     return {
@@ -485,6 +614,20 @@ export class PostgresEventStore implements EventStore {
         receivedAt: r.received_at,
         schemaVersion: r.schema_version,
         properties: r.properties,
+        anonymousId: r.anonymous_id,
+        sessionId: r.session_id,
+        visitorId: r.visitor_id,
+        context: r.context,
+        path: r.path,
+        referrerHost: r.referrer_host,
+        utmSource: r.utm_source,
+        utmMedium: r.utm_medium,
+        utmCampaign: r.utm_campaign,
+        browser: r.browser,
+        os: r.os,
+        device: r.device,
+        country: r.country,
+        isBot: r.is_bot,
       })),
     };
   }
@@ -496,22 +639,29 @@ export class PostgresEventStore implements EventStore {
       activeUsers: 0,
       byType: Object.fromEntries(q.eventTypes.map((t) => [t, 0])) as Record<string, number>,
       stored: Object.fromEntries(q.storedMetrics.map((m) => [m, 0])) as Record<string, number>,
+      visitors: 0,
+      pageviews: 0,
+      sessions: 0,
+      bounces: 0,
+      sessionDurationMs: 0,
+      sessionPageviews: 0,
     }));
-    const result: SummaryResult = { days, totalActiveUsers: 0 };
+    const result: SummaryResult = { days, totalActiveUsers: 0, totalVisitors: 0 };
     if (nDays === 0) return result;
 
     const firstDay = q.dayStarts[0]! / DAY_MS;
     const aligned = Number.isInteger(firstDay) && q.dayStarts.every((t, i) => t === (firstDay + i) * DAY_MS);
     const wanted = new Set(q.eventTypes);
     const work: Promise<void>[] = [];
-    if (aligned) work.push(this.#summaryFromRollups(q, firstDay, wanted, result));
+    if (aligned && (q.filters ?? []).length === 0)
+      work.push(this.#summaryFromRollups(q, firstDay, wanted, result));
     else work.push(this.#summaryFromEvents(q, wanted, result));
     if (q.storedMetrics.length > 0) work.push(this.#storedMetrics(q, result));
     await Promise.all(work);
     return result;
   }
 
-  /** UTC days: O(days × types) rollup rows and the distinct-user rollup, queried in parallel. */
+  /** UTC days: O(days × types) rollup rows and the distinct-user and -visitor rollups, in parallel. */
   async #summaryFromRollups(
     q: MetricsSummaryQuery,
     firstDay: number,
@@ -519,18 +669,27 @@ export class PostgresEventStore implements EventStore {
     result: SummaryResult,
   ): Promise<void> {
     const range = [q.orgId, formatDay(firstDay), formatDay(firstDay + result.days.length - 1)];
+    const people = [...range, q.includeBots === true];
     const work: Promise<void>[] = [];
-    if (q.events || wanted.size > 0) {
+    if (q.events || wanted.size > 0 || q.pageviews) {
       work.push(
         this.#run<{ i: number; event_type: string; n: number }>(this.pool, SQL.ROLLUP_COUNTS, range).then(
           ({ rows }) => {
             for (const r of rows) {
               const d = result.days[r.i]!;
-              d.events += r.n;
+              if (q.events) d.events += r.n;
               if (wanted.has(r.event_type)) d.byType[r.event_type] = (d.byType[r.event_type] ?? 0) + r.n;
+              if (q.pageviews && r.event_type === PAGE_VIEW_EVENT) d.pageviews += r.n;
             }
           },
         ),
+      );
+    }
+    if (q.pageviews && !q.includeBots) {
+      work.push(
+        this.#run<{ i: number; n: number }>(this.pool, SQL.ROLLUP_BOT_PAGEVIEWS, range).then(({ rows }) => {
+          for (const r of rows) result.days[r.i]!.pageviews -= r.n;
+        }),
       );
     }
     if (q.activeUsers) {
@@ -543,31 +702,87 @@ export class PostgresEventStore implements EventStore {
         }),
       );
     }
+    if (q.visitors) {
+      work.push(
+        this.#run<{ i: number; n: number }>(this.pool, SQL.ROLLUP_VISITORS, people).then(({ rows }) => {
+          for (const r of rows) result.days[r.i]!.visitors = r.n;
+        }),
+        this.#run<{ n: number }>(this.pool, SQL.ROLLUP_VISITORS_TOTAL, people).then(({ rows }) => {
+          result.totalVisitors = rows[0]?.n ?? 0;
+        }),
+      );
+    }
+    if (q.sessions) {
+      work.push(
+        this.#run<{ i: number; sessions: number; bounces: number; duration_ms: number; pageviews: number }>(
+          this.pool,
+          SQL.ROLLUP_SESSIONS,
+          people,
+        ).then(({ rows }) => {
+          for (const r of rows) {
+            const d = result.days[r.i]!;
+            d.sessions = r.sessions;
+            d.bounces = r.bounces;
+            d.sessionDurationMs = r.duration_ms;
+            d.sessionPageviews = r.pageviews;
+          }
+        }),
+      );
+    }
     await Promise.all(work);
   }
 
-  /** Local days in another zone: one grouped scan of the org's events in the range (O(events)). */
+  /** Local days in another zone, or filters: one grouped scan of the org's events in the range. */
   async #summaryFromEvents(
     q: MetricsSummaryQuery,
     wanted: Set<string>,
     result: SummaryResult,
   ): Promise<void> {
     const starts = q.dayStarts;
+    const { stmt, filterParams } = SQL.scanStatement(
+      {
+        activeUsers: q.activeUsers,
+        visitors: q.visitors === true,
+        pageviews: q.pageviews === true,
+        sessions: q.sessions === true,
+      },
+      q.filters ?? [],
+    );
     const { rows } = await this.#run<{
       bucket: number | null;
       event_type: string | null;
       g: number;
       n: number;
-    }>(this.pool, SQL.EVENTS_BY_LOCAL_DAY, [q.orgId, starts, starts[0], starts[starts.length - 1]]);
+      b: number | null;
+      ms: number | null;
+      pv: number | null;
+    }>(this.pool, stmt, [
+      q.orgId,
+      starts,
+      starts[0],
+      starts[starts.length - 1],
+      q.includeBots === true,
+      ...filterParams,
+    ]);
     for (const r of rows) {
       if (r.g === 3) {
-        if (q.activeUsers) result.totalActiveUsers = r.n;
+        result.totalActiveUsers = r.n;
+        continue;
+      }
+      if (r.g === 6) {
+        result.totalVisitors = r.n;
         continue;
       }
       const d = result.days[(r.bucket ?? 0) - 1];
       if (!d) continue;
-      if (r.g === 1) {
-        if (q.activeUsers) d.activeUsers = r.n;
+      if (r.g === 1) d.activeUsers = r.n;
+      else if (r.g === 4) d.pageviews = r.n;
+      else if (r.g === 5) d.visitors = r.n;
+      else if (r.g === 7) {
+        d.sessions = r.n;
+        d.bounces = r.b ?? 0;
+        d.sessionDurationMs = r.ms ?? 0;
+        d.sessionPageviews = r.pv ?? 0;
       } else {
         if (q.events) d.events += r.n;
         if (r.event_type !== null && wanted.has(r.event_type)) d.byType[r.event_type] = r.n;
@@ -649,25 +864,19 @@ const INGEST_IDEM = SQL.writeStatement('ingest_idem');
 const BULK = SQL.writeStatement('bulk');
 
 const pages = new Map<string, SQL.Statement>();
-function pageStatement(shape: SQL.EventFilterShape): SQL.Statement {
+function pageStatement(
+  shape: SQL.EventFilterShape,
+  filters: NonNullable<EventQuery['filters']>,
+): { stmt: SQL.Statement; filterParams: unknown[] } {
+  // Without filters there are 32 shapes, made once; filtered statements are made per request.
+  if (filters.length > 0) return SQL.pageStatement(shape, filters);
   const key = `${+shape.user}${+shape.types}${+shape.from}${+shape.to}${+shape.before}`;
   let stmt = pages.get(key);
   if (!stmt) {
-    stmt = SQL.pageStatement(shape);
+    stmt = SQL.pageStatement(shape).stmt;
     pages.set(key, stmt);
   }
-  return stmt;
-}
-
-/** Each event's properties as JSON text, after checking that every store can keep the event. */
-function serialise(events: NewEvent[]): string[] {
-  const out = events.map((e) => e.propertiesJson ?? JSON.stringify(e.properties));
-  const unstorable = unstorableText(
-    events.map((e) => e.userId),
-    out,
-  );
-  if (unstorable) throw unstorable;
-  return out;
+  return { stmt, filterParams: [] };
 }
 
 /** Used by the server's contract suites to give each suite its own schema (see test/helpers.ts). */

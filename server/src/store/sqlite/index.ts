@@ -1,7 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { formatUuid, uuidToBytes } from '../../lib/ids.js';
 import { DAY_MS, parseDate } from '../../lib/time.js';
+import { compileFilters } from '../filter-sql.js';
+import { PAGE_VIEW_EVENT } from '../sessions.js';
 import { DEFAULT_IDEMPOTENCY_LEASE_MS, unstorableText } from '../shared.js';
 import type {
   EventPage,
@@ -23,15 +26,22 @@ import type {
   SummaryResult,
   WriteStats,
 } from '../types.js';
+import { BACKFILL_KEY } from './backfill.js';
 import { Checkpointer, WRITER_AUTOCHECKPOINT_PAGES } from './checkpointer.js';
 import { type Db, openConnection } from './db.js';
 import * as keys from './keys.js';
 import { migrate } from './migrations.js';
+import { sqliteSummary } from './summary.js';
 import { type LoadRow, SqliteWriter, toEventColumns, type WriteBatch, type WriteOutcome } from './writer.js';
 import { WriterThread } from './writer-thread.js';
 
 /** The writer's automatic checkpoint when no checkpoint worker runs: every 16,000 pages (64 MiB of WAL). */
 const AUTOCHECKPOINT_PAGES = 16_000;
+/** Rows the backfill fills per transaction, and the pause between two (so ingest keeps its share). */
+const BACKFILL_CHUNK = 5_000;
+const BACKFILL_PAUSE_MS = 20;
+/** How often expired visitor salts are deleted when no new day's salt does it. */
+const SALT_PURGE_INTERVAL_MS = 3_600_000;
 
 interface Pending {
   batch: WriteBatch;
@@ -99,6 +109,12 @@ export class SqliteEventStore implements EventStore {
   #closed = false;
   #checkpointer: Checkpointer | undefined;
   #autocheckpointPages = AUTOCHECKPOINT_PAGES;
+  /** Visitor salts by UTC day, as read or made (a promise, so concurrent requests share one). */
+  readonly #salts = new Map<number, Promise<string>>();
+  #saltPurge: NodeJS.Timeout | undefined;
+  /** The running backfill, if any (`backfill()`), and whether close() asked it to stop. */
+  #backfill: Promise<number> | undefined;
+  #stopBackfill = false;
 
   constructor(path: string, options: StoreOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
@@ -188,6 +204,58 @@ export class SqliteEventStore implements EventStore {
     return this.#local.purgeIdempotencyKeys(olderThan);
   }
 
+  // ---- visitors: salts and the backfill -------------------------------------------------------------
+
+  visitorSalt(day: number): Promise<string> {
+    if (this.#closed) return Promise.reject(new Error('store is closed'));
+    let salt = this.#salts.get(day);
+    if (!salt) {
+      const candidate = randomBytes(32).toString('base64url');
+      // Written by the writer (its connection holds the write lock while ingesting).
+      const thread = this.#writerThread();
+      salt = thread
+        ? thread.visitorSalt(day, candidate)
+        : Promise.resolve().then(() => this.#local.visitorSalt(day, candidate));
+      salt.catch(() => this.#salts.delete(day));
+      // Only today's and yesterday's salts are ever asked for again.
+      for (const d of this.#salts.keys()) if (d < day - 1) this.#salts.delete(d);
+      this.#salts.set(day, salt);
+      if (!this.#saltPurge) {
+        // A server that stops receiving cookieless traffic still lets go of old salts.
+        this.#saltPurge = setInterval(() => {
+          const today = Math.floor(Date.now() / DAY_MS);
+          const thread = this.#writerThread();
+          (thread
+            ? thread.purgeVisitorSalts(today)
+            : Promise.resolve(this.#local.purgeVisitorSalts(today))
+          ).catch(() => {});
+        }, SALT_PURGE_INTERVAL_MS);
+        this.#saltPurge.unref();
+      }
+    }
+    return salt;
+  }
+
+  backfill(): Promise<number> {
+    if (this.#closed) return Promise.reject(new Error('store is closed'));
+    this.#backfill ??= (async () => {
+      let rows = 0;
+      // Nothing to fill (the usual case): answered from the reading connection, no writer needed.
+      if (!this.db.get('SELECT 1 FROM meta WHERE key = ?', [BACKFILL_KEY])) return rows;
+      while (!this.#stopBackfill) {
+        const thread = this.#writerThread();
+        const chunk = thread
+          ? await thread.backfillChunk(BACKFILL_CHUNK)
+          : this.#local.backfillChunk(BACKFILL_CHUNK);
+        rows += chunk.rows;
+        if (chunk.done) break;
+        await new Promise((r) => setTimeout(r, BACKFILL_PAUSE_MS));
+      }
+      return rows;
+    })();
+    return this.#backfill;
+  }
+
   // ---- publishable keys (keys.ts) -------------------------------------------------------------------
 
   async createKey(key: IngestKeyRow & { keyHash: Buffer }): Promise<void> {
@@ -225,7 +293,11 @@ export class SqliteEventStore implements EventStore {
     } catch (err) {
       return Promise.reject(err);
     }
-    const unstorable = unstorableText(events.userIds, events.properties);
+    const unstorable = unstorableText(events.userIds, events.properties, {
+      anonymousIds: events.anonymousIds,
+      sessionIds: events.sessionIds,
+      contexts: events.contexts,
+    });
     if (unstorable) return Promise.reject(unstorable);
     const { orgId, receivedAt, idempotency } = batch;
     return new Promise((resolve, reject) => {
@@ -283,6 +355,17 @@ export class SqliteEventStore implements EventStore {
   }
 
   #writeGroup(batches: WriteBatch[]): Promise<WriteOutcome[]> {
+    const thread = this.#writerThread();
+    if (thread) return thread.writeGroup(batches);
+    try {
+      return Promise.resolve(this.#local.writeGroup(batches));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** The writer thread, started on first use; undefined when writes stay on the event loop. */
+  #writerThread(): WriterThread | undefined {
     if (this.#threaded && !this.#thread) {
       this.#thread = new WriterThread(
         { path: this.#path, synchronous: this.#synchronous, autocheckpointPages: this.#autocheckpointPages },
@@ -295,12 +378,7 @@ export class SqliteEventStore implements EventStore {
         },
       );
     }
-    if (this.#thread) return this.#thread.writeGroup(batches);
-    try {
-      return Promise.resolve(this.#local.writeGroup(batches));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return this.#thread;
   }
 
   async bulkLoad(events: LoadRow[]): Promise<number> {
@@ -390,7 +468,12 @@ export class SqliteEventStore implements EventStore {
   /** One newest-first slice of the (org, ts, event_id) index: `[from, to)`, after `before`, filtered. */
   #page(
     org: number,
-    f: { typeIds?: number[] | undefined; user?: number; before?: EventQuery['before'] },
+    f: {
+      typeIds?: number[] | undefined;
+      user?: number;
+      before?: EventQuery['before'];
+      filters?: EventQuery['filters'];
+    },
     from: number | undefined,
     to: number | undefined,
     limit: number,
@@ -418,10 +501,21 @@ export class SqliteEventStore implements EventStore {
       where.push(`+e.type IN (${f.typeIds.map(() => '?').join(', ')})`);
       params.push(...f.typeIds);
     }
-    params.push(limit);
+    const compiled = compileFilters(f.filters ?? [], 'sqlite');
+    where.push(...compiled.where);
+    params.push(...compiled.params, limit);
+    const joins = ['LEFT JOIN users u ON u.id = e.user'];
+    if (compiled.joins.types) joins.push('JOIN event_types t ON t.id = e.type');
+    if (compiled.joins.sessions) {
+      joins.push(
+        'LEFT JOIN sessions s ON s.org = e.org AND s.session_id = e.session_id AND s.is_bot = e.is_bot',
+      );
+    }
     return this.db.raw(
-      `SELECT e.ts, e.event_id, e.type, u.user_id, e.received_at, e.schema_version, e.properties
-         FROM events e LEFT JOIN users u ON u.id = e.user
+      `SELECT e.ts, e.event_id, e.type, u.user_id, e.received_at, e.schema_version, e.properties,
+              e.anonymous_id, e.session_id, e.visitor_id, e.context, e.path, e.referrer_host, e.utm_source,
+              e.utm_medium, e.utm_campaign, e.browser, e.os, e.device, e.country, e.is_bot
+         FROM events e ${joins.join(' ')}
         WHERE ${where.join(' AND ')}
         ORDER BY e.ts DESC, e.event_id DESC
         LIMIT ?`,
@@ -432,15 +526,30 @@ export class SqliteEventStore implements EventStore {
   #toPage(q: EventQuery, rows: unknown[][]): EventPage {
     const hasMore = rows.length > q.limit;
     if (hasMore) rows.length = q.limit;
+    const text = (v: unknown) => (v as string | null) ?? null;
     const events: StoredEvent[] = rows.map((r) => ({
       orgId: q.orgId,
       ts: r[0] as number,
       eventId: formatUuid(r[1] as Buffer),
       eventType: this.#typeName(r[2] as number),
-      userId: (r[3] as string | null) ?? null,
+      userId: text(r[3]),
       receivedAt: r[4] as number,
       schemaVersion: r[5] as number,
       properties: JSON.parse(r[6] as string) as StoredEvent['properties'],
+      anonymousId: text(r[7]),
+      sessionId: text(r[8]),
+      visitorId: text(r[9]),
+      context: r[10] === null ? null : (JSON.parse(r[10] as string) as StoredEvent['context']),
+      path: text(r[11]),
+      referrerHost: text(r[12]),
+      utmSource: text(r[13]),
+      utmMedium: text(r[14]),
+      utmCampaign: text(r[15]),
+      browser: text(r[16]),
+      os: text(r[17]),
+      device: text(r[18]) as StoredEvent['device'],
+      country: text(r[19]),
+      isBot: r[20] === 1,
     }));
     return { events, hasMore };
   }
@@ -453,20 +562,24 @@ export class SqliteEventStore implements EventStore {
       activeUsers: 0,
       byType: Object.fromEntries(q.eventTypes.map((t) => [t, 0])) as Record<string, number>,
       stored: Object.fromEntries(q.storedMetrics.map((m) => [m, 0])) as Record<string, number>,
+      visitors: 0,
+      pageviews: 0,
+      sessions: 0,
+      bounces: 0,
+      sessionDurationMs: 0,
+      sessionPageviews: 0,
     }));
-    const result: SummaryResult = { days, totalActiveUsers: 0 };
+    const result: SummaryResult = { days, totalActiveUsers: 0, totalVisitors: 0 };
     const org = this.#findId('orgs', 'org_id', q.orgId);
     if (org === undefined || nDays === 0) return result;
 
-    const firstDay = q.dayStarts[0]! / DAY_MS;
-    const aligned = Number.isInteger(firstDay) && q.dayStarts.every((t, i) => t === (firstDay + i) * DAY_MS);
     const wantedTypes = new Map<number, string>();
     for (const t of q.eventTypes) {
       const id = this.#findId('event_types', 'name', t);
       if (id !== undefined) wantedTypes.set(id, t);
     }
-    if (aligned) this.#summaryFromRollups(q, org, firstDay, wantedTypes, result);
-    else this.#summaryFromEvents(q, org, wantedTypes, result);
+    const pageViewType = this.#findId('event_types', 'name', PAGE_VIEW_EVENT);
+    sqliteSummary(this.db, org, q, wantedTypes, pageViewType, result);
 
     if (q.storedMetrics.length > 0) {
       const dayIndex = new Map<number, number>();
@@ -486,83 +599,6 @@ export class SqliteEventStore implements EventStore {
       }
     }
     return result;
-  }
-
-  /** UTC-aligned days: O(days × types) rows of rollups, plus the distinct-user rollup. */
-  #summaryFromRollups(
-    q: MetricsSummaryQuery,
-    org: number,
-    firstDay: number,
-    wantedTypes: Map<number, string>,
-    result: SummaryResult,
-  ): void {
-    const lastDay = firstDay + result.days.length - 1;
-    if (q.events || wantedTypes.size > 0) {
-      const rows = this.db.raw(
-        'SELECT day, type, n FROM daily_counts WHERE org = ? AND day BETWEEN ? AND ?',
-        [org, firstDay, lastDay],
-      ) as [number, number, number][];
-      for (const [day, type, n] of rows) {
-        const d = result.days[day - firstDay]!;
-        d.events += n;
-        const name = wantedTypes.get(type);
-        if (name !== undefined) d.byType[name] = (d.byType[name] ?? 0) + n;
-      }
-    }
-    if (q.activeUsers) {
-      const rows = this.db.raw(
-        'SELECT day, count(*) FROM daily_users WHERE org = ? AND day BETWEEN ? AND ? GROUP BY day',
-        [org, firstDay, lastDay],
-      ) as [number, number][];
-      for (const [day, n] of rows) result.days[day - firstDay]!.activeUsers = n;
-      result.totalActiveUsers = (
-        this.db.raw('SELECT count(DISTINCT user) FROM daily_users WHERE org = ? AND day BETWEEN ? AND ?', [
-          org,
-          firstDay,
-          lastDay,
-        ])[0] as [number]
-      )[0];
-    }
-  }
-
-  /**
-   * Local days that do not line up with UTC days: one pass over the org's events in the range, in
-   * timestamp order (a contiguous range of the covering (org, ts, ...) index). Cost O(events in range): about 1 µs per event here.
-   */
-  #summaryFromEvents(
-    q: MetricsSummaryQuery,
-    org: number,
-    wantedTypes: Map<number, string>,
-    result: SummaryResult,
-  ): void {
-    const starts = q.dayStarts;
-    const perDay = result.days.map(() => new Set<number>());
-    const all = new Set<number>();
-    const stmt = this.db
-      .prepare('SELECT ts, type, user FROM events WHERE org = ? AND ts >= ? AND ts < ? ORDER BY ts')
-      .raw(true);
-    let i = 0;
-    for (const r of stmt.iterate(org, starts[0], starts[starts.length - 1]) as Iterable<
-      [number, number, number | null]
-    >) {
-      const [ts, type, user] = r;
-      while (ts >= starts[i + 1]!) i++;
-      const d = result.days[i]!;
-      d.events++;
-      const name = wantedTypes.get(type);
-      if (name !== undefined) d.byType[name] = (d.byType[name] ?? 0) + 1;
-      if (user !== null && q.activeUsers) {
-        perDay[i]!.add(user);
-        all.add(user);
-      }
-    }
-    if (!q.events) for (const d of result.days) d.events = 0;
-    if (q.activeUsers) {
-      perDay.forEach((s, k) => {
-        result.days[k]!.activeUsers = s.size;
-      });
-      result.totalActiveUsers = all.size;
-    }
   }
 
   async storedMetricNames(orgId: string): Promise<string[]> {
@@ -590,6 +626,9 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    if (this.#saltPurge) clearInterval(this.#saltPurge);
+    this.#stopBackfill = true;
+    await this.#backfill?.catch(() => {});
     if (process.env.ANALYTICS_DEBUG_STATS)
       process.stderr.write(`store stats ${JSON.stringify(this.writeStats())}\n`);
     this.#closed = true;

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { IngestResult } from '../types.js';
+import type { BackfillChunk } from './backfill.js';
 import type { WriteBatch, WriteOutcome } from './writer.js';
 
 /**
@@ -38,7 +39,10 @@ export interface WireError {
 type Request =
   | { kind: 'write'; batches: WriteBatch[] }
   | { kind: 'purge'; olderThan: number }
-  | { kind: 'autocheckpoint'; pages: number };
+  | { kind: 'autocheckpoint'; pages: number }
+  | { kind: 'salt'; day: number; candidate: string }
+  | { kind: 'purgeSalts'; day: number }
+  | { kind: 'backfill'; limit: number };
 
 /** What crosses to the thread: a numbered request (answered with its id), or the order to close. */
 export type WriterRequest = (Request & { id: number }) | { kind: 'close' };
@@ -48,6 +52,7 @@ export type WireOutcome = { ok: true; result: IngestResult } | { ok: false; erro
 export type WriterReply =
   | { id: number; outcomes: WireOutcome[] }
   | { id: number; value: number }
+  | { id: number; data: unknown }
   | { id: number; error: WireError };
 
 /** An error from the writer thread, with the SQLite code and statement it carried. */
@@ -126,6 +131,24 @@ export class WriterThread {
 
   async setAutocheckpoint(pages: number): Promise<void> {
     await this.#call({ kind: 'autocheckpoint', pages });
+  }
+
+  /** `SqliteWriter.visitorSalt`, `purgeVisitorSalts` and `backfillChunk` on the thread's connection. */
+  async visitorSalt(day: number, candidate: string): Promise<string> {
+    return this.#data(await this.#call({ kind: 'salt', day, candidate })) as string;
+  }
+
+  async purgeVisitorSalts(day: number): Promise<number> {
+    return this.#data(await this.#call({ kind: 'purgeSalts', day })) as number;
+  }
+
+  async backfillChunk(limit: number): Promise<BackfillChunk> {
+    return this.#data(await this.#call({ kind: 'backfill', limit })) as BackfillChunk;
+  }
+
+  #data(reply: WriterReply): unknown {
+    if (!('data' in reply)) throw new Error('unexpected reply from the SQLite writer thread');
+    return reply.data;
   }
 
   #call(request: Request): Promise<WriterReply> {

@@ -48,6 +48,15 @@ port.on('message', (request: WriterRequest) => {
         db.handle.pragma(`wal_autocheckpoint = ${request.pages}`);
         reply = { id: request.id, value: request.pages };
         break;
+      case 'salt':
+        reply = { id: request.id, data: writer.visitorSalt(request.day, request.candidate) };
+        break;
+      case 'purgeSalts':
+        reply = { id: request.id, data: writer.purgeVisitorSalts(request.day) };
+        break;
+      case 'backfill':
+        reply = { id: request.id, data: writer.backfillChunk(request.limit) };
+        break;
     }
   } catch (err) {
     reply = { id: request.id, error: wire(err) };

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import type { EventOut } from '../../../contract.js';
 import { ingestBatch } from '../../../domain/ingest.js';
 import { decodeCursor, encodeCursor, filterHash } from '../../../lib/cursor.js';
 import { ApiError, type FieldError } from '../../../lib/errors.js';
+import { parseFilters } from '../../../lib/filters.js';
 import { DAY_MS, formatInstant, parseBound } from '../../../lib/time.js';
 import { assertOrg, principalOf } from '../../../plugins/app/auth.js';
 import { rawBody } from '../../../plugins/app/json.js';
@@ -30,7 +32,33 @@ function toEventOut(e: StoredEvent): EventOut {
     received_at: formatInstant(e.receivedAt),
     properties: e.properties,
     schema_version: e.schemaVersion,
+    anonymous_id: e.anonymousId,
+    session_id: e.sessionId,
+    visitor_id: e.visitorId,
+    context: e.context,
+    path: e.path,
+    referrer_host: e.referrerHost,
+    utm_source: e.utmSource,
+    utm_medium: e.utmMedium,
+    utm_campaign: e.utmCampaign,
+    browser: e.browser,
+    os: e.os,
+    device: e.device,
+    country: e.country,
+    is_bot: e.isBot,
   };
+}
+
+/**
+ * The hash a cursor is bound to: the v1 filters' (so cursors made without `filter` stay valid), and with
+ * `filter`s, also those (sorted: their order does not change what matches).
+ */
+function cursorHash(base: Parameters<typeof filterHash>[0], filters: readonly string[]): string {
+  const hash = filterHash(base);
+  if (filters.length === 0) return hash;
+  return createHash('sha256')
+    .update(JSON.stringify([hash, [...new Set(filters)].sort()]))
+    .digest('base64url');
 }
 
 const events: FastifyPluginAsyncTypebox = async (app) => {
@@ -48,8 +76,11 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
           'and a repeat while the first is still in flight a 409. An `event_id` already stored counts as a ' +
           'duplicate and is never stored twice. `properties` may nest at most 64 levels and take at most ' +
           '32 KiB as JSON; `user_id` and the strings in `properties` must not contain NUL (U+0000) or ' +
-          'unpaired surrogates. Each violation is a 422 naming the field. The body must be JSON in UTF-8 ' +
-          '(another declared charset is a 415).',
+          'unpaired surrogates; the same holds for `anonymous_id`, `session_id` and `context` (at most 4 KiB). ' +
+          'Each violation is a 422 naming the field. The body must be JSON in UTF-8 (another declared charset ' +
+          "is a 415). The server derives each event's visitor, session (when none is sent), page, referrer, UTM, " +
+          'browser, OS, device, country and bot flag from the event and the request (User-Agent, IP); the IP ' +
+          'is never stored.',
         security: [{ bearerAuth: [] }],
         headers: IngestHeaders,
         body: IngestBody,
@@ -73,6 +104,8 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
         idempotencyKey: request.headers['idempotency-key'],
         rawBody: rawBody(request),
         timestampWindow: app.config.timestampWindow,
+        userAgent: request.headers['user-agent'],
+        ip: request.ip,
       });
       if (!res.replayed) app.metrics.eventsIngested(principal.orgId, res.accepted);
       // Responses are sent as pre-serialised text (the exact bytes an idempotent replay repeats), which the
@@ -94,7 +127,9 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'Order: `timestamp` descending, then `event_id` descending. `next_cursor` is opaque, signed and ' +
           'bound to the filters and the org; reuse it only with the same filters. Walking every page returns ' +
-          'each event that matched when the walk began exactly once, even while events are being ingested.',
+          'each event that matched when the walk began exactly once, even while events are being ingested. ' +
+          '`filter` (repeatable, ANDed) narrows by the derived dimensions; a malformed filter or an unknown ' +
+          'dimension is a 422 naming it (`/filter/0`). Bot events are listed like any other (`is_bot`).',
         security: [{ bearerAuth: [] }],
         querystring: EventsQuery,
         response: { 200: EventsPage, ...problems(401, 403, 422, 429) },
@@ -127,7 +162,9 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
 
       const eventTypes = q.event_type && q.event_type.length > 0 ? [...new Set(q.event_type)] : undefined;
       const filters = { userId: q.user_id, eventTypes, fromTs, toTs };
-      const hash = filterHash(filters);
+      const filterTexts = q.filter ?? [];
+      const parsed = parseFilters(filterTexts);
+      const hash = cursorHash(filters, filterTexts);
       const secret = app.config.cursorSecret;
       let before: { ts: number; eventId: string } | undefined;
       if (q.cursor !== undefined) {
@@ -143,7 +180,13 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
         before = decoded;
       }
       const limit = q.limit ?? 50;
-      const page = await app.store.queryEvents({ orgId: principal.orgId, ...filters, before, limit });
+      const page = await app.store.queryEvents({
+        orgId: principal.orgId,
+        ...filters,
+        filters: parsed,
+        before,
+        limit,
+      });
       const last = page.events[page.events.length - 1];
       return {
         data: page.events.map(toEventOut),

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { metricsSummary } from '../../../domain/metrics.js';
 import { ApiError, type FieldError } from '../../../lib/errors.js';
+import { parseFilters } from '../../../lib/filters.js';
 import { isValidTimeZone, localDay, parseDate } from '../../../lib/time.js';
 import { principalOf } from '../../../plugins/app/auth.js';
 import { problems } from '../../../schemas/common.js';
@@ -20,8 +21,13 @@ const metrics: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'Every day of the range appears, zeros included. Built-in metrics: `events`, `active_users` ' +
           '(distinct users; its total is distinct over the range), `events:<event_type>`; names from the ' +
-          'stored metrics table are summed. Days are local days of `tz`; UTC-aligned ranges are answered ' +
-          "from daily rollups in O(days), other zones by one pass over the range's events.",
+          'stored metrics table are summed. Visitor metrics (bots left out unless `include_bots=true`): ' +
+          '`visitors` (distinct `visitor_id` merged through `$identify`; total distinct over the range), ' +
+          '`pageviews`, and over the sessions that start each day: `sessions`, `bounce_rate` (one event, a ' +
+          'page view), `avg_session_duration` (seconds, last event minus first), `views_per_session`. ' +
+          '`filter` keeps the matching events; a session counts when one of its events in the range matches. ' +
+          'Days are local days of `tz`; UTC-aligned ranges without filters are answered from daily rollups in ' +
+          "O(days), anything else by one pass over the range's events.",
         security: [{ bearerAuth: [] }],
         querystring: SummaryQuery,
         response: { 200: SummaryResponse, ...problems(401, 403, 422, 429) },
@@ -50,7 +56,16 @@ const metrics: FastifyPluginAsyncTypebox = async (app) => {
         throw new ApiError('validation_failed', 'The query string is invalid; see `errors`.', { errors });
       }
 
-      return metricsSummary(app.store, { orgId: principal.orgId, start, end, tz, metrics: q.metrics });
+      const filters = parseFilters(q.filter);
+      return metricsSummary(app.store, {
+        orgId: principal.orgId,
+        start,
+        end,
+        tz,
+        metrics: q.metrics,
+        filters,
+        includeBots: q.include_bots === true,
+      });
     },
   );
 };

@@ -126,11 +126,11 @@ describe.each(stores)('GET /api/v1/metrics/summary ($name)', (storeCase) => {
   });
 
   it('answers 422 for an unknown metric and lists the known ones', async () => {
-    const res = await get('metrics=events&metrics=bounce_rate');
+    const res = await get('metrics=events&metrics=churn_rate');
     expect(res.statusCode).toBe(422);
     const p = res.json();
     expect(p.code).toBe('unknown_metric');
-    expect(p.detail).toContain('bounce_rate');
+    expect(p.detail).toContain('churn_rate');
     expect(p.detail).toContain('active_users');
     expect(p.detail).toContain('events:<event_type>');
   });

@@ -1,0 +1,133 @@
+/**
+ * What ingest derives for the contract's "Visitors and sessions": the checks `context` needs beyond its
+ * schema, and each event's visitor, page and request columns. The request's User-Agent and IP are read
+ * once per batch; the IP is only looked up (country) and hashed (cookieless visitor), never kept.
+ */
+import type { EventIn } from '../contract.js';
+import { countryOf } from '../enrich/geo.js';
+import { type PageContextInput, type PageFields, pageFields } from '../enrich/page.js';
+import { parseUserAgent } from '../enrich/user-agent.js';
+import { cookielessVisitorId } from '../enrich/visitor-hash.js';
+import type { FieldError } from '../lib/errors.js';
+import { DAY_MS } from '../lib/time.js';
+import { MAX_CONTEXT_BYTES } from '../schemas/events.js';
+import type { EventStore, NewEvent } from '../store/types.js';
+
+/** Nesting allowed in `context` (the same bound as `properties`). */
+const MAX_CONTEXT_DEPTH = 64;
+
+/**
+ * `context` as JSON text (null when absent), or a field error when it takes more than 4 KiB or nests
+ * deeper than properties may.
+ */
+export function contextJson(context: EventIn['context'], index: number, errors: FieldError[]): string | null {
+  if (context === undefined) return null;
+  let text: string;
+  try {
+    text = JSON.stringify(context);
+  } catch {
+    // Only nesting deep enough to exhaust the stack makes JSON.stringify throw on parsed JSON.
+    text = '';
+  }
+  // UTF-8 takes at most 3 bytes per UTF-16 unit, so only long texts need the exact count.
+  if (text === '' || (text.length > MAX_CONTEXT_BYTES / 3 && Buffer.byteLength(text) > MAX_CONTEXT_BYTES)) {
+    errors.push({ path: `/events/${index}/context`, message: 'must be at most 4 KiB when serialised' });
+    return null;
+  }
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // Brackets inside strings count too: an over-estimate that only matters past 64 levels.
+    if ((c === 123 || c === 91) && ++depth > MAX_CONTEXT_DEPTH) {
+      errors.push({
+        path: `/events/${index}/context`,
+        message: `must be nested at most ${MAX_CONTEXT_DEPTH} levels deep`,
+      });
+      return null;
+    }
+    if (c === 125 || c === 93) depth--;
+  }
+  return text;
+}
+
+/** The request an ingest batch came with. */
+export interface RequestFacts {
+  /** The `User-Agent` header, if sent. */
+  userAgent?: string | undefined;
+  /** The client's IP (`request.ip`: the peer, or with `trustProxy` the forwarded client). */
+  ip?: string | undefined;
+}
+
+/**
+ * Sets each event's derived columns in place: browser, OS, device class and bot flag from the User-Agent,
+ * country from the IP, path, referrer host and UTM from the context (or page-view properties), and the
+ * visitor: its user, else its anonymous id, else the cookieless hash of the day's salt, the org, the IP
+ * and the User-Agent (the salt of the UTC day the batch was received, asked of the store only then).
+ */
+export async function enrichEvents(
+  store: Pick<EventStore, 'visitorSalt'>,
+  orgId: string,
+  events: NewEvent[],
+  request: RequestFacts,
+  receivedAt: number,
+): Promise<void> {
+  const agent = parseUserAgent(request.userAgent);
+  const country = countryOf(request.ip);
+  let cookieless: string | undefined;
+  // Events of one page share their page fields; parsing URLs is most of the cost, so it is done once.
+  const pages = new Map<string, PageFields>();
+  for (const e of events) {
+    const context = e.context ?? undefined;
+    let page: PageFields;
+    const view = e.eventType === 'page_view';
+    if (context?.page || context?.utm || view) {
+      // Exactly what pageFields reads, so events of one page hit the same entry.
+      const p = context?.page;
+      const u = context?.utm;
+      const key = JSON.stringify([
+        view,
+        p?.path,
+        p?.url,
+        p?.referrer,
+        u?.source,
+        u?.medium,
+        u?.campaign,
+        view ? e.properties.path : null,
+        view ? e.properties.referrer : null,
+      ]);
+      let hit = pages.get(key);
+      if (!hit) {
+        hit = pageFields(context as PageContextInput | undefined, e.eventType, e.properties);
+        pages.set(key, hit);
+      }
+      page = hit;
+    } else page = NO_PAGE;
+    e.path = page.path;
+    e.referrerHost = page.referrerHost;
+    e.utmSource = page.utmSource;
+    e.utmMedium = page.utmMedium;
+    e.utmCampaign = page.utmCampaign;
+    e.browser = agent.browser;
+    e.os = agent.os;
+    e.device = agent.device;
+    e.isBot = agent.isBot;
+    e.country = country;
+    let visitor = e.userId ?? e.anonymousId ?? null;
+    if (visitor === null) {
+      if (cookieless === undefined) {
+        const salt = await store.visitorSalt(Math.floor(receivedAt / DAY_MS));
+        cookieless = cookielessVisitorId(salt, orgId, request.ip ?? '', request.userAgent ?? '');
+      }
+      visitor = cookieless;
+    }
+    e.visitorId = visitor;
+  }
+}
+
+const NO_PAGE: PageFields = {
+  path: null,
+  referrerHost: null,
+  utmSource: null,
+  utmMedium: null,
+  utmCampaign: null,
+};
