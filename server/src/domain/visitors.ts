@@ -34,6 +34,8 @@ export function contextJson(context: EventIn['context'], index: number, errors: 
     errors.push({ path: `/events/${index}/context`, message: 'must be at most 4 KiB when serialised' });
     return null;
   }
+  // Each level takes at least two characters, so only longer texts can nest too deep.
+  if (text.length <= 2 * MAX_CONTEXT_DEPTH) return text;
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -81,20 +83,12 @@ export async function enrichEvents(
     let page: PageFields;
     const view = e.eventType === 'page_view';
     if (context?.page || context?.utm || view) {
-      // Exactly what pageFields reads, so events of one page hit the same entry.
+      // Exactly what pageFields reads (texts only), so events of one page hit the same entry.
       const p = context?.page;
       const u = context?.utm;
-      const key = JSON.stringify([
-        view,
-        p?.path,
-        p?.url,
-        p?.referrer,
-        u?.source,
-        u?.medium,
-        u?.campaign,
-        view ? e.properties.path : null,
-        view ? e.properties.referrer : null,
-      ]);
+      const key = `${view ? 1 : 0}\u0001${p?.path}\u0001${p?.url}\u0001${p?.referrer}\u0001${u?.source}\u0001${
+        u?.medium
+      }\u0001${u?.campaign}\u0001${view ? textOf(e.properties.path) : ''}\u0001${view ? textOf(e.properties.referrer) : ''}`;
       let hit = pages.get(key);
       if (!hit) {
         hit = pageFields(context as PageContextInput | undefined, e.eventType, e.properties);
@@ -122,6 +116,11 @@ export async function enrichEvents(
     }
     e.visitorId = visitor;
   }
+}
+
+/** A property as part of a cache key: only strings matter to pageFields, anything else reads as absent. */
+function textOf(value: unknown): string {
+  return typeof value === 'string' ? `s${value}` : '';
 }
 
 const NO_PAGE: PageFields = {

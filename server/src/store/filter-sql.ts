@@ -44,13 +44,15 @@ const SQLITE_COLUMNS: Record<ColumnDimension, string> = {
   os: 'e.os',
   device: 'e.device',
   country: 'e.country',
-  visitor_id: 'e.visitor_id',
+  // Stored only when it is neither the user nor the anonymous id (sqlite/writer.ts).
+  visitor_id: 'coalesce(e.visitor_id, u.user_id, e.anonymous_id)',
 };
 
 const PG_COLUMNS: Record<ColumnDimension, string> = {
   ...SQLITE_COLUMNS,
   event_type: 'e.event_type',
   user_id: 'e.user_id',
+  visitor_id: 'e.visitor_id',
 };
 
 /**
@@ -70,7 +72,7 @@ export function compileFilters(filters: readonly Filter[], dialect: Dialect, fir
     if (f.dimension === 'prop') column = propertyText(dialect, param, f.key);
     else {
       column = (dialect === 'sqlite' ? SQLITE_COLUMNS : PG_COLUMNS)[f.dimension];
-      if (f.dimension === 'user_id') joins.users = true;
+      if (f.dimension === 'user_id' || f.dimension === 'visitor_id') joins.users = true;
       if (f.dimension === 'event_type') joins.types = true;
       if (f.dimension === 'entry_path') joins.sessions = true;
     }

@@ -137,7 +137,7 @@ const TABLES: TableSpec[] = [
               e.schema_version, e.properties,
               ${
                 version >= 3
-                  ? `e.anonymous_id, e.session_id, e.visitor_id, e.context, e.path, e.referrer_host,
+                  ? `e.anonymous_id, e.session_id, coalesce(e.visitor_id, u.user_id, e.anonymous_id), e.context, e.path, e.referrer_host,
                      e.utm_source, e.utm_medium, e.utm_campaign, e.browser, e.os, e.device, e.country, e.is_bot, 1`
                   : 'NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0'
               }
@@ -414,9 +414,9 @@ const TABLES: TableSpec[] = [
     count: 'SELECT count(*) FROM visitor_last_session',
     keyLength: 2,
     select: (a) =>
-      `SELECT l.org, l.visitor_id, o.org_id, l.visitor_id, l.session_id, l.last_ts
-         FROM visitor_last_session l JOIN orgs o ON o.id = l.org
-        ${a ? `WHERE ${after(['l.org', 'l.visitor_id'])}` : ''} ORDER BY l.org, l.visitor_id LIMIT ?`,
+      `SELECT l.org, l.visitor, o.org_id, v.visitor_id, l.session_id, l.last_ts
+         FROM visitor_last_session l JOIN orgs o ON o.id = l.org JOIN visitors v ON v.id = l.visitor
+        ${a ? `WHERE ${after(['l.org', 'l.visitor'])}` : ''} ORDER BY l.org, l.visitor LIMIT ?`,
     targetCount: 'SELECT count(*)::float8 AS n FROM visitor_last_session',
     columns: 4,
     map: (r) => [r[0], r[1], r[2], r[3]],

@@ -216,8 +216,9 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
         day date PRIMARY KEY,
         salt text NOT NULL
       );
-      -- Each visitor's latest event and its session (an event without a session id less than 30 minutes
-      -- later continues it).
+      -- The session of each visitor's latest event (an event without a session id less than 30 minutes
+      -- later continues it). Written when a visitor moves to another session (last_ms: that event's time);
+      -- the session's end_ms says when its latest event was.
       CREATE TABLE visitor_last_session (
         org_id text NOT NULL,
         visitor_id text NOT NULL,

@@ -34,7 +34,8 @@ const TS_MS = `(extract(epoch FROM e."timestamp") * 1000)::float8`;
  * stored; identify links apply when reading), `sessions` (what the batch adds to each session; the row's
  * previous values come back through `prev_*`) and `daily_sessions` (each changed session's share moved from
  * its old start day to its new one), `identities` (first link of an anonymous id wins) and
- * `visitor_last_session` (each visitor's newest event; the caller computed it, `sessions.ts`).
+ * `visitor_last_session` (the session of each visitor's newest event, rewritten only when it changes: the
+ * caller computed it, `sessions.ts`; the session's own end says when the newest event was).
  *
  * `ingest*` parameters: $1 org_id, $2 event_id[], $3 event_type[], $4 user_id[], $5 timestamp ms[],
  * $6 properties (JSON text)[], $7 schema_version[], $8 received_at ms; $9 anonymous_id[], $10 session_id[],
@@ -195,7 +196,9 @@ export function writeStatement(mode: 'ingest' | 'ingest_idem' | 'bulk'): Stateme
       SELECT o, vi, si, ms FROM unnest($23::text[], $24::text[], $25::text[], $26::int8[]) AS x(o, vi, si, ms)
        ORDER BY o, vi
       ON CONFLICT (org_id, visitor_id) DO UPDATE SET session_id = excluded.session_id, last_ms = excluded.last_ms
-        WHERE excluded.last_ms >= v.last_ms
+        WHERE excluded.session_id <> v.session_id
+          AND excluded.last_ms >= greatest(v.last_ms, (SELECT max(s.end_ms) FROM sessions s
+                                                        WHERE s.org_id = v.org_id AND s.session_id = v.session_id))
     )${idem}
     SELECT count(*)::int AS accepted FROM fresh`);
 }

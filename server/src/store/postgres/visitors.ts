@@ -75,7 +75,9 @@ export async function assignWithLookup(
     [`analytics:${schema}:visitor:`, orgs, visitors],
   );
   const { rows } = await client.query<{ o: string; v: string; session_id: string; last_ms: string }>(
-    `SELECT l.org_id AS o, l.visitor_id AS v, l.session_id, l.last_ms
+    `SELECT l.org_id AS o, l.visitor_id AS v, l.session_id,
+            greatest(l.last_ms, (SELECT max(s.end_ms) FROM sessions s
+                                  WHERE s.org_id = l.org_id AND s.session_id = l.session_id)) AS last_ms
        FROM unnest($1::text[], $2::text[]) AS k(o, v)
        JOIN visitor_last_session l ON l.org_id = k.o AND l.visitor_id = k.v`,
     [orgs, visitors],

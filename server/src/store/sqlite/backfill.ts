@@ -11,8 +11,8 @@ import type { Db } from './db.js';
  * the range is done.
  *
  * Such rows have no anonymous id, session, context or request facts: their visitor is their user (none
- * for anonymous events), their page fields come from `page_view` properties, and they belong to no
- * session.
+ * for anonymous events; `visitor_id` stays empty, since reads take the user when it is), their page fields
+ * come from `page_view` properties, and they belong to no session.
  */
 
 export const BACKFILL_KEY = 'backfill_visitors';
@@ -39,8 +39,8 @@ export function applyBackfillChunk(
     [range.next, range.last, limit],
   ) as [number, number, number, string | null, string, string][];
   const update = db.prepare(
-    `UPDATE events SET visitor_id = ?, path = ?, referrer_host = ?, utm_source = ?, utm_medium = ?,
-       utm_campaign = ? WHERE id = ?`,
+    `UPDATE events SET path = ?, referrer_host = ?, utm_source = ?, utm_medium = ?, utm_campaign = ?
+      WHERE id = ?`,
   );
   const addVisitor = db.prepare(
     'INSERT OR IGNORE INTO daily_visitors (org, day, is_bot, visitor) VALUES (?, ?, 0, ?)',
@@ -52,7 +52,6 @@ export function applyBackfillChunk(
         ? pageFields(undefined, type, JSON.parse(properties) as Record<string, unknown>)
         : undefined;
     update.run(
-      userId,
       page?.path ?? null,
       page?.referrerHost ?? null,
       page?.utmSource ?? null,

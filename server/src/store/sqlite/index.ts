@@ -513,7 +513,7 @@ export class SqliteEventStore implements EventStore {
     }
     return this.db.raw(
       `SELECT e.ts, e.event_id, e.type, u.user_id, e.received_at, e.schema_version, e.properties,
-              e.anonymous_id, e.session_id, e.visitor_id, e.context, e.path, e.referrer_host, e.utm_source,
+              e.anonymous_id, e.session_id, coalesce(e.visitor_id, u.user_id, e.anonymous_id), e.context, e.path, e.referrer_host, e.utm_source,
               e.utm_medium, e.utm_campaign, e.browser, e.os, e.device, e.country, e.is_bot
          FROM events e ${joins.join(' ')}
         WHERE ${where.join(' AND ')}

@@ -214,8 +214,8 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
         prev_pageviews INTEGER,
         PRIMARY KEY (org, session_id, is_bot)
       ) WITHOUT ROWID;
-      -- Sessions that start in a range, for summaries in zones whose days are not UTC days.
-      CREATE INDEX sessions_org_start ON sessions (org, start_ts);
+      -- No index by start: a summary in a zone whose days are not UTC days scans the range's events anyway,
+      -- and finds every session that starts in the range through them (its first event is in the range).
       -- Sessions by the UTC day they start: what the UTC summary reads, O(days) rows.
       CREATE TABLE daily_sessions (
         org INTEGER NOT NULL,
@@ -252,14 +252,16 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
         day INTEGER PRIMARY KEY,
         salt TEXT NOT NULL
       );
-      -- Each visitor's latest event and its session, so an event without a session id continues the
-      -- visitor's session when it comes less than 30 minutes after the previous one.
+      -- The session of each visitor's latest event, so an event without a session id continues the
+      -- visitor's session when it comes less than 30 minutes after the previous one. Written when a visitor
+      -- moves to another session (last_ts: that event's time); the session's end_ts says when its latest
+      -- event was. Keyed by the visitors dictionary: a new visitor's row goes at the end of the index.
       CREATE TABLE visitor_last_session (
         org INTEGER NOT NULL,
-        visitor_id TEXT NOT NULL,
+        visitor INTEGER NOT NULL,
         session_id TEXT NOT NULL,
         last_ts INTEGER NOT NULL,
-        PRIMARY KEY (org, visitor_id)
+        PRIMARY KEY (org, visitor)
       ) WITHOUT ROWID;
 
       -- Rows to backfill: those stored before this step (none in a new database).

@@ -9,7 +9,7 @@ import type { Db } from './db.js';
  * UTC days without filters come from the rollups, O(days) rows: `daily_counts` (events, types, page views),
  * `daily_bot_counts` (the bots among them), `daily_users`, `daily_visitors` and `daily_sessions`. Anything
  * else scans the org's events in the range once, in time order, applying the filters in SQL; sessions then
- * come from the `sessions` rows: those starting in the range (no filters), or those of the matching events.
+ * come from the `sessions` rows of the (matching) events' sessions that start in the range.
  */
 export function sqliteSummary(
   db: Db,
@@ -127,14 +127,16 @@ function fromEvents(
   const to = starts[starts.length - 1]!;
   const filters = q.filters ?? [];
   const compiled = compileFilters(filters, 'sqlite');
-  const people = q.visitors || q.pageviews || (q.sessions && filters.length > 0);
+  const people = q.visitors || q.pageviews || q.sessions;
   const columns = ['e.ts', 'e.type', 'e.user'];
   if (people) columns.push('e.is_bot');
-  if (q.visitors) columns.push('coalesce(i.user_id, e.visitor_id)');
-  if (q.sessions && filters.length > 0) columns.push('e.session_id');
+  // The visitor id is stored only when it is neither the user nor the anonymous id (writer.ts).
+  const visitor = 'coalesce(e.visitor_id, u.user_id, e.anonymous_id)';
+  if (q.visitors) columns.push(`coalesce(i.user_id, ${visitor})`);
+  if (q.sessions) columns.push('e.session_id');
   const joins: string[] = [];
-  if (q.visitors) joins.push('LEFT JOIN identities i ON i.org = e.org AND i.anonymous_id = e.visitor_id');
-  if (compiled.joins.users) joins.push('LEFT JOIN users u ON u.id = e.user');
+  if (q.visitors || compiled.joins.users) joins.push('LEFT JOIN users u ON u.id = e.user');
+  if (q.visitors) joins.push(`LEFT JOIN identities i ON i.org = e.org AND i.anonymous_id = ${visitor}`);
   if (compiled.joins.types) joins.push('JOIN event_types t ON t.id = e.type');
   if (compiled.joins.sessions) {
     joins.push(
@@ -180,7 +182,7 @@ function fromEvents(
         visitors.add(visitor);
       }
     }
-    if (q.sessions && filters.length > 0) {
+    if (q.sessions) {
       const session = r[c] as string | null;
       if (session !== null) sessionKeys.add(`${session}\0${bot}`);
     }
@@ -199,25 +201,17 @@ function fromEvents(
     result.totalVisitors = visitors.size;
   }
   if (!q.sessions) return;
-  let rows: [number, number, number, number][];
-  if (filters.length === 0) {
-    rows = db.raw(
-      `SELECT start_ts, end_ts, events, pageviews FROM sessions
-        WHERE org = ? AND start_ts >= ? AND start_ts < ?${q.includeBots ? '' : ' AND is_bot = 0'}`,
-      [org, from, to],
-    ) as [number, number, number, number][];
-  } else {
-    const ids = [...new Set([...sessionKeys].map((k) => k.slice(0, k.lastIndexOf('\0'))))];
-    rows = [];
-    const all = db.raw(
-      `SELECT s.session_id, s.is_bot, s.start_ts, s.end_ts, s.events, s.pageviews
-         FROM json_each(?) j JOIN sessions s ON s.org = ? AND s.session_id = j.value
-        WHERE s.start_ts >= ? AND s.start_ts < ?`,
-      [JSON.stringify(ids), org, from, to],
-    ) as [string, number, number, number, number, number][];
-    for (const [id, bot, ...facts] of all) {
-      if (sessionKeys.has(`${id}\0${bot}`)) rows.push(facts as [number, number, number, number]);
-    }
+  // The sessions with an event in the range (that matches), whose first event is in the range too.
+  const ids = [...new Set([...sessionKeys].map((k) => k.slice(0, k.lastIndexOf('\0'))))];
+  const rows: [number, number, number, number][] = [];
+  const all = db.raw(
+    `SELECT s.session_id, s.is_bot, s.start_ts, s.end_ts, s.events, s.pageviews
+       FROM json_each(?) j JOIN sessions s ON s.org = ? AND s.session_id = j.value
+      WHERE s.start_ts >= ? AND s.start_ts < ?`,
+    [JSON.stringify(ids), org, from, to],
+  ) as [string, number, number, number, number, number][];
+  for (const [id, bot, ...facts] of all) {
+    if (sessionKeys.has(`${id}\0${bot}`)) rows.push(facts as [number, number, number, number]);
   }
   rows.sort((a, b) => a[0] - b[0]);
   let k = 0;

@@ -20,8 +20,34 @@ type Statement = ReturnType<Db['prepare']>;
 
 /** Rows per multi-row INSERT: one call into SQLite per 100 events instead of one per event. */
 const INSERT_CHUNK = 100;
-/** Columns of one event row in the multi-row INSERT. */
-const EVENT_COLUMNS = 22;
+/**
+ * Columns of one event row, in the order of the multi-row INSERT's values. `org` is always the same for
+ * every row of a statement; the receive time and the request's facts usually are.
+ */
+const ROW_COLUMNS = [
+  'org',
+  'ts',
+  'event_id',
+  'type',
+  'user',
+  'received_at',
+  'schema_version',
+  'properties',
+  'anonymous_id',
+  'session_id',
+  'visitor_id',
+  'context',
+  'path',
+  'referrer_host',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'browser',
+  'os',
+  'device',
+  'country',
+  'is_bot',
+] as const;
 /** Rows per multi-row upsert of sessions and visitors' latest events. */
 const UPSERT_CHUNK = 100;
 /** Caches of visitor state hold at most this many entries before they start afresh. */
@@ -50,12 +76,21 @@ export interface EventColumns {
   utmSources: (string | null)[];
   utmMediums: (string | null)[];
   utmCampaigns: (string | null)[];
+  /**
+   * The request's facts: one element when every event has the same (always, for an ingest batch: they come
+   * from its User-Agent and IP), so a batch crosses to the writer thread with five values, not five arrays.
+   */
   browsers: (string | null)[];
   oses: (string | null)[];
   devices: (string | null)[];
   countries: (string | null)[];
   /** 1 for bot events. */
   isBots: number[];
+}
+
+/** Element `k` of a column that may hold one value for every event. */
+function at<T>(column: T[], k: number): T {
+  return (column.length === 1 ? column[0] : column[k]) as T;
 }
 
 /** One ingest call's batch, as the writer stores it. */
@@ -122,6 +157,10 @@ export function toEventColumns(events: NewEvent[]): EventColumns {
     c.countries[i] = e.country ?? null;
     c.isBots[i] = e.isBot ? 1 : 0;
   }
+  for (const name of ['browsers', 'oses', 'devices', 'countries', 'isBots'] as const) {
+    const column = c[name] as unknown[];
+    if (n > 1 && column.every((v) => v === column[0])) column.length = 1;
+  }
   return c;
 }
 
@@ -138,8 +177,8 @@ export class SqliteWriter {
   readonly #db: Db;
   /** What committed transactions made: dictionary ids, rollup rows known to exist, visitor state. */
   readonly #known = new Pending();
-  /** Multi-row INSERT statements by row count (1..INSERT_CHUNK), prepared on first use. */
-  readonly #inserts: Statement[] = [];
+  /** Multi-row INSERT statements by row count and shared columns, prepared on first use. */
+  readonly #inserts = new Map<string, Statement>();
   readonly #sessionUpserts: Statement[] = [];
   readonly #lastSessionUpserts: Statement[] = [];
 
@@ -295,8 +334,8 @@ export class SqliteWriter {
 
   /**
    * Insert events of one org, skipping ids already stored, and apply their rollups. Events without a
-   * session id get one first. Rows go in multi-row statements of up to 100; `RETURNING` yields exactly the
-   * rows inserted, so duplicates need no extra lookup. Returns how many were new.
+   * session id get one first. Rows go in multi-row statements of up to 100; a statement that stored fewer
+   * rows than it had (ids already stored) says which by the rowids it made. Returns how many were new.
    */
   #insertEvents(
     org: number,
@@ -305,70 +344,104 @@ export class SqliteWriter {
     layers: Pending[],
   ): number {
     const total = events.eventIds.length;
-    const moved = this.#assignSessions(org, events, layers);
+    const { moved, before } = this.#assignSessions(org, events, layers);
     const fresh: number[] = [];
+    // Values every row shares are bound once per statement (named), not once per row: binding was a good
+    // part of an insert's cost with 22 columns a row.
+    const shared: Record<string, unknown> = { org };
+    const first = total > 0 ? receivedAt(0) : 0;
+    let sameReceived = true;
+    for (let k = 1; k < total && sameReceived; k++) sameReceived = receivedAt(k) === first;
+    if (sameReceived) shared.received_at = first;
+    for (const [name, column] of [
+      ['browser', events.browsers],
+      ['os', events.oses],
+      ['device', events.devices],
+      ['country', events.countries],
+      ['is_bot', events.isBots],
+    ] as const) {
+      if (column.length === 1) shared[name] = column[0];
+    }
+    const perRow = ROW_COLUMNS.filter((c) => !(c in shared));
+    const width = perRow.length;
     for (let start = 0; start < total; start += INSERT_CHUNK) {
       const n = Math.min(INSERT_CHUNK, total - start);
-      const params: unknown[] = new Array(n * EVENT_COLUMNS);
+      const params: unknown[] = new Array(n * width);
       const ids: Buffer[] = new Array(n);
       for (let i = 0; i < n; i++) {
         const k = start + i;
         const user = events.userIds[k]!;
         const id = uuidToBytes(events.eventIds[k]!);
         ids[i] = id;
-        const p = i * EVENT_COLUMNS;
-        params[p] = org;
-        params[p + 1] = events.ts[k];
-        params[p + 2] = id;
-        params[p + 3] = this.#typeId(events.eventTypes[k]!, layers);
-        params[p + 4] = user === null ? null : this.#userId(user, layers);
-        params[p + 5] = receivedAt(k);
-        params[p + 6] = events.schemaVersions[k];
-        params[p + 7] = events.properties[k];
-        params[p + 8] = events.anonymousIds[k];
-        params[p + 9] = events.sessionIds[k];
-        params[p + 10] = events.visitorIds[k];
-        params[p + 11] = events.contexts[k];
-        params[p + 12] = events.paths[k];
-        params[p + 13] = events.referrerHosts[k];
-        params[p + 14] = events.utmSources[k];
-        params[p + 15] = events.utmMediums[k];
-        params[p + 16] = events.utmCampaigns[k];
-        params[p + 17] = events.browsers[k];
-        params[p + 18] = events.oses[k];
-        params[p + 19] = events.devices[k];
-        params[p + 20] = events.countries[k];
-        params[p + 21] = events.isBots[k];
+        let p = i * width;
+        params[p++] = events.ts[k];
+        params[p++] = id;
+        params[p++] = this.#typeId(events.eventTypes[k]!, layers);
+        params[p++] = user === null ? null : this.#userId(user, layers);
+        if (!sameReceived) params[p++] = receivedAt(k);
+        params[p++] = events.schemaVersions[k];
+        params[p++] = events.properties[k];
+        const anonymousId = events.anonymousIds[k]!;
+        const visitorId = events.visitorIds[k]!;
+        params[p++] = anonymousId;
+        params[p++] = events.sessionIds[k];
+        // Stored only when it is neither the user nor the anonymous id (reads put those back).
+        params[p++] = visitorId === (user ?? anonymousId) ? null : visitorId;
+        params[p++] = events.contexts[k];
+        params[p++] = events.paths[k];
+        params[p++] = events.referrerHosts[k];
+        params[p++] = events.utmSources[k];
+        params[p++] = events.utmMediums[k];
+        params[p++] = events.utmCampaigns[k];
+        if (!('browser' in shared)) params[p++] = events.browsers[k];
+        if (!('os' in shared)) params[p++] = events.oses[k];
+        if (!('device' in shared)) params[p++] = events.devices[k];
+        if (!('country' in shared)) params[p++] = events.countries[k];
+        if (!('is_bot' in shared)) params[p++] = events.isBots[k];
       }
-      const inserted = this.#insertStatement(n).all(params) as [Buffer][];
-      collectInserted(ids, inserted, start, fresh);
+      const { changes, lastInsertRowid } = this.#insertStatement(n, perRow).run(params, shared);
+      if (changes === n) {
+        for (let i = 0; i < n; i++) fresh.push(start + i);
+      } else if (changes > 0) {
+        // Some ids were stored already: the rows this statement made are the last `changes` rowids.
+        const last = Number(lastInsertRowid);
+        const inserted = this.#db.raw('SELECT event_id FROM events WHERE id > ? AND id <= ?', [
+          last - changes,
+          last,
+        ]) as [Buffer][];
+        collectInserted(ids, inserted, start, fresh);
+      }
     }
     this.#applyRollups(org, events, fresh, layers);
-    this.#saveLastSessions(org, moved, layers);
+    this.#saveLastSessions(org, moved, before, layers);
     return fresh.length;
   }
 
-  #insertStatement(rows: number): Statement {
-    let stmt = this.#inserts[rows];
+  #insertStatement(rows: number, perRow: readonly string[]): Statement {
+    const key = `${rows}:${perRow.join(',')}`;
+    let stmt = this.#inserts.get(key);
     if (!stmt) {
-      const row = `(${new Array(EVENT_COLUMNS).fill('?').join(', ')})`;
-      stmt = this.#db
-        .prepare(
-          `INSERT OR IGNORE INTO events (org, ts, event_id, type, user, received_at, schema_version, properties,
-             anonymous_id, session_id, visitor_id, context, path, referrer_host, utm_source, utm_medium,
-             utm_campaign, browser, os, device, country, is_bot)
-           VALUES ${new Array(rows).fill(row).join(', ')} RETURNING event_id`,
-        )
-        .raw(true);
-      this.#inserts[rows] = stmt;
+      const row = `(${ROW_COLUMNS.map((c) => (perRow.includes(c) ? '?' : `@${c}`)).join(', ')})`;
+      stmt = this.#db.prepare(
+        `INSERT OR IGNORE INTO events (${ROW_COLUMNS.join(', ')})
+           VALUES ${new Array(rows).fill(row).join(', ')}`,
+      );
+      this.#inserts.set(key, stmt);
     }
     return stmt;
   }
 
   // ---- sessions ------------------------------------------------------------------------------------
 
-  /** Fills in missing session ids (in place) and returns the visitors' new latest events. */
-  #assignSessions(org: number, events: EventColumns, layers: Pending[]): Map<string, LastSession> {
+  /**
+   * Fills in missing session ids (in place); returns the visitors' new latest events, and the session each
+   * of those visitors was in before.
+   */
+  #assignSessions(
+    org: number,
+    events: EventColumns,
+    layers: Pending[],
+  ): { moved: Map<string, LastSession>; before: Map<string, string | undefined> } {
     const n = events.eventIds.length;
     const inputs: SessionInput[] = new Array(n);
     for (let i = 0; i < n; i++) {
@@ -379,9 +452,14 @@ export class SqliteWriter {
         sessionId: events.sessionIds[i]!,
       };
     }
-    const moved = assignSessions(inputs, (visitor) => this.#lastSession(org, visitor, layers));
+    const before = new Map<string, string | undefined>();
+    const moved = assignSessions(inputs, (visitor) => {
+      const last = this.#lastSession(org, visitor, layers);
+      before.set(visitor, last?.sessionId);
+      return last;
+    });
     for (let i = 0; i < n; i++) events.sessionIds[i] = inputs[i]!.sessionId;
-    return moved;
+    return { moved, before };
   }
 
   #lastSession(org: number, visitor: string, layers: Pending[]): LastSession | undefined {
@@ -390,32 +468,50 @@ export class SqliteWriter {
       const hit = layer.lastSessions.get(key);
       if (hit) return hit;
     }
+    const id = this.#findVisitorId(visitor, layers);
+    if (id === undefined) return undefined;
+    // The row says which session; that session's last event says when (the row is not rewritten while the
+    // visitor stays in one session).
     const row = this.#db.get<{ session_id: string; last_ts: number }>(
-      'SELECT session_id, last_ts FROM visitor_last_session WHERE org = ? AND visitor_id = ?',
-      [org, visitor],
+      `SELECT l.session_id, max(l.last_ts, coalesce((SELECT max(s.end_ts) FROM sessions s
+                WHERE s.org = l.org AND s.session_id = l.session_id), l.last_ts)) AS last_ts
+         FROM visitor_last_session l WHERE l.org = ? AND l.visitor = ?`,
+      [org, id],
     );
-    return row ? { sessionId: row.session_id, lastTs: row.last_ts } : undefined;
+    const last = row ? { sessionId: row.session_id, lastTs: row.last_ts } : undefined;
+    if (last) layers[0]!.lastSessions.set(key, last);
+    return last;
   }
 
-  #saveLastSessions(org: number, moved: Map<string, LastSession>, layers: Pending[]): void {
-    const entries = [...moved];
-    for (let start = 0; start < entries.length; start += UPSERT_CHUNK) {
-      const slice = entries.slice(start, start + UPSERT_CHUNK);
+  /**
+   * Remembers each visitor's newest event; only a visitor who moved to another session is written (a
+   * visit spread over many batches writes its row once).
+   */
+  #saveLastSessions(
+    org: number,
+    moved: Map<string, LastSession>,
+    before: Map<string, string | undefined>,
+    layers: Pending[],
+  ): void {
+    const changed = [...moved].filter(([visitor, last]) => before.get(visitor) !== last.sessionId);
+    for (let start = 0; start < changed.length; start += UPSERT_CHUNK) {
+      const slice = changed.slice(start, start + UPSERT_CHUNK);
       const params: unknown[] = [];
-      for (const [visitor, last] of slice) params.push(org, visitor, last.sessionId, last.lastTs);
+      for (const [visitor, last] of slice) {
+        params.push(org, this.#visitorId(visitor, layers), last.sessionId, last.lastTs);
+      }
       this.#lastSessionUpsert(slice.length).run(params);
     }
-    for (const [visitor, last] of entries) layers[0]!.lastSessions.set(`${org}\0${visitor}`, last);
+    for (const [visitor, last] of moved) layers[0]!.lastSessions.set(`${org}\0${visitor}`, last);
   }
 
   #lastSessionUpsert(rows: number): Statement {
     let stmt = this.#lastSessionUpserts[rows];
     if (!stmt) {
       stmt = this.#db.prepare(
-        `INSERT INTO visitor_last_session (org, visitor_id, session_id, last_ts)
+        `INSERT INTO visitor_last_session (org, visitor, session_id, last_ts)
          VALUES ${new Array(rows).fill('(?, ?, ?, ?)').join(', ')}
-         ON CONFLICT (org, visitor_id) DO UPDATE SET session_id = excluded.session_id, last_ts = excluded.last_ts
-           WHERE excluded.last_ts >= last_ts`,
+         ON CONFLICT (org, visitor) DO UPDATE SET session_id = excluded.session_id, last_ts = excluded.last_ts`,
       );
       this.#lastSessionUpserts[rows] = stmt;
     }
@@ -441,7 +537,7 @@ export class SqliteWriter {
         c.n++;
         if (ts > c.lastTs) c.lastTs = ts;
       } else counts.set(ck, { day, type, n: 1, lastTs: ts });
-      if (events.isBots[k]) {
+      if (at(events.isBots, k)) {
         const b = bots.get(ck);
         if (b) b.n++;
         else bots.set(ck, { day, type, n: 1 });
@@ -539,7 +635,7 @@ export class SqliteWriter {
       const visitor = events.visitorIds[k];
       if (visitor === null || visitor === undefined) continue;
       const day = Math.floor(events.ts[k]! / DAY_MS);
-      const bot = events.isBots[k]!;
+      const bot = at(events.isBots, k)!;
       const first = `${day}:${bot}:${visitor}`;
       if (seen.has(first)) continue;
       seen.add(first);
@@ -562,7 +658,7 @@ export class SqliteWriter {
       if (sessionId === null) continue;
       rows.push({
         sessionId,
-        isBot: events.isBots[k] === 1,
+        isBot: at(events.isBots, k) === 1,
         ts: events.ts[k]!,
         eventType: events.eventTypes[k]!,
         path: events.paths[k]!,
@@ -657,6 +753,17 @@ export class SqliteWriter {
     return this.#lookup(userId, 'users', layers, 'users', 'user_id');
   }
 
+  /** The dictionary id of a visitor id, without making one. */
+  #findVisitorId(visitorId: string, layers: Pending[]): number | undefined {
+    const known = this.#known.visitors.get(visitorId);
+    if (known !== undefined) return known;
+    for (const layer of layers) {
+      const pending = layer.visitors.get(visitorId);
+      if (pending !== undefined) return pending;
+    }
+    return this.#db.get<{ id: number }>('SELECT id FROM visitors WHERE visitor_id = ?', [visitorId])?.id;
+  }
+
   #visitorId(visitorId: string, layers: Pending[]): number {
     return this.#lookup(visitorId, 'visitors', layers, 'visitors', 'visitor_id');
   }
@@ -706,8 +813,8 @@ export class SqliteWriter {
 }
 
 /**
- * Which rows of a chunk were inserted: `RETURNING` gives their event ids. They come in the order the rows
- * were inserted, which is the VALUES order; matching in step costs one comparison per row, and a full
+ * Which rows of a chunk were inserted, given the event ids of the rows it made. Those come in the order the
+ * rows were inserted, which is the VALUES order; matching in step costs one comparison per row, and a full
  * search covers any other order.
  */
 function collectInserted(ids: Buffer[], inserted: [Buffer][], offset: number, out: number[]): void {
