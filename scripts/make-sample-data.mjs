@@ -76,6 +76,12 @@ function uuidv7(ms) {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+// UUIDv4 from the seeded stream: an SDK's random anonymous id.
+function uuidv4() {
+  const hex = Array.from({ length: 16 }, () => int(0, 255).toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
 // RFC 4180: quote only when needed. The values below avoid commas and quotes so that even a naive
 // reader gets them right, but the writer stays correct if someone adds one.
 function csv(header, rows) {
@@ -216,7 +222,6 @@ const reportNames = [
   'Churn cohort Q3',
 ];
 const planPrice = { free: 0, starter: 19, pro: 49, enterprise: 499 };
-const browsers = ['Chrome 131', 'Firefox 133', 'Safari 18', 'Edge 131'];
 
 const typeWeights = [
   ['page_view', 46],
@@ -248,7 +253,6 @@ function propertiesFor(type, org, membership) {
         path,
         title,
         referrer: weighted(referrers),
-        browser: pick(browsers),
         duration_ms: int(300, 90_000),
       };
     }
@@ -288,48 +292,262 @@ function propertiesFor(type, org, membership) {
   }
 }
 
+// ── Visits ────────────────────────────────────────────────────────────────────────────────────────────
+// Events come in visits, as a site records them: a visitor's session of a few events a few minutes apart,
+// landing with a page view from a referrer (sometimes a UTM campaign). Members browse from one or two
+// devices, each with its own anonymous id and User-Agent; anonymous visitors read the marketing pages, and
+// some of them sign in mid-visit ($identify links their anonymous id to the member); a few crawlers too.
+// Each event line carries the request's User-Agent and country as well (what the server would take from
+// the request), so seeding derives the same columns an API ingest would.
+const agents = {
+  chromeWin:
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+  safariMac:
+    'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15',
+  firefoxLinux: 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0',
+  edgeWin:
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.2903.86',
+  iphone:
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1',
+  android:
+    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.6778.104 Mobile Safari/537.36',
+  ipad: 'Mozilla/5.0 (iPad; CPU OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1',
+};
+const desktops = [
+  [agents.chromeWin, 5],
+  [agents.safariMac, 2],
+  [agents.firefoxLinux, 1],
+  [agents.edgeWin, 2],
+];
+const handhelds = [
+  [agents.iphone, 4],
+  [agents.android, 3],
+  [agents.ipad, 1],
+];
+const crawlers = [
+  'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+  'Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)',
+];
+const countries = [
+  ['US', 5],
+  ['DE', 3],
+  ['GB', 2],
+  ['FR', 1],
+  ['IN', 2],
+  ['BR', 1],
+  ['JP', 1],
+  ['CA', 1],
+];
+const screens = {
+  desktop: [
+    [1920, 1080],
+    [1440, 900],
+    [2560, 1440],
+  ],
+  handheld: [
+    [390, 844],
+    [412, 915],
+    [820, 1180],
+  ],
+};
+const locales = {
+  US: 'en-US',
+  DE: 'de-DE',
+  GB: 'en-GB',
+  FR: 'fr-FR',
+  IN: 'en-IN',
+  BR: 'pt-BR',
+  JP: 'ja-JP',
+  CA: 'en-CA',
+};
+const marketing = [
+  ['/', 'Acme Analytics'],
+  ['/pricing', 'Pricing'],
+  ['/docs/sdk', 'SDK guide'],
+  ['/blog/visitors-without-cookies', 'Counting visitors without cookies'],
+];
+const campaigns = [
+  [null, 8],
+  [{ source: 'newsletter', medium: 'email', campaign: 'autumn_launch' }, 1],
+  [{ source: 'google', medium: 'cpc', campaign: 'brand' }, 1],
+  [{ source: 'linkedin', medium: 'social', campaign: 'webinar_q4' }, 1],
+];
+
+function device(handheldShare) {
+  const handheld = random() < handheldShare;
+  const ua = weighted(handheld ? handhelds : desktops);
+  const [width, height] = pick(handheld ? screens.handheld : screens.desktop);
+  return { anonymous_id: uuidv4(), user_agent: ua, screen: { width, height } };
+}
+
+// Each person: one or two devices and where they are.
+const people_ = new Map();
+for (const u of users) {
+  const devices = [device(0.15)];
+  if (random() < 0.5) devices.push(device(0.9));
+  people_.set(u.user_id, { devices, country: weighted(countries) });
+}
+
+/** The context an SDK sends: only what is set. */
+function contextFor(page, title, referrer, utm, who) {
+  return {
+    page: { path: page, title, ...(referrer ? { referrer } : {}) },
+    ...(utm ? { utm } : {}),
+    screen: who.screen,
+    locale: who.locale,
+    library: { name: '@acme/analytics-sdk', version: '1.1.0' },
+  };
+}
+
 const events = [];
 for (const org of orgs) {
   const members = memberships.filter((m) => m.org_id === org.org_id);
   const activeDays = org.activeDays ?? DAYS;
   const windowEnd = firstDay + activeDays * DAY;
-  // Members who joined in the window sign up first; the signup counts towards the org's total.
+  const count = () => events.filter((e) => e.org === org).length;
+  // Members who joined in the window sign up first, in a visit of their own.
   for (const m of members) {
     if (m.joinedMs >= firstDay && m.joinedMs < windowEnd) {
-      events.push({ org, user_id: m.user_id, type: 'signup', ms: m.joinedMs + int(1000, 59_000), member: m });
+      const person = people_.get(m.user_id);
+      const d = person.devices[0];
+      const ms = m.joinedMs + int(1000, 59_000);
+      const visit = {
+        session_id: uuidv7(ms),
+        anonymous_id: d.anonymous_id,
+        user_agent: d.user_agent,
+        country: person.country,
+      };
+      const who = { screen: d.screen, locale: locales[person.country] };
+      events.push({
+        org,
+        user_id: m.user_id,
+        type: 'signup',
+        ms,
+        member: m,
+        visit,
+        context: contextFor('/signup', 'Sign up', null, null, who),
+      });
     }
   }
-  const target = org.events - events.filter((e) => e.org === org).length;
-  let anonymous = 0;
-  for (let i = 0; i < target; i++) {
-    const ms = pickDay(activeDays) + weighted(hours) * 3_600_000 + int(0, 3_599_999);
-    let type = weighted(typeWeights);
-    // A few anonymous landing-page views (no user_id): the API allows them, and DAU must ignore them.
-    if (type === 'page_view' && anonymous < 3 && random() < 0.08) {
-      anonymous++;
-      events.push({ org, user_id: null, type, ms, anonymousPath: pick(['/', '/pricing', '/docs/sdk']) });
+  while (count() < org.events) {
+    const start = pickDay(activeDays) + weighted(hours) * 3_600_000 + int(0, 3_599_999);
+    const kind = weighted([
+      ['member', 15],
+      ['anonymous', 4],
+      ['crawler', 1],
+    ]);
+    const [landing, landingTitle] = pick(marketing);
+    const referrer = kind === 'crawler' ? null : weighted(referrers) || null;
+    const utm = kind === 'crawler' ? null : weighted(campaigns);
+    let length = 1;
+    while (length < 8 && random() < 0.65) length++;
+    let ms = start;
+    if (kind === 'crawler') {
+      const visit = { session_id: uuidv7(start), user_agent: pick(crawlers), country: 'US' };
+      for (let i = 0; i < Math.min(length, 3) && count() < org.events; i++) {
+        const [page, title] = marketing[i % marketing.length];
+        events.push({
+          org,
+          user_id: null,
+          type: 'page_view',
+          ms,
+          visit,
+          anonymousPath: page,
+          anonymousTitle: title,
+        });
+        ms += int(2_000, 20_000);
+      }
       continue;
     }
-    const eligible = members.filter((m) => m.joinedMs + 60_000 < ms);
-    if (eligible.length === 0) {
-      i--;
+    if (kind === 'anonymous') {
+      // A prospect reading the marketing pages; one in four is a member signing in from a new device.
+      const eligible = members.filter((m) => m.joinedMs + 60_000 < start);
+      const signsIn =
+        eligible.length > 0 && random() < 0.25 ? weighted(eligible.map((m) => [m, m.activity])) : null;
+      const d = device(0.5);
+      const country = signsIn ? people_.get(signsIn.user_id).country : weighted(countries);
+      const visit = {
+        session_id: uuidv7(start),
+        anonymous_id: d.anonymous_id,
+        user_agent: d.user_agent,
+        country,
+      };
+      const who = { screen: d.screen, locale: locales[country] };
+      let user = null;
+      for (let i = 0; i < length && count() < org.events; i++) {
+        const [page, title] = i === 0 ? [landing, landingTitle] : pick(marketing);
+        if (signsIn && i === Math.min(2, length - 1)) {
+          user = signsIn.user_id;
+          events.push({
+            org,
+            user_id: user,
+            type: '$identify',
+            ms,
+            visit,
+            member: signsIn,
+            properties: { method: 'password' },
+            context: contextFor(page, title, null, utm, who),
+          });
+          ms += int(5_000, 40_000);
+          if (count() >= org.events) break;
+        }
+        events.push({
+          org,
+          user_id: user,
+          type: 'page_view',
+          ms,
+          visit,
+          member: signsIn ?? undefined,
+          anonymousPath: page,
+          anonymousTitle: title,
+          context: contextFor(page, title, i === 0 ? referrer : null, utm, who),
+        });
+        ms += int(10_000, 240_000);
+      }
       continue;
     }
+    const eligible = members.filter((m) => m.joinedMs + 60_000 < start);
+    if (eligible.length === 0) continue;
     const member = weighted(eligible.map((m) => [m, m.activity]));
-    // Viewers read; they do not buy or invite.
-    if (member.role === 'viewer' && (type === 'purchase' || type === 'invite_sent')) type = 'page_view';
-    events.push({ org, user_id: member.user_id, type, ms, member });
+    const person = people_.get(member.user_id);
+    const d = person.devices.length > 1 && random() < 0.3 ? person.devices[1] : person.devices[0];
+    const visit = {
+      session_id: uuidv7(start),
+      anonymous_id: d.anonymous_id,
+      user_agent: d.user_agent,
+      country: person.country,
+    };
+    const who = { screen: d.screen, locale: locales[person.country] };
+    // The page the member is on: each page view moves it, and the visit's other events happen there.
+    let current = ['/dashboard', 'Dashboard'];
+    for (let i = 0; i < length && count() < org.events; i++) {
+      let type = i === 0 ? 'page_view' : weighted(typeWeights);
+      // Viewers read; they do not buy or invite.
+      if (member.role === 'viewer' && (type === 'purchase' || type === 'invite_sent')) type = 'page_view';
+      const properties = propertiesFor(type, org, member);
+      const landing = i === 0 ? referrer : null;
+      if (type === 'page_view') {
+        current = [properties.path, properties.title];
+        properties.referrer = landing ?? '';
+      }
+      const context = contextFor(current[0], current[1], landing, utm, who);
+      events.push({ org, user_id: member.user_id, type, ms, member, visit, properties, context });
+      ms += int(15_000, 300_000);
+    }
   }
 }
 
 events.sort((a, b) => a.ms - b.ms || a.org.org_id.localeCompare(b.org.org_id));
 const rows = events.map((e) => {
-  const properties = propertiesFor(e.type, e.org, e.member);
-  if (e.anonymousPath) {
+  const properties = e.properties ?? propertiesFor(e.type, e.org, e.member);
+  if (e.anonymousPath && e.type === 'page_view') {
     properties.path = e.anonymousPath;
-    properties.title = 'Acme Analytics';
+    properties.title = e.anonymousTitle;
   }
-  return {
+  if (e.anonymousPath && e.type === 'page_view') properties.referrer = e.context?.page.referrer ?? '';
+  // Crawlers run no SDK storage, but send the page they fetched.
+  const context = e.context ?? { page: { path: e.anonymousPath, title: e.anonymousTitle } };
+  const row = {
     event_id: uuidv7(e.ms),
     org_id: e.org.org_id,
     user_id: e.user_id,
@@ -337,21 +555,28 @@ const rows = events.map((e) => {
     properties,
     timestamp: iso(e.ms),
   };
+  if (e.visit.anonymous_id) row.anonymous_id = e.visit.anonymous_id;
+  row.session_id = e.visit.session_id;
+  row.context = context;
+  row.user_agent = e.visit.user_agent;
+  row.country = e.visit.country;
+  return row;
 });
 
 // One hostile value, so that every surface that shows properties proves it escapes them: a search term
 // captured from a URL, which is how such text reaches real analytics data.
-const target = rows.findLast((r) => r.org_id === 'org_acme' && r.event_type === 'page_view');
+const target = rows.findLast((r) => r.org_id === 'org_acme' && r.event_type === 'page_view' && r.user_id);
 target.properties = {
   ...target.properties,
   path: '/search',
   title: 'Search',
   search: '<img src=x onerror=alert(1)>',
 };
+target.context = { ...target.context, page: { path: '/search', title: 'Search' } };
 
 // ── Metrics ───────────────────────────────────────────────────────────────────────────────────────────
-// revenue_usd is the day's purchase amounts, so it agrees with events.ndjson; sessions and errors are
-// what a product would report from elsewhere, loosely following the day's activity.
+// revenue_usd is the day's purchase amounts, so it agrees with events.ndjson; errors are what a product
+// would report from elsewhere, loosely following the day's activity.
 const metrics = [];
 for (const org of orgs) {
   for (let d = 0; d < DAYS; d++) {
@@ -372,7 +597,9 @@ for (const org of orgs) {
       metric_name: 'revenue_usd',
       value: Math.round(revenue * 100) / 100,
     });
-    metrics.push({ org_id: org.org_id, date, metric_name: 'sessions', value: sessions });
+    // (The API counts sessions itself from the events now; the draw stays so the other numbers keep their
+    // place in the random stream.)
+    void sessions;
     metrics.push({ org_id: org.org_id, date, metric_name: 'errors', value: errors });
   }
 }

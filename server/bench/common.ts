@@ -4,29 +4,73 @@
  */
 import http from 'node:http';
 import autocannon from 'autocannon';
-import type { EventsPage } from '../src/contract.js';
+import type { EventIn, EventsPage } from '../src/contract.js';
+import { prepareEvents } from '../src/domain/ingest.js';
+import { enrichEvents } from '../src/domain/visitors.js';
 import { generateEvents, prng, properties } from '../src/lib/generate.js';
 import { uuidv7 } from '../src/lib/ids.js';
-import { dayBoundaries, formatDay } from '../src/lib/time.js';
+import { DEFAULT_TIMESTAMP_WINDOW, dayBoundaries, formatDay } from '../src/lib/time.js';
 import type { EventKey, EventStore, MetricsSummaryQuery, NewEvent } from '../src/store/types.js';
 
-/** Batch bodies like the SDK sends: 100 events, UUIDv7 ids, 500 users, 6 types, ~300-byte properties. */
+/** What the ingest benchmark's requests send as their User-Agent: a desktop browser, parsed per request. */
+export const BENCH_USER_AGENT =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
+/**
+ * Batch bodies like the SDK sends: 100 events, UUIDv7 ids, 6 types, ~300-byte properties, and the v1.1
+ * fields: each batch holds 10 visitors of 10 events (an anonymous id, a session id, a context with the
+ * page, its referrer, a UTM campaign for some, screen, locale and library; every other visitor signed in,
+ * of 500 users), so the server parses the context, derives the page columns and keeps ten sessions per
+ * batch.
+ */
 export function batchFactory(seed: number): () => string {
   const rand = prng(seed);
   const types = ['page_view', 'click', 'login', 'feature_used', 'report_exported', 'purchase'];
   const pool = Array.from({ length: 1000 }, (_, i) =>
     JSON.stringify(properties(rand, types[i % types.length]!)),
   );
+  const pages = ['/', '/pricing', '/docs/sdk', '/dashboard', '/reports/weekly', '/settings/team'];
+  const referrers = [
+    '',
+    'https://www.google.com/',
+    'https://news.ycombinator.com/item?id=1',
+    'https://github.com/',
+  ];
+  const contexts = Array.from({ length: 200 }, (_, i) => {
+    const page = pages[i % pages.length]!;
+    const referrer = referrers[i % referrers.length]!;
+    return JSON.stringify({
+      page: {
+        path: page,
+        title: 'Acme Analytics',
+        url: `https://app.acme.example${page}${i % 7 === 0 ? '?utm_source=newsletter&utm_campaign=spring' : ''}`,
+        ...(referrer ? { referrer } : {}),
+      },
+      ...(i % 5 === 0 ? { utm: { source: 'google', medium: 'cpc', campaign: 'brand' } } : {}),
+      screen: { width: 1440, height: 900 },
+      locale: 'en-US',
+      library: { name: '@acme/analytics-sdk', version: '1.1.0' },
+    });
+  });
   let n = 0;
+  let visit = 0;
   return () => {
     const now = Date.now();
     const parts: string[] = [];
-    for (let i = 0; i < 100; i++) {
-      n++;
-      parts.push(
-        `{"event_id":"${uuidv7(now)}","event_type":"${types[n % types.length]}","user_id":"user_${n % 500}",` +
-          `"timestamp":"${new Date(now - (n % 1000)).toISOString()}","properties":${pool[n % pool.length]}}`,
-      );
+    for (let v = 0; v < 10; v++) {
+      visit++;
+      const anonymous = `${(visit % 20_000).toString(16).padStart(8, '0')}-4bcd-4ef0-8123-456789abcdef`;
+      const session = uuidv7(now);
+      const user = visit % 2 === 0 ? `"user_id":"user_${visit % 500}",` : '';
+      for (let i = 0; i < 10; i++) {
+        n++;
+        parts.push(
+          `{"event_id":"${uuidv7(now)}","event_type":"${types[n % types.length]}",${user}` +
+            `"anonymous_id":"${anonymous}","session_id":"${session}",` +
+            `"timestamp":"${new Date(now - (n % 1000)).toISOString()}","properties":${pool[n % pool.length]},` +
+            `"context":${contexts[(visit + i) % contexts.length]}}`,
+        );
+      }
     }
     return `{"events":[${parts.join(',')}]}`;
   };
@@ -74,6 +118,7 @@ export function ingestLoad(options: {
               ...req,
               headers: {
                 'content-type': 'application/json',
+                'user-agent': BENCH_USER_AGENT,
                 authorization: `Bearer ${tokens[k % tokens.length]}`,
                 'idempotency-key': `${keyPrefix}-${k}`,
               },
@@ -85,35 +130,28 @@ export function ingestLoad(options: {
     });
 }
 
-/** `count` batches as a store takes them (parsed, no HTTP), spread over `orgs` in turn. */
-export function storeBatches(
+/**
+ * `count` batches as a store takes them, spread over `orgs` in turn: the same bodies, validated and
+ * enriched exactly as ingest does it (User-Agent, page columns), with no HTTP.
+ */
+export async function storeBatches(
   seed: number,
   count: number,
   orgs: string[],
-): { orgId: string; events: NewEvent[] }[] {
+): Promise<{ orgId: string; events: NewEvent[] }[]> {
   const next = batchFactory(seed);
-  return Array.from({ length: count }, (_, i) => {
-    const body = JSON.parse(next()) as {
-      events: {
-        event_id: string;
-        event_type: string;
-        user_id: string;
-        timestamp: string;
-        properties: object;
-      }[];
-    };
-    return {
-      orgId: orgs[i % orgs.length]!,
-      events: body.events.map((e) => ({
-        eventId: e.event_id,
-        eventType: e.event_type,
-        userId: e.user_id,
-        ts: Date.parse(e.timestamp),
-        properties: e.properties as Record<string, unknown>,
-        schemaVersion: 1,
-      })),
-    };
-  });
+  // Every event has a visitor id of its own, so no cookieless salt is needed.
+  const noSalt = { visitorSalt: () => Promise.reject(new Error('no salt in the benchmark')) };
+  const out: { orgId: string; events: NewEvent[] }[] = [];
+  for (let i = 0; i < count; i++) {
+    const body = JSON.parse(next()) as { events: EventIn[] };
+    const orgId = orgs[i % orgs.length]!;
+    const now = Date.now();
+    const events = prepareEvents(body.events, now, DEFAULT_TIMESTAMP_WINDOW);
+    await enrichEvents(noSalt, orgId, events, { userAgent: BENCH_USER_AGENT, ip: '127.0.0.1' }, now);
+    out.push({ orgId, events });
+  }
+  return out;
 }
 
 /**
@@ -224,8 +262,16 @@ export async function keyOfPage(
   return before;
 }
 
-/** The read benchmarks' summary: events and active users over the 90 days of `tz` ending on `lastDay`. */
-export function summaryQuery(orgId: string, lastDay: number, tz: string): MetricsSummaryQuery {
+/**
+ * The read benchmarks' summary over the 90 days of `tz` ending on `lastDay`: events and active users, and
+ * with `visitors`, also every visitor metric (visitors, page views, and the session metrics).
+ */
+export function summaryQuery(
+  orgId: string,
+  lastDay: number,
+  tz: string,
+  visitors = false,
+): MetricsSummaryQuery {
   return {
     orgId,
     dayStarts: dayBoundaries(lastDay - 89, lastDay, tz),
@@ -234,8 +280,25 @@ export function summaryQuery(orgId: string, lastDay: number, tz: string): Metric
     activeUsers: true,
     eventTypes: [],
     storedMetrics: [],
+    visitors,
+    pageviews: visitors,
+    sessions: visitors,
   };
 }
+
+/** The query string of every visitor metric, for the HTTP summary. */
+export const VISITOR_METRICS_QUERY = [
+  'events',
+  'active_users',
+  'visitors',
+  'sessions',
+  'pageviews',
+  'bounce_rate',
+  'avg_session_duration',
+  'views_per_session',
+]
+  .map((m) => `metrics=${m}`)
+  .join('&');
 
 /**
  * The HTTP reads both benchmarks time, each as sequential requests over one keep-alive connection: the
@@ -256,10 +319,18 @@ export async function httpReads(
   const summaryUrl = `${baseUrl}/api/v1/metrics/summary?start_date=${formatDay(lastDay - 89)}&end_date=${formatDay(lastDay)}`;
   const summary = await latency(summaryUrl, token, iterations);
   const zoned = await latency(`${summaryUrl}&tz=America/New_York`, token, zonedIterations);
+  const visitors = await latency(`${summaryUrl}&${VISITOR_METRICS_QUERY}`, token, iterations);
+  const visitorsZoned = await latency(
+    `${summaryUrl}&${VISITOR_METRICS_QUERY}&tz=America/New_York`,
+    token,
+    zonedIterations,
+  );
   return {
     first_page: strip(first),
     page_1000: strip(page1000),
     summary_90d_utc: strip(summary),
     summary_90d_new_york: strip(zoned),
+    summary_visitors_90d_utc: strip(visitors),
+    summary_visitors_90d_new_york: strip(visitorsZoned),
   };
 }

@@ -310,7 +310,7 @@ async function ingestInProcess(databaseUrl: string) {
   const store = (await createStore(databaseUrl)) as PostgresEventStore;
   await store.migrate();
   const orgs = generatedOrgIds(ORGS);
-  const batches = storeBatches(7, 2000, orgs);
+  const batches = await storeBatches(7, 2000, orgs);
   const meter = cpuMeter({ postgres: postgresPids, node: () => [process.pid] });
   meter.start();
   const t0 = performance.now();

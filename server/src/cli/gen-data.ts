@@ -2,6 +2,9 @@
  * `npm run gen-data -- --events N --orgs K --seed S [--database-url URL] [--days 90] [--users-per-org 200]
  * [--end 2026-01-01T00:00:00Z]` bulk-loads a deterministic data set straight into the database (no HTTP).
  * The same options give the same events; `--end` defaults to now, so pass it for byte-identical data.
+ * Events come in visits: visitors with anonymous ids (a third of them signed-in users, some signing in
+ * mid-visit), sessions, referrers, UTM campaigns, browsers and devices (3 % crawlers) and countries, with
+ * the columns the server derives at ingest (see `lib/generate.ts`).
  */
 import { parseArgs } from 'node:util';
 import { generateEvents } from '../lib/generate.js';

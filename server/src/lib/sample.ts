@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { EventContext } from '../contract.js';
+import { type PageContextInput, pageFields } from '../enrich/page.js';
+import { parseUserAgent } from '../enrich/user-agent.js';
 import type { JsonObject, SampleData } from '../store/types.js';
 import { formatUuid, isUuid } from './ids.js';
 import { DAY_MS, formatDay, parseDate, parseInstant } from './time.js';
@@ -55,6 +58,13 @@ export interface RawSampleEvent {
   event_type: string;
   properties?: JsonObject | null;
   timestamp: string;
+  /** The v1.1 fields an SDK sends. */
+  anonymous_id?: string;
+  session_id?: string;
+  context?: EventContext;
+  /** What the server would read from the request that sent the event: its User-Agent and IP's country. */
+  user_agent?: string;
+  country?: string;
 }
 
 /** Sample files as they are on disk, unshifted. */
@@ -122,18 +132,33 @@ export async function loadSample(dir: string, now: number): Promise<SampleData &
       role: m.role ?? '',
       joinedAt: m.joined_at ?? '',
     })),
-    events: parsed.map(({ e, ts }) => ({
-      orgId: e.org_id,
-      eventId:
-        e.event_id && isUuid(e.event_id)
-          ? e.event_id.toLowerCase()
-          : uuidFor(e.org_id, e.event_id ?? `${ts}`),
-      eventType: e.event_type,
-      userId: e.user_id ?? null,
-      ts: ts + shiftMs,
-      properties: e.properties ?? {},
-      schemaVersion: 1,
-    })),
+    events: parsed.map(({ e, ts }) => {
+      // The columns an API ingest derives, from the same inputs (the sample's request facts).
+      const agent = e.user_agent === undefined ? undefined : parseUserAgent(e.user_agent);
+      const properties = e.properties ?? {};
+      const page = pageFields(e.context as PageContextInput | undefined, e.event_type, properties);
+      return {
+        orgId: e.org_id,
+        eventId:
+          e.event_id && isUuid(e.event_id)
+            ? e.event_id.toLowerCase()
+            : uuidFor(e.org_id, e.event_id ?? `${ts}`),
+        eventType: e.event_type,
+        userId: e.user_id ?? null,
+        ts: ts + shiftMs,
+        properties,
+        schemaVersion: 1,
+        anonymousId: e.anonymous_id ?? null,
+        sessionId: e.session_id ?? null,
+        context: e.context ?? null,
+        ...page,
+        browser: agent?.browser ?? null,
+        os: agent?.os ?? null,
+        device: agent?.device ?? null,
+        isBot: agent?.isBot ?? false,
+        country: e.country ?? null,
+      };
+    }),
     metrics: raw.metrics.map((m) => {
       const day = parseDate(m.date ?? '');
       if (day === null) throw new Error(`metrics.csv: invalid date "${m.date}"`);
