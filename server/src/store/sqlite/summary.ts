@@ -201,12 +201,13 @@ function fromEvents(
     result.totalVisitors = visitors.size;
   }
   if (!q.sessions) return;
-  // The sessions with an event in the range (that matches), whose first event is in the range too.
+  // The sessions with an event in the range (that matches), whose first event is in the range too. CROSS
+  // JOIN keeps the ids as the outer loop: the planner would otherwise scan the org's sessions for each id.
   const ids = [...new Set([...sessionKeys].map((k) => k.slice(0, k.lastIndexOf('\0'))))];
   const rows: [number, number, number, number][] = [];
   const all = db.raw(
     `SELECT s.session_id, s.is_bot, s.start_ts, s.end_ts, s.events, s.pageviews
-       FROM json_each(?) j JOIN sessions s ON s.org = ? AND s.session_id = j.value
+       FROM json_each(?) j CROSS JOIN sessions s ON s.org = ? AND s.session_id = j.value
       WHERE s.start_ts >= ? AND s.start_ts < ?`,
     [JSON.stringify(ids), org, from, to],
   ) as [string, number, number, number, number, number][];
