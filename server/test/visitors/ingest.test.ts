@@ -317,3 +317,55 @@ describe.each(stores)('EventStore.visitorSalt() ($name)', (storeCase) => {
     expect(await t.store.visitorSalt(day)).not.toBe(first);
   });
 });
+
+describe.each(stores)(
+  'GET /api/v1/metrics/summary with sample data: visitors and filters ($name)',
+  (storeCase) => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp(storeCase, { seed: 'sample' });
+    });
+    afterAll(() => t.close());
+
+    const range = () => {
+      const end = new Date().toISOString().slice(0, 10);
+      const start = new Date(Date.now() - 59 * DAY_MS).toISOString().slice(0, 10);
+      return `start_date=${start}&end_date=${end}`;
+    };
+
+    it('counts the sample visits, and fewer sessions once filtered to a page', async () => {
+      const token = await t.token({ org: 'org_acme' });
+      const get = async (q: string) => {
+        const res = await t.app.inject({
+          url: `/api/v1/metrics/summary?${range()}&${q}`,
+          headers: bearer(token),
+        });
+        expect(res.statusCode, res.body).toBe(200);
+        return (res.json() as SummaryResponse).totals;
+      };
+      const all = await get('metrics=visitors&metrics=sessions&metrics=pageviews');
+      expect(all.visitors).toBeGreaterThan(5);
+      expect(all.sessions).toBeGreaterThan(all.visitors!);
+      const pricing = await get(
+        'metrics=visitors&metrics=sessions&metrics=pageviews&filter=path%3D%3D%2Fpricing',
+      );
+      expect(pricing.sessions).toBeGreaterThan(0);
+      expect(pricing.sessions).toBeLessThan(all.sessions!);
+      expect(pricing.pageviews).toBeLessThan(all.pageviews!);
+    });
+
+    it('refuses to filter a stored metric, naming it', async () => {
+      const token = await t.token({ org: 'org_acme' });
+      const res = await t.app.inject({
+        url: `/api/v1/metrics/summary?${range()}&metrics=events&metrics=revenue_usd&filter=country%3D%3DDE`,
+        headers: bearer(token),
+      });
+      expect(res.statusCode).toBe(422);
+      const body = res.json() as { code: string; errors: { path: string; message: string }[] };
+      expect(body.code).toBe('validation_failed');
+      expect(body.errors).toEqual([
+        { path: '/filter', message: 'does not apply to the stored metric "revenue_usd"' },
+      ]);
+    });
+  },
+);
