@@ -71,6 +71,37 @@ describe('infra/helm/analytics-platform', () => {
       expect(deployment).toContain(`${probe}:`);
   });
 
+  it('serves /metrics on its own container port, where the scrape annotations point, and on no Service', () => {
+    const manifests = renderChart(chart.files, { valueFiles: ['values-prod.yaml'], releaseName: 'prod' });
+    const deployment = manifests.find((m) => m.kind === 'Deployment' && m.metadata.name.endsWith('-api'))!;
+    const pod = (
+      deployment.spec as {
+        template: {
+          metadata: { annotations: Record<string, string> };
+          spec: { containers: { ports: { name: string; containerPort: number }[] }[] };
+        };
+      }
+    ).template;
+    const metricsPort = pod.spec.containers[0]!.ports.find((p) => p.name === 'metrics')!.containerPort;
+    const config = manifests.find(
+      (m) => m.kind === 'ConfigMap' && m.metadata.name.endsWith('-api'),
+    ) as unknown as {
+      data: Record<string, string>;
+    };
+    expect(config.data.ANALYTICS_METRICS_PORT).toBe(String(metricsPort));
+    expect(config.data.PORT).not.toBe(String(metricsPort));
+    expect(pod.metadata.annotations['prometheus.io/port']).toBe(String(metricsPort));
+    expect(pod.metadata.annotations['prometheus.io/path']).toBe('/metrics');
+    // The client address behind the ingress: one trusted hop, never "trust everything".
+    expect(config.data.ANALYTICS_TRUST_PROXY).toMatch(/^[1-9]$|^[0-9a-f.:/,]+$/);
+    for (const service of manifests.filter((m) => m.kind === 'Service')) {
+      const ports = (service.spec as { ports: { port: number; targetPort: number | string }[] }).ports;
+      for (const port of ports)
+        expect([port.targetPort, port.port], service.metadata.name).not.toContain(metricsPort);
+      for (const port of ports) expect(port.targetPort).not.toBe('metrics');
+    }
+  });
+
   it('takes secrets from a referenced Secret, never from values', () => {
     const deployment = chart.files['templates/api-deployment.yaml']!;
     expect(deployment).toMatch(/name: DATABASE_URL\s+valueFrom:\s+secretKeyRef:/);

@@ -140,6 +140,7 @@ describe('infra/terraform/azure', () => {
         secret('cursor_signing_key'),
         secret('database_url'),
         secret('jwt_signing_key'),
+        secret('metrics_token'),
       ],
       // The dashboard signs tokens only where its demo token route is switched on (never in prod).
       'identity:dashboard': [acrPull, `${secret('jwt_signing_key')} if var.dashboard_demo_tokens ? 1 : 0`],
@@ -165,6 +166,7 @@ describe('infra/terraform/azure', () => {
         'database_owner_url',
         'database_url',
         'jwt_signing_key',
+        'metrics_token',
       ].map((n) => `azurerm_key_vault_secret.${n}`),
     );
     const api = all.get('azurerm_container_app.api')!;
@@ -173,6 +175,15 @@ describe('infra/terraform/azure', () => {
       expect(secret.identity).toBe(hcl('azurerm_user_assigned_identity.api.id'));
       expect(secret).not.toHaveProperty('value');
     }
+  });
+
+  it('guards /metrics with a token from Key Vault and trusts exactly the two proxy hops in front of the API', async () => {
+    const all = await resources(dir);
+    const api = 'azurerm_container_app.api';
+    expect(envFromKeyVault(all, api, 'ANALYTICS_METRICS_TOKEN')).toBe('metrics_token');
+    // Front Door, then the environment's ingress: the client is the second address from the right.
+    expect(envValue(all, api, 'ANALYTICS_TRUST_PROXY')).toBe('2');
+    expect(envValue(all, api, 'ANALYTICS_METRICS_PORT')).toBeUndefined();
   });
 
   it('gives the dashboard the signing key only when demo tokens are switched on, and never in prod', async () => {

@@ -63,6 +63,12 @@ resource "azurerm_container_app" "api" {
   }
 
   secret {
+    name                = "metrics-token"
+    key_vault_secret_id = azurerm_key_vault_secret.metrics_token.versionless_id
+    identity            = azurerm_user_assigned_identity.api.id
+  }
+
+  secret {
     name                = "database-url"
     key_vault_secret_id = azurerm_key_vault_secret.database_url.versionless_id
     identity            = azurerm_user_assigned_identity.api.id
@@ -119,6 +125,17 @@ resource "azurerm_container_app" "api" {
       env {
         name        = "ANALYTICS_CURSOR_SECRET"
         secret_name = "cursor-secret"
+      }
+      env {
+        name        = "ANALYTICS_METRICS_TOKEN"
+        secret_name = "metrics-token"
+      }
+      # Front Door puts the client's address in X-Forwarded-For and the environment's ingress appends
+      # Front Door's: the client is the second address from the right, so exactly two hops are trusted
+      # (the per-IP rate limit then counts clients, not Front Door's edge nodes).
+      env {
+        name  = "ANALYTICS_TRUST_PROXY"
+        value = "2"
       }
       env {
         name  = "ANALYTICS_JWT_ISSUER"
@@ -189,6 +206,7 @@ resource "azurerm_container_app" "api" {
     azurerm_role_assignment.api_jwt_signing_key,
     azurerm_role_assignment.api_cursor_signing_key,
     azurerm_role_assignment.api_database_url,
+    azurerm_role_assignment.api_metrics_token,
     azurerm_role_assignment.api_acr_pull,
   ]
 }

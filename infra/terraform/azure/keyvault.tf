@@ -67,6 +67,14 @@ resource "azurerm_role_assignment" "api_cursor_signing_key" {
   principal_type       = "ServicePrincipal"
 }
 
+# Prometheus scrapes /metrics on the API's internal host with this bearer token (ANALYTICS_METRICS_TOKEN).
+resource "azurerm_role_assignment" "api_metrics_token" {
+  scope                = azurerm_key_vault_secret.metrics_token.resource_versionless_id
+  role_definition_name = "Key Vault Secrets User"
+  principal_id         = azurerm_user_assigned_identity.api.principal_id
+  principal_type       = "ServicePrincipal"
+}
+
 resource "azurerm_role_assignment" "api_database_url" {
   scope                = azurerm_key_vault_secret.database_url.resource_versionless_id
   role_definition_name = "Key Vault Secrets User"
@@ -108,6 +116,13 @@ resource "random_password" "cursor_signing_key" {
   special = false
 }
 
+# /metrics answers only to this bearer token: Container Apps exposes one ingress port per app, so the
+# API's separate metrics port is not an option here, and without a token /metrics answers 404.
+resource "random_password" "metrics_token" {
+  length  = 48
+  special = false
+}
+
 resource "random_password" "database_admin" {
   length           = 40
   special          = true
@@ -130,6 +145,14 @@ resource "azurerm_key_vault_secret" "cursor_signing_key" {
   value        = random_password.cursor_signing_key.result
   key_vault_id = azurerm_key_vault.main.id
   content_type = "text/plain; HMAC key for ANALYTICS_CURSOR_SECRET"
+  depends_on   = [azurerm_role_assignment.deployer_secrets_officer]
+}
+
+resource "azurerm_key_vault_secret" "metrics_token" {
+  name         = "metrics-token"
+  value        = random_password.metrics_token.result
+  key_vault_id = azurerm_key_vault.main.id
+  content_type = "text/plain; bearer token for ANALYTICS_METRICS_TOKEN (Prometheus)"
   depends_on   = [azurerm_role_assignment.deployer_secrets_officer]
 }
 

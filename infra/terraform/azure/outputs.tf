@@ -19,12 +19,12 @@ output "dashboard_url" {
 }
 
 output "api_internal_fqdn" {
-  description = "The API's private host name inside the VNet (for Prometheus scraping /metrics)."
+  description = "The API's private host name inside the VNet (Prometheus scrapes /metrics there with the metrics-token secret as its bearer token)."
   value       = azurerm_container_app.api.ingress[0].fqdn
 }
 
 output "key_vault_uri" {
-  description = "Key Vault holding jwt-signing-key, cursor-signing-key, database-url, database-owner-url and database-admin-password."
+  description = "Key Vault holding jwt-signing-key, cursor-signing-key, metrics-token, database-url, database-owner-url and database-admin-password."
   value       = azurerm_key_vault.main.vault_uri
 }
 
