@@ -158,12 +158,16 @@ describe('CORS', () => {
       headers: {
         origin: 'http://app.example',
         'access-control-request-method': 'POST',
-        'access-control-request-headers': 'authorization,content-type,idempotency-key',
+        'access-control-request-headers': 'authorization,content-type,content-encoding,idempotency-key',
       },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('http://app.example');
-    expect(res.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('idempotency-key');
+    const allowed = res.headers
+      .get('access-control-allow-headers')
+      ?.toLowerCase()
+      .split(/\s*,\s*/);
+    expect(allowed).toEqual(expect.arrayContaining(['idempotency-key', 'content-encoding']));
     const get = await fetch(`${server.url}/health`, { headers: { origin: 'http://app.example' } });
     expect(get.headers.get('access-control-expose-headers')).toContain('X-Request-Id');
   });

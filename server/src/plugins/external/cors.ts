@@ -30,7 +30,15 @@ export default fp(
     const any = origins.includes('*');
     const base: FastifyCorsOptions = {
       methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-      allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
+      // Content-Encoding: a browser that compresses its batch (gzip, deflate, br are decoded) must be
+      // allowed to say so, or the preflight fails and the batch never leaves the page.
+      allowedHeaders: [
+        'Authorization',
+        'Content-Type',
+        'Content-Encoding',
+        'Idempotency-Key',
+        'X-Request-Id',
+      ],
       exposedHeaders: [
         'X-Request-Id',
         'Retry-After',
