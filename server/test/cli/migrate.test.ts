@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { MIGRATIONS as PG_MIGRATIONS } from '../../src/store/postgres/migrations.js';
 import { parsePgUrl } from '../../src/store/postgres/url.js';
@@ -14,6 +14,10 @@ import { MIGRATIONS as SQLITE_MIGRATIONS } from '../../src/store/sqlite/migratio
 import { type ServerProcess, spawnServerProcess } from '../../src/testing/process.js';
 import { mintToken } from '../../src/testing.js';
 import { type StoreCase, stores } from '../helpers.js';
+
+// Each test runs the command as a child process (tsx compiles on start): on a busy shared machine that
+// takes longer than the default 5 s, without anything being wrong.
+vi.setConfig({ testTimeout: 30_000 });
 
 const CLI = new URL('../../src/cli/migrate.ts', import.meta.url).pathname;
 
