@@ -1,7 +1,6 @@
 'use client';
 import {
   AnalyticsProvider,
-  EventsTable,
   useAnalytics,
   useEvents,
   useEventTypes,
@@ -9,8 +8,16 @@ import {
   useTrackEvent,
 } from '@acme/analytics-react';
 import { type AnalyticsEvent, createTokenFetcher, type MetricsParams } from '@acme/analytics-sdk';
+import dynamic from 'next/dynamic';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { DemoOrg } from '../../lib/orgs';
+
+// Loaded once the page is interactive (see dropin-table.tsx); until then a box of the table's final size
+// holds its place, so nothing below it moves when it arrives.
+const DropInTable = dynamic(() => import('./dropin-table'), {
+  ssr: false,
+  loading: () => <div className="dropin-placeholder" aria-hidden="true" />,
+});
 
 // Module constants, so every component asking for the summary asks with equal params and the client's
 // cache answers them all from one request.
@@ -22,6 +29,7 @@ const CARDS = [
   { metric: 'events:signup', label: 'Sign-ups' },
 ] as const;
 const PAGE_SIZE = 20;
+const PLACEHOLDER_ROWS = Array.from({ length: 12 }, (_, i) => i);
 
 const number = new Intl.NumberFormat('en');
 
@@ -96,8 +104,7 @@ function OrgDashboard({ org }: { org: string }) {
         <h2 id="dropin-heading">
           Drop-in <code>&lt;EventsTable /&gt;</code>
         </h2>
-        <EventsTable
-          id="dropin-table"
+        <DropInTable
           eventType={eventType || undefined}
           pageSize={PAGE_SIZE}
           onRowSelect={(event) => setSelected(event.detail)}
@@ -275,6 +282,15 @@ function RecentEvents({ events, loading, error, hasMore, loadMore, refresh }: Re
           ))}
         </tbody>
       </table>
+      {/* Placeholder rows while the first page loads: the scroller's height is fixed, these only show
+          where the rows will be. */}
+      {events.length === 0 && (loading || hasMore) && !error && (
+        <div className="placeholder-rows" aria-hidden="true">
+          {PLACEHOLDER_ROWS.map((row) => (
+            <span key={row} className="skeleton" />
+          ))}
+        </div>
+      )}
       {error && (
         <p role="alert" className="error">
           {error.message}{' '}
