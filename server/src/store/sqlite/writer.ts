@@ -88,6 +88,41 @@ export interface EventColumns {
   isBots: number[];
 }
 
+/** Value of each ASCII hex digit (lower and upper case), -1 for any other code unit. */
+const HEX = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX['0123456789abcdef'.charCodeAt(i)] = i;
+  HEX['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
+
+/**
+ * The 16 bytes of a UUID in its 36-character form, read in place: `uuidToBytes` (which takes any text)
+ * made two copies per event first, a measurable share of the writer's time per row. Anything else goes
+ * through `uuidToBytes`, so the bytes are the same either way.
+ */
+function eventIdBytes(uuid: string): Buffer {
+  if (uuid.length !== 36) return uuidToBytes(uuid);
+  const out = Buffer.allocUnsafe(16);
+  let j = 0;
+  for (let i = 0; i < 36; i += 2) {
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (uuid.charCodeAt(i) !== 45) return uuidToBytes(uuid); // -
+      i--;
+      continue;
+    }
+    const hi = uuid.charCodeAt(i);
+    const lo = uuid.charCodeAt(i + 1);
+    const h = hi < 128 ? HEX[hi]! : -1;
+    const l = lo < 128 ? HEX[lo]! : -1;
+    if (h < 0 || l < 0) return uuidToBytes(uuid);
+    out[j++] = (h << 4) | l;
+  }
+  return out;
+}
+
+/** Text with a UTF-16 surrogate, which a JSON round trip might not carry unchanged (a lone one). */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 /** Element `k` of a column that may hold one value for every event. */
 function at<T>(column: T[], k: number): T {
   return (column.length === 1 ? column[0] : column[k]) as T;
@@ -181,6 +216,8 @@ export class SqliteWriter {
   readonly #inserts = new Map<string, Statement>();
   readonly #sessionUpserts: Statement[] = [];
   readonly #lastSessionUpserts: Statement[] = [];
+  /** Multi-row statements of `#insertRows`, by row count and statement. */
+  readonly #multiRow = new Map<string, Statement>();
 
   constructor(db: Db) {
     this.#db = db;
@@ -344,7 +381,8 @@ export class SqliteWriter {
     layers: Pending[],
   ): number {
     const total = events.eventIds.length;
-    const { moved, before } = this.#assignSessions(org, events, layers);
+    const looked = this.#prefetchVisitors(org, events, layers);
+    const { moved, before } = this.#assignSessions(org, events, layers, looked);
     const fresh: number[] = [];
     // Values every row shares are bound once per statement (named), not once per row: binding was a good
     // part of an insert's cost with 22 columns a row.
@@ -371,7 +409,7 @@ export class SqliteWriter {
       for (let i = 0; i < n; i++) {
         const k = start + i;
         const user = events.userIds[k]!;
-        const id = uuidToBytes(events.eventIds[k]!);
+        const id = eventIdBytes(events.eventIds[k]!);
         ids[i] = id;
         let p = i * width;
         params[p++] = events.ts[k];
@@ -441,6 +479,7 @@ export class SqliteWriter {
     org: number,
     events: EventColumns,
     layers: Pending[],
+    looked: Set<string>,
   ): { moved: Map<string, LastSession>; before: Map<string, string | undefined> } {
     const n = events.eventIds.length;
     const inputs: SessionInput[] = new Array(n);
@@ -454,7 +493,7 @@ export class SqliteWriter {
     }
     const before = new Map<string, string | undefined>();
     const moved = assignSessions(inputs, (visitor) => {
-      const last = this.#lastSession(org, visitor, layers);
+      const last = this.#lastSession(org, visitor, layers, looked);
       before.set(visitor, last?.sessionId);
       return last;
     });
@@ -462,12 +501,21 @@ export class SqliteWriter {
     return { moved, before };
   }
 
-  #lastSession(org: number, visitor: string, layers: Pending[]): LastSession | undefined {
+  #lastSession(
+    org: number,
+    visitor: string,
+    layers: Pending[],
+    looked: Set<string>,
+  ): LastSession | undefined {
     const key = `${org}\0${visitor}`;
-    for (const layer of [...layers, this.#known]) {
+    for (const layer of layers) {
       const hit = layer.lastSessions.get(key);
       if (hit) return hit;
     }
+    const known = this.#known.lastSessions.get(key);
+    if (known) return known;
+    // Read for the whole batch already (`#prefetchVisitors`): what it did not find is not stored.
+    if (looked.has(visitor)) return undefined;
     const id = this.#findVisitorId(visitor, layers);
     if (id === undefined) return undefined;
     // The row says which session; that session's last event says when (the row is not rewritten while the
@@ -481,6 +529,99 @@ export class SqliteWriter {
     const last = row ? { sessionId: row.session_id, lastTs: row.last_ts } : undefined;
     if (last) layers[0]!.lastSessions.set(key, last);
     return last;
+  }
+
+  /**
+   * What the batch's visitors need from the database and memory does not hold, read for the whole batch
+   * in at most three statements instead of up to four single-row statements per visitor: their dictionary
+   * ids, their identity links and their latest sessions. What is found goes to `layers[0]` like any
+   * lookup's result (identity links found missing too, as null). Returns the visitors whose latest session
+   * was read here, found or not.
+   */
+  #prefetchVisitors(org: number, events: EventColumns, layers: Pending[]): Set<string> {
+    const looked = new Set<string>();
+    const batch = new Set<string>();
+    for (const v of events.visitorIds) {
+      // Only text that JSON carries unchanged into SQLite: anything else keeps the single-row lookups.
+      if (v !== null && v !== undefined && !SURROGATE.test(v)) batch.add(v);
+    }
+    if (batch.size === 0) return looked;
+    const ids = new Map<string, number>();
+    const unknownIds: string[] = [];
+    const noLink: string[] = [];
+    const noLast: string[] = [];
+    for (const v of batch) {
+      const key = `${org}\0${v}`;
+      if (!this.#hasIdentity(key, layers)) noLink.push(v);
+      if (!this.#hasLastSession(key, layers)) noLast.push(v);
+      const id = this.#knownVisitorId(v, layers);
+      if (id === undefined) unknownIds.push(v);
+      else ids.set(v, id);
+    }
+    if (noLast.length === 0 && noLink.length === 0) return looked;
+    const db = this.#db;
+    if (unknownIds.length > 0) {
+      const rows = db.raw(
+        'SELECT v.id, v.visitor_id FROM json_each(?) j CROSS JOIN visitors v ON v.visitor_id = j.value',
+        [JSON.stringify(unknownIds)],
+      ) as [number, string][];
+      for (const [id, visitorId] of rows) {
+        ids.set(visitorId, id);
+        layers[0]!.visitors.set(visitorId, id);
+      }
+    }
+    if (noLink.length > 0) {
+      const links = new Map(
+        db.raw(
+          `SELECT i.anonymous_id, i.user_id FROM json_each(?) j
+             CROSS JOIN identities i ON i.org = ? AND i.anonymous_id = j.value`,
+          [JSON.stringify(noLink), org],
+        ) as [string, string][],
+      );
+      for (const v of noLink) layers[0]!.identities.set(`${org}\0${v}`, links.get(v) ?? null);
+    }
+    if (noLast.length > 0) {
+      const byId = new Map<number, string>();
+      for (const v of noLast) {
+        const id = ids.get(v);
+        if (id !== undefined) byId.set(id, v);
+        looked.add(v); // not in the dictionary: no latest session either
+      }
+      if (byId.size > 0) {
+        // As `#lastSession` reads one visitor's row.
+        const rows = db.raw(
+          `SELECT l.visitor, l.session_id, max(l.last_ts, coalesce((SELECT max(s.end_ts) FROM sessions s
+                    WHERE s.org = l.org AND s.session_id = l.session_id), l.last_ts)) AS last_ts
+             FROM json_each(?) j CROSS JOIN visitor_last_session l ON l.org = ? AND l.visitor = j.value`,
+          [JSON.stringify([...byId.keys()]), org],
+        ) as [number, string, number][];
+        for (const [id, sessionId, lastTs] of rows) {
+          layers[0]!.lastSessions.set(`${org}\0${byId.get(id)!}`, { sessionId, lastTs });
+        }
+      }
+    }
+    return looked;
+  }
+
+  #hasIdentity(key: string, layers: Pending[]): boolean {
+    for (const layer of layers) if (layer.identities.has(key)) return true;
+    return this.#known.identities.has(key);
+  }
+
+  #hasLastSession(key: string, layers: Pending[]): boolean {
+    for (const layer of layers) if (layer.lastSessions.get(key)) return true;
+    return this.#known.lastSessions.get(key) !== undefined;
+  }
+
+  /** The dictionary id of a visitor id when memory holds it. */
+  #knownVisitorId(visitorId: string, layers: Pending[]): number | undefined {
+    const known = this.#known.visitors.get(visitorId);
+    if (known !== undefined) return known;
+    for (const layer of layers) {
+      const pending = layer.visitors.get(visitorId);
+      if (pending !== undefined) return pending;
+    }
+    return undefined;
   }
 
   /**
@@ -549,11 +690,14 @@ export class SqliteWriter {
         if (!users.has(uk)) users.set(uk, { day, user });
       }
     }
-    const upsertCount = db.prepare(
-      `INSERT INTO daily_counts (org, day, type, n, last_ts) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (org, day, type) DO UPDATE SET n = n + excluded.n, last_ts = max(last_ts, excluded.last_ts)`,
+    const countRows: number[] = [];
+    for (const c of counts.values()) countRows.push(org, c.day, c.type, c.n, c.lastTs);
+    this.#insertRows(
+      'INSERT INTO daily_counts (org, day, type, n, last_ts) VALUES',
+      5,
+      'ON CONFLICT (org, day, type) DO UPDATE SET n = n + excluded.n, last_ts = max(last_ts, excluded.last_ts)',
+      countRows,
     );
-    for (const c of counts.values()) upsertCount.run(org, c.day, c.type, c.n, c.lastTs);
     if (bots.size > 0) {
       const upsertBot = db.prepare(
         `INSERT INTO daily_bot_counts (org, day, type, n) VALUES (?, ?, ?, ?)
@@ -616,10 +760,12 @@ export class SqliteWriter {
   /** The visitor an event counts as: the user its visitor id was linked to, else the visitor id. */
   #mergedVisitor(org: number, visitor: string, layers: Pending[]): string {
     const key = `${org}\0${visitor}`;
-    for (const layer of [...layers, this.#known]) {
+    for (const layer of layers) {
       const hit = layer.identities.get(key);
       if (hit !== undefined) return hit ?? visitor;
     }
+    const known = this.#known.identities.get(key);
+    if (known !== undefined) return known ?? visitor;
     const row = this.#db.get<{ user_id: string }>(
       'SELECT user_id FROM identities WHERE org = ? AND anonymous_id = ?',
       [org, visitor],
@@ -629,7 +775,7 @@ export class SqliteWriter {
   }
 
   #addDailyVisitors(org: number, events: EventColumns, fresh: number[], layers: Pending[]): void {
-    let add: Statement | undefined;
+    const rows: number[] = [];
     const seen = new Set<string>();
     for (const k of fresh) {
       const visitor = events.visitorIds[k];
@@ -642,11 +788,28 @@ export class SqliteWriter {
       const id = this.#visitorId(this.#mergedVisitor(org, visitor, layers), layers);
       const known = `${org}:${day}:${bot}:${id}`;
       if (this.#isKnown('activeVisitors', known, layers)) continue;
-      add ??= this.#db.prepare(
-        'INSERT OR IGNORE INTO daily_visitors (org, day, is_bot, visitor) VALUES (?, ?, ?, ?)',
-      );
-      add.run(org, day, bot, id);
+      rows.push(org, day, bot, id);
       layers[0]!.activeVisitors.add(known);
+    }
+    this.#insertRows('INSERT OR IGNORE INTO daily_visitors (org, day, is_bot, visitor) VALUES', 4, '', rows);
+  }
+
+  /**
+   * `rows` (flat, `width` values a row) in multi-row statements of up to 100 rows: one call into SQLite
+   * for a batch's rows instead of one per row. `head` ends with VALUES; `tail` follows the rows.
+   */
+  #insertRows(head: string, width: number, tail: string, rows: unknown[]): void {
+    const total = rows.length / width;
+    for (let start = 0; start < total; start += UPSERT_CHUNK) {
+      const n = Math.min(UPSERT_CHUNK, total - start);
+      const key = `${n}:${head}`;
+      let stmt = this.#multiRow.get(key);
+      if (!stmt) {
+        const row = `(${new Array(width).fill('?').join(', ')})`;
+        stmt = this.#db.prepare(`${head} ${new Array(n).fill(row).join(', ')} ${tail}`);
+        this.#multiRow.set(key, stmt);
+      }
+      stmt.run(start === 0 && n === total ? rows : rows.slice(start * width, (start + n) * width));
     }
   }
 
@@ -781,11 +944,15 @@ export class SqliteWriter {
       const pending = layer[dict].get(value);
       if (pending !== undefined) return pending;
     }
-    this.#db.run(`INSERT OR IGNORE INTO ${table} (${column}) VALUES (?)`, [value]);
-    const row = this.#db.get<{ id: number }>(`SELECT id FROM ${table} WHERE ${column} = ?`, [value])!;
+    // A new entry's id is the rowid the insert made; only an entry already stored needs the SELECT.
+    const made = this.#db.run(`INSERT OR IGNORE INTO ${table} (${column}) VALUES (?)`, [value]);
+    const id =
+      made.changes === 1
+        ? Number(made.lastInsertRowid)
+        : this.#db.get<{ id: number }>(`SELECT id FROM ${table} WHERE ${column} = ?`, [value])!.id;
     // Not cached as committed yet: if the transaction rolls back, the id never existed.
-    layers[0]![dict].set(value, row.id);
-    return row.id;
+    layers[0]![dict].set(value, id);
+    return id;
   }
 
   #isKnown(set: 'active' | 'activeVisitors', key: string, layers: Pending[]): boolean {
