@@ -102,6 +102,19 @@ export function prepareEvents(
       sessionId: e.session_id ?? null,
       context: e.context ?? null,
       contextJson: contextJson(e.context, i, errors),
+      // The fields enrichEvents sets, present from the start: objects that all have one shape keep the
+      // property stores along the ingest path fast, where adding eleven fields later reshaped each object.
+      visitorId: undefined,
+      path: undefined,
+      referrerHost: undefined,
+      utmSource: undefined,
+      utmMedium: undefined,
+      utmCampaign: undefined,
+      browser: undefined,
+      os: undefined,
+      device: undefined,
+      country: undefined,
+      isBot: undefined,
     };
   });
   if (errors.length > 0) {
