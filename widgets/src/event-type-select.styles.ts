@@ -18,7 +18,9 @@ export const eventTypeSelectStyles = css`
     border: 1px solid var(--_border);
     border-radius: calc(var(--_radius) / 2);
     padding: 6px 8px;
-    min-width: 12em;
+    /* A width, not a minimum: the options arriving must not widen the menu and rewrap what is beside it. */
+    width: 14em;
+    max-width: 100%;
   }
   .error {
     padding: 0;

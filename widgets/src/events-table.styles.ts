@@ -17,6 +17,9 @@ export const eventsTableStyles = css`
     overflow: auto;
     overscroll-behavior: contain;
   }
+  .full {
+    height: var(--acme-table-height, 480px);
+  }
   table {
     width: 100%;
     border-collapse: collapse;
@@ -87,16 +90,26 @@ export const eventsTableStyles = css`
     padding: var(--_space);
     color: var(--_muted);
   }
+  /* Takes no height of its own, so the skeleton can fill the viewport without making it scroll. */
   .sentinel {
     height: 1px;
+    margin-top: -1px;
   }
   .skeleton-rows {
-    display: grid;
-    gap: 12px;
-    padding: var(--_space);
+    height: 100%;
+    overflow: hidden;
+  }
+  .skeleton-rows > div {
+    box-sizing: border-box;
+    height: var(--acme-row-height, 40px);
+    padding: 12px var(--_space);
+    border-bottom: 1px solid var(--_border);
+  }
+  .skeleton-rows > div:first-child {
+    background: var(--_surface);
   }
   .skeleton-rows .skeleton {
-    height: 16px;
+    height: 100%;
   }
   .empty {
     padding: calc(var(--_space) * 2);

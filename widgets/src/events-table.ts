@@ -106,9 +106,11 @@ export class EventsTable extends AnalyticsElement {
       this.#keys.reset();
     },
   });
-  #rows = new WindowingController(this, {
+  // Typed, not inferred: inference runs through `this` and fails when another program checks this file
+  // after one that reaches the element first (the dashboard, which loads it lazily).
+  #rows: WindowingController<AnalyticsEvent> = new WindowingController(this, {
     scroller: () => this._scroller,
-    header: () => this.renderRoot.querySelector('thead'),
+    header: (): HTMLTableSectionElement | null => this.renderRoot.querySelector('thead'),
     items: () => this.events,
     key: (event) => event.event_id,
   });
@@ -196,8 +198,9 @@ export class EventsTable extends AnalyticsElement {
       body = this.#error(error);
     } else if (n === 0 && (loading || hasMore)) {
       status = 'Loading events…';
+      // Header-and-rows placeholders in the frame's full height (see `full` below); past it they are clipped.
       body = html`<div class="skeleton-rows" part="skeleton" aria-hidden="true">
-        ${[0, 1, 2, 3, 4, 5].map(() => html`<div class="skeleton"></div>`)}
+        ${Array.from({ length: 21 }, () => html`<div><div class="skeleton"></div></div>`)}
       </div>`;
     } else if (n === 0) {
       status = 'No events match these filters.';
@@ -208,8 +211,11 @@ export class EventsTable extends AnalyticsElement {
         : `${count} events shown${hasMore ? '' : ', all loaded'}.`;
       body = this.#table(items, hasMore, loading, error);
     }
+    // While pages are still to come the viewport keeps its full height, so neither the first page nor a
+    // short one (which the next pages then fill) moves what is below the table; only the last page may
+    // leave it shorter.
     return html`<div class="frame" part="frame">
-        <div class="scroller" part="scroller" @scroll=${this.#rows.onScroll}>
+        <div class=${hasMore && !error ? 'scroller full' : 'scroller'} part="scroller" @scroll=${this.#rows.onScroll}>
           ${body}
           <div class="sentinel" aria-hidden="true"></div>
         </div>

@@ -144,10 +144,14 @@ export class MetricsCard extends AnalyticsElement {
       );
     }
     if (!data) {
+      // One placeholder per line of the loaded card (total, change, period, sparkline), each as tall as
+      // that line, so the card keeps its height when the figures arrive.
       return this.#frame(
         label,
-        html`<div class="skeleton big"></div>
+        html`<div class="skeleton total"></div>
           <div class="skeleton"></div>
+          <div class="skeleton"></div>
+          ${range.current.days < 2 ? nothing : html`<div class="skeleton spark"></div>`}
           <span class="sr-only" role="status">Loading ${label}…</span>`,
         true,
       );
