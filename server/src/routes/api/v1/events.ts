@@ -22,7 +22,7 @@ import type { StoredEvent } from '../../../store/types.js';
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** A stored event as the API returns it. */
-function toEventOut(e: StoredEvent): EventOut {
+export function toEventOut(e: StoredEvent): EventOut {
   return {
     event_id: e.eventId,
     org_id: e.orgId,
@@ -59,6 +59,31 @@ function cursorHash(base: Parameters<typeof filterHash>[0], filters: readonly st
   return createHash('sha256')
     .update(JSON.stringify([hash, [...new Set(filters)].sort()]))
     .digest('base64url');
+}
+
+/**
+ * The most a page of `GET /api/v1/events` may weigh: 1,000 events of 32 KiB properties would otherwise be a
+ * 32 MiB body, built in memory at once. A page that would pass it stops early (never before its first
+ * event) with `has_more` and a cursor, as if `limit` had been smaller.
+ */
+export const MAX_PAGE_BYTES = 4 * 1024 * 1024;
+/** A generous bound on an event's JSON beyond its properties and context (ids, instants, columns). */
+const EVENT_OVERHEAD_BYTES = 1_024;
+
+function capPage(list: StoredEvent[], hasMore: boolean): { events: StoredEvent[]; hasMore: boolean } {
+  let bytes = 0;
+  for (let i = 0; i < list.length; i++) {
+    const e = list[i]!;
+    // The JSON text of these two is what can be large; counted in UTF-16 units, which is the bytes for
+    // ASCII and bounds the memory the page takes as strings either way.
+    const size =
+      EVENT_OVERHEAD_BYTES +
+      JSON.stringify(e.properties).length +
+      (e.context ? JSON.stringify(e.context).length : 0);
+    bytes += size;
+    if (bytes > MAX_PAGE_BYTES && i > 0) return { events: list.slice(0, i), hasMore: true };
+  }
+  return { events: list, hasMore };
 }
 
 const events: FastifyPluginAsyncTypebox = async (app) => {
@@ -129,7 +154,9 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
           'bound to the filters and the org; reuse it only with the same filters. Walking every page returns ' +
           'each event that matched when the walk began exactly once, even while events are being ingested. ' +
           '`filter` (repeatable, ANDed) narrows by the derived dimensions; a malformed filter or an unknown ' +
-          'dimension is a 422 naming it (`/filter/0`). Bot events are listed like any other (`is_bot`).',
+          'dimension is a 422 naming it (`/filter/0`). Bot events are listed like any other (`is_bot`). A ' +
+          'page stops before `limit` when its body would pass about 4 MiB (large `properties`), with ' +
+          '`has_more: true` and a `next_cursor` that continues after its last event.',
         security: [{ bearerAuth: [] }],
         querystring: EventsQuery,
         response: { 200: EventsPage, ...problems(401, 403, 422, 429) },
@@ -187,11 +214,12 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
         before,
         limit,
       });
-      const last = page.events[page.events.length - 1];
+      const { events: kept, hasMore } = capPage(page.events, page.hasMore);
+      const last = kept[kept.length - 1];
       return {
-        data: page.events.map(toEventOut),
-        next_cursor: page.hasMore && last ? encodeCursor(secret, principal.orgId, hash, last) : null,
-        has_more: page.hasMore,
+        data: kept.map(toEventOut),
+        next_cursor: hasMore && last ? encodeCursor(secret, principal.orgId, hash, last) : null,
+        has_more: hasMore,
       };
     },
   );
