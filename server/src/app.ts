@@ -9,6 +9,7 @@ import configPlugin from './plugins/app/config.js';
 import errorsPlugin, { sendProblem } from './plugins/app/errors.js';
 import jsonPlugin from './plugins/app/json.js';
 import observabilityPlugin from './plugins/app/observability.js';
+import queryBudgetPlugin from './plugins/app/query-budget.js';
 import shutdownPlugin from './plugins/app/shutdown.js';
 import storePlugin from './plugins/app/store.js';
 import corsPlugin from './plugins/external/cors.js';
@@ -108,6 +109,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(observabilityPlugin);
   await app.register(shutdownPlugin);
   await app.register(storePlugin, { store: opts.store });
+  await app.register(queryBudgetPlugin);
   await app.register(authPlugin);
   await app.register(corsPlugin);
   await app.register(helmetPlugin);

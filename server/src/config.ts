@@ -71,6 +71,13 @@ export interface Config {
    * as the owner role in a job before the new revision starts.
    */
   migrateOnStart: boolean;
+  /**
+   * The query budget of every read (`ANALYTICS_QUERY_TIMEOUT_MS`, default 10,000): past it the query is
+   * cancelled in the database and answered 503 `query_timeout`.
+   */
+  queryTimeoutMs: number;
+  /** Insight and export queries one org may run at once (`ANALYTICS_QUERY_CONCURRENCY_PER_ORG`, default 2). */
+  queryConcurrencyPerOrg: number;
 }
 
 export class ConfigError extends Error {
@@ -152,6 +159,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Parti
       futureMs: int(env, 'ANALYTICS_TIMESTAMP_FUTURE_DAYS', 1, 0, 3650) * DAY_MS,
     },
     maxTokenTtlSeconds: seconds(env, 'ANALYTICS_MAX_TOKEN_TTL', 86_400),
+    queryTimeoutMs: int(env, 'ANALYTICS_QUERY_TIMEOUT_MS', 10_000, 1, 600_000),
+    queryConcurrencyPerOrg: int(env, 'ANALYTICS_QUERY_CONCURRENCY_PER_ORG', 2, 1, 100),
     metrics: {
       token: metricsToken(env.ANALYTICS_METRICS_TOKEN),
       port: env.ANALYTICS_METRICS_PORT ? int(env, 'ANALYTICS_METRICS_PORT', 0, 0, 65535) : undefined,

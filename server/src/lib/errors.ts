@@ -26,8 +26,10 @@ export const ERRORS = {
   request_timeout: { status: 408, title: 'Request timeout' },
   headers_too_large: { status: 431, title: 'Request header fields too large' },
   rate_limited: { status: 429, title: 'Too many requests' },
+  too_many_queries: { status: 429, title: 'Too many expensive queries at once for this organisation' },
   internal_error: { status: 500, title: 'Internal server error' },
   service_unavailable: { status: 503, title: 'Service unavailable' },
+  query_timeout: { status: 503, title: 'Query exceeded its time budget' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

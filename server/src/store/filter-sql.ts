@@ -59,12 +59,19 @@ const PG_COLUMNS: Record<ColumnDimension, string> = {
  * `filters` as WHERE conditions over `e` (events) and the joins they need. PostgreSQL placeholders start at
  * `$first`.
  */
-export function compileFilters(filters: readonly Filter[], dialect: Dialect, first = 1): CompiledFilters {
+export function compileFilters(
+  filters: readonly Filter[],
+  dialect: Dialect,
+  first = 1,
+  /** Bind values through the caller's own parameter list instead (placeholders then number from it). */
+  bind?: (value: unknown) => string,
+): CompiledFilters {
   const where: string[] = [];
   const params: unknown[] = [];
   const joins: FilterJoins = { users: false, types: false, sessions: false };
   const param = (value: unknown): string => {
     params.push(value);
+    if (bind) return bind(value);
     return dialect === 'sqlite' ? '?' : `$${first + params.length - 1}`;
   };
   for (const f of filters) {
@@ -111,4 +118,21 @@ function propertyText(dialect: Dialect, param: (value: unknown) => string, key: 
   const k = param(key);
   return `(CASE WHEN jsonb_typeof(e.properties -> ${k}::text) IN ('string', 'number', 'boolean')
       THEN e.properties ->> ${k}::text END)`;
+}
+
+/**
+ * A dimension's value as an SQL expression over `e` (for a breakdown), with the joins it needs; a property
+ * key is bound through `param`, like a filter's.
+ */
+export function dimensionSql(
+  d: { dimension: ColumnDimension } | { dimension: 'prop'; key: string },
+  dialect: Dialect,
+  param: (value: unknown) => string,
+): { expr: string; joins: FilterJoins } {
+  const joins: FilterJoins = { users: false, types: false, sessions: false };
+  if (d.dimension === 'prop') return { expr: propertyText(dialect, param, d.key), joins };
+  joins.users = d.dimension === 'user_id' || d.dimension === 'visitor_id';
+  joins.types = d.dimension === 'event_type';
+  joins.sessions = d.dimension === 'entry_path';
+  return { expr: (dialect === 'sqlite' ? SQLITE_COLUMNS : PG_COLUMNS)[d.dimension], joins };
 }

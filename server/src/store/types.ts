@@ -13,7 +13,7 @@
  * a wire schema therefore appears here too, and each store must handle it before it type-checks.
  */
 import type { EventOut, EventTypesResponse, IngestAccepted } from '../contract.js';
-import type { Filter } from '../lib/filters.js';
+import type { ColumnDimension, Filter } from '../lib/filters.js';
 
 /** `event_id` → `eventId`: the store's name for a wire field. */
 type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}`
@@ -210,6 +210,60 @@ export interface SummaryResult {
   totalVisitors: number;
 }
 
+/** A dimension to group by: a column, or a top-level property (`prop.<key>`). */
+export type Dimension = { dimension: ColumnDimension } | { dimension: 'prop'; key: string };
+
+/** One condition of a visitor scan: an event type (absent: any) and filters of its own. */
+export interface EventCondition {
+  eventType?: string;
+  filters: Filter[];
+}
+
+/**
+ * The events that insights read (`domain/insights/`): every event of the org in `[fromTs, toTs)` matching
+ * `filters` and at least one of `conditions`, in time order, with its visitor (merged through identify).
+ * Read-only, within the query budget: past `deadline` the store cancels the query in the database and
+ * rejects with the `query_timeout` error; when `signal` aborts it stops as soon as it can.
+ */
+export interface VisitorScan {
+  orgId: string;
+  fromTs: number;
+  toTs: number;
+  /** Bit i of each row's `mask` says the event matches `conditions[i]` (at most 30). */
+  conditions: EventCondition[];
+  filters: Filter[];
+  includeBots: boolean;
+  /** Also read this dimension's value of each event (`value`). */
+  breakdown?: Dimension;
+  /** Epoch ms. */
+  deadline: number;
+  /** The whole budget, ms (for the 503's message). */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface VisitorEventRow {
+  visitor: string;
+  ts: number;
+  mask: number;
+  value?: string | null;
+}
+
+/** Every event matching the `GET /api/v1/events` filters, oldest first, in chunks (`exportEvents`). */
+export interface ExportQuery {
+  orgId: string;
+  userId?: string;
+  eventTypes?: string[];
+  fromTs?: number;
+  toTs?: number;
+  filters?: Filter[];
+  /** Rows per chunk (each chunk is one query within the budget). */
+  chunkSize: number;
+  /** The time budget of each chunk's query, ms. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
 /** One entry of `EventTypesResponse`, with `lastSeen` as epoch ms. */
 export type EventTypeStat = CamelKeys<Omit<EventTypesResponse['data'][number], 'last_seen'>> & {
   /** Newest event timestamp of that type, epoch ms. */
@@ -370,6 +424,15 @@ export interface EventStore {
    * by `openStore`; resolves with the rows filled when none is left (at once when there were none).
    */
   backfill(): Promise<number>;
+
+  /** The events insights count (see `VisitorScan`), in chunks in time order. */
+  scanVisitorEvents(scan: VisitorScan): AsyncIterable<VisitorEventRow[]>;
+
+  /**
+   * Every matching event, oldest first (`ts`, then `eventId`), in chunks: one keyset query per chunk, so
+   * memory stays bounded at any size and nothing more is read once the consumer stops (or `signal` aborts).
+   */
+  exportEvents(query: ExportQuery): AsyncIterable<StoredEvent[]>;
 
   /** Finish pending work and close the database. Further calls reject. */
   close(): Promise<void>;

@@ -8,6 +8,7 @@ import type {
   EventQuery,
   EventStore,
   EventTypeStat,
+  ExportQuery,
   IdempotencyClaim,
   IdempotencyClaimInput,
   IngestBatch,
@@ -22,8 +23,11 @@ import type {
   StoreInfo,
   StoreOptions,
   SummaryResult,
+  VisitorEventRow,
+  VisitorScan,
 } from '../types.js';
 import { backfillChunk } from './backfill.js';
+import { postgresExport, postgresScan } from './insights/scan.js';
 import * as KEYS from './keys.js';
 import { migrate } from './migrations.js';
 import { coveredMonths, createPartitions, monthOf, monthsOf } from './partitions.js';
@@ -221,6 +225,16 @@ export class PostgresEventStore implements EventStore {
 
   eventTypes(orgId: string): Promise<EventTypeStat[]> {
     return this.#op(() => this.#eventTypes(orgId));
+  }
+
+  scanVisitorEvents(scan: VisitorScan): AsyncIterable<VisitorEventRow[]> {
+    this.#assertOpen();
+    return postgresScan(this.pool, scan);
+  }
+
+  exportEvents(query: ExportQuery): AsyncIterable<StoredEvent[]> {
+    this.#assertOpen();
+    return postgresExport(this.pool, query);
   }
 
   // ---- publishable keys (keys.ts) -------------------------------------------------------------------

@@ -25,8 +25,8 @@ export class Db {
   readonly handle: Database.Database;
   readonly #statements = new Map<string, Statement>();
 
-  constructor(path: string) {
-    this.handle = new Database(path);
+  constructor(path: string, options?: Database.Options) {
+    this.handle = new Database(path, options);
   }
 
   prepare(sql: string): Statement {

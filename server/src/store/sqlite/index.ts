@@ -11,6 +11,7 @@ import type {
   EventQuery,
   EventStore,
   EventTypeStat,
+  ExportQuery,
   IdempotencyClaim,
   IdempotencyClaimInput,
   IngestBatch,
@@ -24,11 +25,15 @@ import type {
   StoreInfo,
   StoreOptions,
   SummaryResult,
+  VisitorEventRow,
+  VisitorScan,
   WriteStats,
 } from '../types.js';
 import { BACKFILL_KEY } from './backfill.js';
 import { Checkpointer, WRITER_AUTOCHECKPOINT_PAGES } from './checkpointer.js';
 import { type Db, openConnection } from './db.js';
+import { ReadPool } from './insights/read-pool.js';
+import { sqliteExport, sqliteScan } from './insights/scan.js';
 import * as keys from './keys.js';
 import { migrate } from './migrations.js';
 import { sqliteSummary } from './summary.js';
@@ -115,6 +120,8 @@ export class SqliteEventStore implements EventStore {
   /** The running backfill, if any (`backfill()`), and whether close() asked it to stop. */
   #backfill: Promise<number> | undefined;
   #stopBackfill = false;
+  /** Read-only connections for insights scans (none for an in-memory database). */
+  readonly #reads: ReadPool | undefined;
 
   constructor(path: string, options: StoreOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
@@ -124,6 +131,7 @@ export class SqliteEventStore implements EventStore {
     this.info = { kind: 'sqlite', location: path };
     this.#leaseMs = options.idempotencyLeaseMs ?? DEFAULT_IDEMPOTENCY_LEASE_MS;
     this.#local = new SqliteWriter(this.db);
+    this.#reads = path === ':memory:' ? undefined : new ReadPool(path);
     this.#threaded = path !== ':memory:' && process.env.ANALYTICS_SQLITE_WRITER !== 'inline';
     // Checkpoint every 16,000 pages (64 MiB of WAL) instead of 1,000: pages rewritten by many commits (the
     // right edge of each org's range, the rollups) are copied back once per checkpoint, not once per few
@@ -601,6 +609,16 @@ export class SqliteEventStore implements EventStore {
     return result;
   }
 
+  scanVisitorEvents(scan: VisitorScan): AsyncIterable<VisitorEventRow[]> {
+    this.#assertOpen();
+    return sqliteScan(this.#reads, this.db, scan);
+  }
+
+  exportEvents(query: ExportQuery): AsyncIterable<StoredEvent[]> {
+    this.#assertOpen();
+    return sqliteExport(this.db, query);
+  }
+
   async storedMetricNames(orgId: string): Promise<string[]> {
     this.#assertOpen();
     const org = this.#findId('orgs', 'org_id', orgId);
@@ -642,6 +660,7 @@ export class SqliteEventStore implements EventStore {
     // The other connections close first, so the store's close is the last one and checkpoints the WAL.
     await this.#thread?.close();
     await this.#checkpointer?.stop();
+    this.#reads?.close();
     this.db.close();
   }
 

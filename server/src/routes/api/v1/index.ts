@@ -3,6 +3,8 @@ import type { FastifyRequest } from 'fastify';
 import { assertOrg, principalOf } from '../../../plugins/app/auth.js';
 import eventTypes from './event-types.js';
 import events from './events.js';
+import exportRoutes from './export.js';
+import insights from './insights/index.js';
 import keys from './keys.js';
 import metrics from './metrics.js';
 
@@ -44,6 +46,8 @@ const apiV1: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(eventTypes);
   await app.register(metrics);
   await app.register(keys);
+  await app.register(insights);
+  await app.register(exportRoutes);
 };
 
 export default apiV1;

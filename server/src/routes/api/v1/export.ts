@@ -1,0 +1,172 @@
+import { Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { EventOut } from '../../../contract.js';
+import { ApiError, type FieldError } from '../../../lib/errors.js';
+import { parseFilters } from '../../../lib/filters.js';
+import { QueryAbortedError } from '../../../lib/query-budget.js';
+import { DAY_MS, parseBound } from '../../../lib/time.js';
+import { principalOf } from '../../../plugins/app/auth.js';
+import { problems } from '../../../schemas/common.js';
+import { ExportQuery } from '../../../schemas/insights.js';
+import { toEventOut } from './events.js';
+import { budgetProblems } from './insights/index.js';
+
+/** Events per keyset query: small enough that 32 KiB properties keep a chunk within a few MiB. */
+const CHUNK = 200;
+
+const CSV_COLUMNS = [
+  'event_id',
+  'org_id',
+  'user_id',
+  'event_type',
+  'timestamp',
+  'received_at',
+  'schema_version',
+  'anonymous_id',
+  'session_id',
+  'visitor_id',
+  'path',
+  'referrer_host',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'browser',
+  'os',
+  'device',
+  'country',
+  'is_bot',
+  'properties',
+  'context',
+] as const satisfies readonly (keyof EventOut)[];
+
+/** RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. */
+function csvField(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+function csvRow(e: EventOut): string {
+  return `${CSV_COLUMNS.map((c) => csvField(e[c])).join(',')}\r\n`;
+}
+
+const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/events/export',
+    {
+      config: { scope: 'events:read' },
+      schema: {
+        tags: ['events'],
+        operationId: 'exportEvents',
+        summary: 'Stream every matching event, oldest first (NDJSON or CSV)',
+        description:
+          'The filters of `GET /api/v1/events` plus `filter`; every matching event, oldest first (`timestamp`, ' +
+          'then `event_id`). `ndjson` (default): one event per line as `GET /api/v1/events` returns it. `csv`: ' +
+          'a header row, then one row per event, `properties` and `context` as JSON text. Gzip-compressed ' +
+          'when the request accepts it. The server reads 200 events per keyset query, each within the ' +
+          'query budget, and only as fast as the client reads: memory stays bounded at any size, and a ' +
+          'client that disconnects stops the reading. A failure before the first bytes is a problem ' +
+          'document; after them, the connection is closed without the final chunk, so a cut-off export ' +
+          'never looks complete.',
+        security: [{ bearerAuth: [] }],
+        querystring: ExportQuery,
+        response: {
+          200: {
+            description: 'The events, streamed',
+            content: {
+              'application/x-ndjson': { schema: { type: 'string' } },
+              'text/csv': { schema: { type: 'string' } },
+            },
+          },
+          ...problems(401, 403, 422),
+          ...budgetProblems,
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const q = request.query;
+      const errors: FieldError[] = [];
+      let fromTs: number | undefined;
+      let toTs: number | undefined;
+      if (q.start_date !== undefined) {
+        const b = parseBound(q.start_date);
+        if (!b)
+          errors.push({ path: '/start_date', message: 'must be a date YYYY-MM-DD or an RFC 3339 instant' });
+        else fromTs = b.kind === 'date' ? b.day * DAY_MS : b.ms;
+      }
+      if (q.end_date !== undefined) {
+        const b = parseBound(q.end_date);
+        if (!b)
+          errors.push({ path: '/end_date', message: 'must be a date YYYY-MM-DD or an RFC 3339 instant' });
+        else toTs = b.kind === 'date' ? (b.day + 1) * DAY_MS : b.ms;
+      }
+      if (fromTs !== undefined && toTs !== undefined && fromTs > toTs) {
+        errors.push({ path: '/end_date', message: 'must not be before start_date' });
+      }
+      if (errors.length > 0) {
+        throw new ApiError('validation_failed', 'The query string is invalid; see `errors`.', { errors });
+      }
+      const filters = parseFilters(q.filter);
+      const csv = q.format === 'csv';
+
+      const budget = app.startRead(reply, principal.orgId);
+      const chunks = app.store.exportEvents({
+        orgId: principal.orgId,
+        ...(q.user_id === undefined ? {} : { userId: q.user_id }),
+        ...(q.event_type && q.event_type.length > 0 ? { eventTypes: [...new Set(q.event_type)] } : {}),
+        ...(fromTs === undefined ? {} : { fromTs }),
+        ...(toTs === undefined ? {} : { toTs }),
+        filters,
+        chunkSize: CHUNK,
+        timeoutMs: budget.timeoutMs,
+        signal: budget.signal,
+      });
+      const it = chunks[Symbol.asyncIterator]();
+      // The first chunk before any header: a timeout or failure there is still a proper problem document.
+      let first: IteratorResult<Parameters<typeof toEventOut>[0][]>;
+      try {
+        first = await it.next();
+      } catch (err) {
+        budget.release();
+        if (err instanceof QueryAbortedError) {
+          throw new ApiError('service_unavailable', 'The client disconnected; the export was stopped.');
+        }
+        throw err;
+      }
+      const format = (events: Parameters<typeof toEventOut>[0][]) =>
+        events.map((e) => (csv ? csvRow(toEventOut(e)) : `${JSON.stringify(toEventOut(e))}\n`)).join('');
+      async function* body(): AsyncGenerator<string> {
+        try {
+          if (csv) yield `${CSV_COLUMNS.join(',')}\r\n`;
+          if (first.done) return;
+          yield format(first.value);
+          for (;;) {
+            const next = await it.next();
+            if (next.done) return;
+            yield format(next.value);
+          }
+        } finally {
+          // The client left, or the stream failed: the store's reading stops here.
+          await it.return?.();
+          budget.release();
+        }
+      }
+      let stream: Readable = Readable.from(body(), { objectMode: false });
+      const accepts = request.headers['accept-encoding'] ?? '';
+      if (/\bgzip\b/i.test(accepts)) {
+        const gzip = createGzip();
+        stream.on('error', (err) => gzip.destroy(err));
+        gzip.on('close', () => stream.destroy());
+        stream = stream.pipe(gzip);
+        reply.header('content-encoding', 'gzip');
+      }
+      reply.header('vary', 'accept-encoding');
+      reply.type(csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
+      return reply.send(stream);
+    },
+  );
+};
+
+export default exportRoutes;
