@@ -11,7 +11,7 @@ import { MAX_PROPERTIES_BYTES, MAX_PROPERTIES_DEPTH } from '../schemas/events.js
 import { ingestResponseBody } from '../store/shared.js';
 import type { EventStore, NewEvent } from '../store/types.js';
 import { idempotent } from './idempotency.js';
-import { contextJson, enrichEvents, type RequestFacts } from './visitors.js';
+import { contextJson, enrichEvents, moreBracketsThan, type RequestFacts } from './visitors.js';
 
 /** Whether a parsed JSON value nests objects or arrays deeper than `limit` (iterative: bombs cannot recurse). */
 function nestedDeeperThan(value: unknown, limit: number): boolean {
@@ -21,19 +21,6 @@ function nestedDeeperThan(value: unknown, limit: number): boolean {
     if (v === null || typeof v !== 'object') continue;
     if (depth > limit) return true;
     for (const child of Object.values(v)) stack.push([child, depth + 1]);
-  }
-  return false;
-}
-
-/**
- * Whether a JSON text has more than `limit` opening brackets (counting those inside strings too): nesting
- * can only be deeper than `limit` if so, and this scan costs far less than walking the parsed value.
- */
-function moreBracketsThan(text: string, limit: number): boolean {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if ((c === 123 || c === 91) && ++n > limit) return true; // { or [
   }
   return false;
 }
