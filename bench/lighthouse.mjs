@@ -6,7 +6,7 @@
 //
 // Environment: LIGHTHOUSE_RUNS (3), LIGHTHOUSE_API_PORT (8797), LIGHTHOUSE_WEB_PORT (3197), CHROME_PATH.
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as chromeLauncher from 'chrome-launcher';
@@ -149,7 +149,8 @@ try {
   const out = {
     when: new Date().toISOString(),
     url: '/dashboard',
-    lighthouse: lighthouse.version ?? '12',
+    lighthouse: JSON.parse(readFileSync(join(root, 'node_modules', 'lighthouse', 'package.json'), 'utf8'))
+      .version,
     settings: 'mobile defaults (simulated throttling: 4× CPU slowdown, slow 4G; Moto G Power screen)',
     chromium: CHROMIUM,
     load_average_1m: loadavg()[0],

@@ -3,7 +3,7 @@
 // ceiling, the store without HTTP, the anchors' bundles), with the machine, the date and the commit.
 //
 //   npm run bench                      everything
-//   npm run bench -- server sdk        some of: server, postgres, sdk, widgets
+//   npm run bench -- server sdk        some of: server, postgres, sdk, widgets, lighthouse
 //   npm run bench -- --report-only     rewrite RESULTS.md from bench/out/*.json as they are
 //
 // Plain Node with no dependencies (like scripts/test.mjs), so it can install what is missing first.
@@ -24,6 +24,7 @@ const FILES = {
   postgres: 'server-postgres.json',
   sdk: 'sdk.json',
   widgets: 'widgets.json',
+  lighthouse: 'lighthouse.json',
 };
 
 const started = Date.now();
@@ -45,6 +46,8 @@ if (!reportOnly) {
     ],
     ['sdk', ['run', 'bench:sdk'], {}],
     ['widgets', ['run', 'bench:widgets'], {}],
+    // Lighthouse on the demo's dashboard: starts the demo itself (bench/lighthouse.mjs).
+    ['lighthouse', ['exec', '--', 'node', 'bench/lighthouse.mjs'], {}],
   ];
   for (const [name, npmArgs, extra] of benches) {
     if (!want(name)) continue;
@@ -52,7 +55,7 @@ if (!reportOnly) {
       outcome[name] = 'skipped: no PostgreSQL (set ANALYTICS_TEST_PG_URL, or run as root to install one)';
       continue;
     }
-    if ((name === 'sdk' || name === 'widgets') && !browser) {
+    if ((name === 'sdk' || name === 'widgets' || name === 'lighthouse') && !browser) {
       outcome[name] = `skipped: no Chromium at ${CHROMIUM}`;
       continue;
     }
@@ -78,6 +81,7 @@ const server = result('server');
 const postgres = result('postgres');
 const sdk = result('sdk');
 const widgets = result('widgets');
+const lighthouse = result('lighthouse');
 
 // ---- formatting ----------------------------------------------------------------------------------------
 
@@ -408,6 +412,39 @@ In Debian's headless Chromium against the real API seeded with ${num(w.rows)} ev
 from the SDK benchmark of this run.
 
 ${table(rows)}`);
+}
+
+if (lighthouse) {
+  const l = lighthouse.data;
+  const runs = l.runs ?? [];
+  const seconds = (v) => (typeof v === 'number' ? `${num(v / 1000, 2)} s` : '–');
+  // [label, how to read it from a run (or the median, which has the same shape), how to show it, goal]
+  const figures = [
+    ['performance', (r) => r.scores?.performance, (v) => num(v), 95],
+    ['accessibility', (r) => r.scores?.accessibility, (v) => num(v), 100],
+    ['best practices', (r) => r.scores?.['best-practices'], (v) => num(v), 100],
+    ['SEO', (r) => r.scores?.seo, (v) => num(v), 100],
+    ['cumulative layout shift', (r) => r.metrics?.cls, (v) => num(v, 3), 0.1],
+    ['total blocking time', (r) => r.metrics?.tbt, ms, 100],
+    ['largest contentful paint', (r) => r.metrics?.lcp, seconds, 2500],
+    ['first contentful paint', (r) => r.metrics?.fcp, seconds, 1800],
+  ];
+  const lines = ['| figure | median | each run | goal |', '|---|---:|---|---|'];
+  for (const [label, pick, show, goal] of figures) {
+    const each = runs.map((r) => show(pick(r))).join(' / ') || '–';
+    const goalShown = label.startsWith('largest') || label.startsWith('first') ? seconds(goal) : show(goal);
+    const atMost = /shift|time|paint/.test(label);
+    lines.push(`| ${label} | ${show(pick(l.median ?? {}))} | ${each} | ${atMost ? '≤' : '≥'} ${goalShown} |`);
+  }
+  sections.push(`## Dashboard in Lighthouse · ${when(lighthouse)}
+
+Lighthouse ${l.lighthouse} with its mobile defaults (${l.settings}) on \`${l.url}\` of the demo as \`npm start\`
+serves it (\`next start\`, the API seeded with sample_data/), signed in as a sample user, in Debian's headless
+Chromium; ${num(runs.length)} runs, their median first. Lighthouse simulates the slow phone from what it
+measures on this machine, so its timings (and the performance score) move with the machine's load: the load
+average was ${num(l.load_average_1m, 1)} after the runs, on ${num(cpus().length)} cores.
+
+${lines.join('\n')}`);
 }
 
 const commit = git('rev-parse', '--short', 'HEAD');

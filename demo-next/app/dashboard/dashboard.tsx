@@ -9,15 +9,36 @@ import {
 } from '@acme/analytics-react';
 import { type AnalyticsEvent, createTokenFetcher, type MetricsParams } from '@acme/analytics-sdk';
 import dynamic from 'next/dynamic';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
 import type { DemoOrg } from '../../lib/orgs';
 
-// Loaded once the page is interactive (see dropin-table.tsx); until then a box of the table's final size
-// holds its place, so nothing below it moves when it arrives.
-const DropInTable = dynamic(() => import('./dropin-table'), {
-  ssr: false,
-  loading: () => <div className="dropin-placeholder" aria-hidden="true" />,
-});
+// Loaded when it is about to scroll into view (see dropin-table.tsx and NearView); until then a box of the
+// table's final size holds its place, so nothing below it moves when it arrives.
+const placeholder = <div className="dropin-placeholder" aria-hidden="true" />;
+const DropInTable = dynamic(() => import('./dropin-table'), { ssr: false, loading: () => placeholder });
+
+/**
+ * Renders its children once the placeholder comes within 200px of the viewport: below the fold on a
+ * phone, the drop-in table's script then loads when the reader scrolls towards it, not while the page is
+ * still becoming interactive. On a screen tall enough to show it, that is at once.
+ */
+function NearView({ children }: { children: ReactNode }) {
+  const [near, setNear] = useState(false);
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const target = box.current;
+    if (near || !target) return;
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((entry) => entry.isIntersecting)) setNear(true);
+      },
+      { rootMargin: '200px 0px' },
+    );
+    observer.observe(target);
+    return () => observer.disconnect();
+  }, [near]);
+  return near ? children : <div ref={box}>{placeholder}</div>;
+}
 
 // Module constants, so every component asking for the summary asks with equal params and the client's
 // cache answers them all from one request.
@@ -104,11 +125,13 @@ function OrgDashboard({ org }: { org: string }) {
         <h2 id="dropin-heading">
           Drop-in <code>&lt;EventsTable /&gt;</code>
         </h2>
-        <DropInTable
-          eventType={eventType || undefined}
-          pageSize={PAGE_SIZE}
-          onRowSelect={(event) => setSelected(event.detail)}
-        />
+        <NearView>
+          <DropInTable
+            eventType={eventType || undefined}
+            pageSize={PAGE_SIZE}
+            onRowSelect={(event) => setSelected(event.detail)}
+          />
+        </NearView>
         {selected && (
           <p className="selected">
             Selected <code>{selected.event_type}</code> at {new Date(selected.timestamp).toLocaleString()}
