@@ -90,8 +90,6 @@ export async function enrichEvents(
   const agent = parseUserAgent(request.userAgent);
   const country = countryOf(request.ip);
   let cookieless: string | undefined;
-  // Events of one page share their page fields; parsing URLs is most of the cost, so it is done once.
-  const pages = new Map<string, PageFields>();
   for (const e of events) {
     const context = e.context ?? undefined;
     let page: PageFields;
@@ -103,12 +101,7 @@ export async function enrichEvents(
       const key = `${view ? 1 : 0}\u0001${p?.path}\u0001${p?.url}\u0001${p?.referrer}\u0001${u?.source}\u0001${
         u?.medium
       }\u0001${u?.campaign}\u0001${view ? textOf(e.properties.path) : ''}\u0001${view ? textOf(e.properties.referrer) : ''}`;
-      let hit = pages.get(key);
-      if (!hit) {
-        hit = pageFields(context as PageContextInput | undefined, e.eventType, e.properties);
-        pages.set(key, hit);
-      }
-      page = hit;
+      page = cachedPageFields(key, context as PageContextInput | undefined, e);
     } else page = NO_PAGE;
     e.path = page.path;
     e.referrerHost = page.referrerHost;
@@ -130,6 +123,28 @@ export async function enrichEvents(
     }
     e.visitorId = visitor;
   }
+}
+
+/**
+ * Events of one page share their page fields, within a batch and across the batches of a site's visitors;
+ * parsing URLs is most of the cost, so each distinct page is parsed once while it stays in this cache. It
+ * is bounded like the User-Agent cache (oldest entry out first, and keys past 2 KiB never kept), so a
+ * client sending a new page with every event costs a parse each time but never grows memory: at most
+ * about 2 MiB of keys.
+ */
+const PAGE_CACHE_LIMIT = 1_000;
+const PAGE_KEY_LIMIT = 2_048;
+const pageCache = new Map<string, PageFields>();
+
+function cachedPageFields(key: string, context: PageContextInput | undefined, e: NewEvent): PageFields {
+  const hit = pageCache.get(key);
+  if (hit) return hit;
+  const fields = pageFields(context, e.eventType, e.properties);
+  if (key.length <= PAGE_KEY_LIMIT) {
+    if (pageCache.size >= PAGE_CACHE_LIMIT) pageCache.delete(pageCache.keys().next().value as string);
+    pageCache.set(key, fields);
+  }
+  return fields;
 }
 
 /** A property as part of a cache key: only strings matter to pageFields, anything else reads as absent. */
