@@ -27,14 +27,16 @@ interface Outcome {
   value: string | null;
 }
 
-/** Per visitor, its events in time order (times and masks side by side), and each event's breakdown value. */
+/**
+ * Per visitor: for each step, the times of its events that qualify, in time order (the stream is in time
+ * order), and the breakdown value of each step-1 event.
+ */
 interface Trail {
-  ts: number[];
-  mask: number[];
-  value: (string | null)[];
+  times: number[][];
+  startValues: (string | null)[];
 }
 
-/** Collects the stream's rows per visitor; `result()` walks each visitor once. */
+/** Collects the stream's rows per visitor; `outcomes()` walks each visitor once. */
 export class FunnelCounter {
   readonly #trails = new Map<string, Trail>();
   readonly #steps: number;
@@ -46,16 +48,18 @@ export class FunnelCounter {
   }
 
   add(rows: readonly VisitorEventRow[]): void {
+    const steps = this.#steps;
     for (const r of rows) {
       let t = this.#trails.get(r.visitor);
       if (!t) {
-        // A visitor whose first event here cannot start the funnel may still do step 1 later.
-        t = { ts: [], mask: [], value: [] };
+        t = { times: Array.from({ length: steps }, () => []), startValues: [] };
         this.#trails.set(r.visitor, t);
       }
-      t.ts.push(r.ts);
-      t.mask.push(r.mask);
-      t.value.push(r.value ?? null);
+      for (let k = 0, bits = r.mask; bits !== 0 && k < steps; k++, bits >>>= 1) {
+        if ((bits & 1) === 0) continue;
+        t.times[k]!.push(r.ts);
+        if (k === 0) t.startValues.push(r.value ?? null);
+      }
     }
   }
 
@@ -70,30 +74,37 @@ export class FunnelCounter {
   }
 }
 
+/** The index of the first entry of sorted `list` greater than `ts` (list.length when none is). */
+function firstAfter(list: number[], ts: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]! > ts) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
 function walk(t: Trail, steps: number, windowMs: number): Outcome | undefined {
   let best: Outcome | undefined;
-  const n = t.ts.length;
-  for (let i = 0; i < n; i++) {
-    if ((t.mask[i]! & 1) === 0) continue;
-    const start = t.ts[i]!;
+  const starts = t.times[0]!;
+  for (let i = 0; i < starts.length; i++) {
+    const start = starts[i]!;
     // Nothing later can beat a complete funnel (only one at the same instant, by its value).
     if (best && best.level === steps && start > best.times[0]!) break;
     const limit = start + windowMs;
     const times = [start];
     let prev = start;
-    let j = i + 1;
     for (let k = 1; k < steps; k++) {
-      const bit = 1 << k;
-      while (j < n && !(t.ts[j]! > prev && (t.mask[j]! & bit) !== 0)) {
-        if (t.ts[j]! > limit) break;
-        j++;
-      }
-      if (j >= n || t.ts[j]! > limit) break;
-      prev = t.ts[j]!;
+      // The earliest event of step k strictly after the previous step: binary search, not a walk.
+      const list = t.times[k]!;
+      const j = firstAfter(list, prev);
+      if (j === list.length || list[j]! > limit) break;
+      prev = list[j]!;
       times.push(prev);
-      j++;
     }
-    const value = t.value[i]!;
+    const value = t.startValues[i]!;
     // Furthest first, then earliest; step-1 events at the same instant are told apart by their breakdown
     // value (lowest first, unset last), not by the order the store happened to return them in.
     if (
