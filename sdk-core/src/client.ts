@@ -1,6 +1,8 @@
 import { optedOut, saveConsent } from './consent.js';
 import { createDispatcher, type Dispatcher } from './dispatcher.js';
 import { AnalyticsError } from './errors.js';
+import { serialize } from './event.js';
+import { createIdentity, type Identity } from './identity.js';
 import type { AnalyticsClientOptions, RejectedBatch, RequestOptions } from './options.js';
 import { clear, rejected } from './queue.js';
 import { createRead, pages, type Read } from './reads.js';
@@ -14,6 +16,8 @@ import type {
   EventPayload,
   EventsPage,
   EventTypeCount,
+  JsonObject,
+  JsonValue,
   MetricsParams,
   MetricsSummary,
 } from './types.js';
@@ -36,8 +40,11 @@ export class AnalyticsClient {
   #d: Dispatcher;
   #read: Read;
   #store: Store;
+  /** The visitor: ids, session, super properties, and what goes out (sampling, `beforeSend`). */
+  #id: Identity;
   /** Tenant resolved, queue opened, consent read. */
   #ready: Promise<void>;
+  #stop!: () => void;
 
   constructor(options: AnalyticsClientOptions) {
     this.options = options;
@@ -56,22 +63,32 @@ export class AnalyticsClient {
     this.#d = d;
     this.#read = createRead(transport.request, retry);
     this.#store = storage.store;
+    const id = createIdentity(options, storage.store);
+    this.#id = id;
     const idb = persistence !== 'memory' && typeof indexedDB !== 'undefined';
-    this.#ready = (async () => {
-      // Until the tenant is known, tracked events wait in memory, their promises pending: nothing is accepted
-      // that could then be lost or written to another tenant's queue.
-      const [org, name] = await resolveTenant(options, idb, () => d.retrying(transport.auth));
-      if (idb && name) storage.open(name);
-      else if (idb ? !d.closed : persistence === 'indexeddb') {
-        report(
-          idb
-            ? new AnalyticsError('No tenant (set `tenant`): events are kept in memory', 'tenant_unknown')
-            : new AnalyticsError('No IndexedDB: events are kept in memory', 'storage_unavailable'),
-        );
-      }
-      d.optedOut = await optedOut(storage.store, options.respectDoNotTrack);
-      d.start(org);
-    })();
+    this.#ready = Promise.race([
+      (async () => {
+        // Until the tenant is known, tracked events wait in memory, their promises pending: nothing is accepted
+        // that could then be lost or written to another tenant's queue.
+        const [org, name] = await resolveTenant(options, idb, () => d.retrying(transport.auth));
+        if (idb && name) storage.open(name);
+        else if (idb ? !d.closed : persistence === 'indexeddb') {
+          report(
+            idb
+              ? new AnalyticsError('No tenant (set `tenant`): events are kept in memory', 'tenant_unknown')
+              : new AnalyticsError('No IndexedDB: events are kept in memory', 'storage_unavailable'),
+          );
+        }
+        d.optedOut = await optedOut(storage.store, options.respectDoNotTrack);
+        await id.load(d.optedOut);
+        d.start(org);
+        id.loaded = true;
+      })(),
+      // Shutting down before the tenant is known ends the wait too: what waits then finds the client closed.
+      new Promise<void>((resolve) => {
+        this.#stop = resolve;
+      }),
+    ]);
   }
 
   /** True once `optOut()` was called (or Do Not Track applies), until `optIn()`. */
@@ -91,7 +108,63 @@ export class AnalyticsClient {
 
   /** Queues several events together (all or none): they go out in the same batch where they fit. */
   trackEvents(events: EventPayload[]): Promise<void> {
-    return this.#d.track(events);
+    if (!this.#id.loaded) {
+      // The visitor's record is not read yet: the events wait for it, with the time they were tracked.
+      const timestamp = new Date().toISOString();
+      events = events.map((e) => ({ timestamp, ...e }));
+    }
+    return this.#when(async () => {
+      // Opted out, the visitor is stamped in memory only (nothing is written) and the dispatcher drops it all.
+      const out = this.#id.prepare(events);
+      // Sampled out or dropped by beforeSend: never queued, so never counted as sent.
+      if (out[0]) return this.#d.track(out);
+    });
+  }
+
+  /**
+   * Names the user (sign-in): tracks `$identify` with the user id and the anonymous id, which links the
+   * visitor's earlier events to the user, then stamps `user_id` on every later event, persistently. The same
+   * user again, without traits, tracks nothing.
+   */
+  identify(userId: string, traits?: JsonObject): Promise<void> {
+    return this.#when(async () => {
+      const event: EventPayload = { event_type: '$identify', user_id: userId, properties: traits };
+      // An invalid user id fails here, before it is kept and would spoil every later event.
+      serialize(event);
+      const kept =
+        userId === this.#id.visitor.u
+          ? undefined
+          : this.#id.change((v) => {
+              v.u = userId;
+            });
+      if (kept || traits) await this.trackEvents([event]);
+      await kept;
+    });
+  }
+
+  /** Sign-out: forgets the user and the super properties; a new anonymous id and a new session follow. */
+  reset(): Promise<void> {
+    return this.#when(() => this.#id.renew());
+  }
+
+  /** Super properties: merged into the properties of every later event (the event's own win), persisted. */
+  register(properties: JsonObject): Promise<void> {
+    return this.#when(() =>
+      this.#id.change((v) => {
+        v.p = { ...v.p, ...properties };
+      }),
+    );
+  }
+
+  /** Removes a super property. */
+  unregister(key: string): Promise<void> {
+    // An undefined value is left out of every event's JSON.
+    return this.register({ [key]: undefined as unknown as JsonValue });
+  }
+
+  /** Runs `fn` once the visitor's record is read: at once (same tick, so order is kept) when it is. */
+  #when(fn: () => Promise<void>): Promise<void> {
+    return this.#id.loaded ? fn() : this.#ready.then(fn);
   }
 
   /**
@@ -123,14 +196,16 @@ export class AnalyticsClient {
     } finally {
       clearTimeout(timer);
       this.#d.close(new AnalyticsError('Client shut down', 'closed'));
+      this.#stop();
     }
   }
 
-  /** Stops tracking, persistently, and deletes the queued events. */
+  /** Stops tracking, persistently, and deletes the queued events and the visitor's record (its ids). */
   async optOut(): Promise<void> {
     await this.#ready;
     this.#d.optedOut = true;
     this.#d.drop();
+    await this.#id.renew(false);
     await saveConsent(this.#store, 'out');
   }
 
@@ -139,6 +214,7 @@ export class AnalyticsClient {
     await this.#ready;
     this.#d.optedOut = false;
     await saveConsent(this.#store, 'in');
+    await this.#id.renew(true);
   }
 
   /** Batches the API refused (a 4xx other than 401), oldest first. */

@@ -1,3 +1,4 @@
+import { VISITOR } from './identity.js';
 import { win } from './platform.js';
 import { clear, getConsent } from './queue.js';
 import type { Store } from './storage.js';
@@ -33,8 +34,8 @@ export async function optedOut(store: Store, respectDoNotTrack?: boolean): Promi
   );
 }
 
-/** Records the choice site-wide and in the queue; opting out also deletes the queued events. */
+/** Records the choice site-wide and in the queue; opting out also deletes the queued events and the visitor. */
 export function saveConsent(store: Store, consent: 'in' | 'out'): Promise<void> {
   siteConsent(consent);
-  return store((tx) => clear(tx, consent === 'out' ? ['q/'] : [], consent));
+  return store((tx) => clear(tx, consent === 'out' ? ['q/', VISITOR] : [], consent));
 }

@@ -31,7 +31,7 @@ import { uuidv7 } from './uuid.js';
 export interface Dispatcher {
   /** Tracking is off: `track` queues nothing, and nothing this page holds is written or sent on exit. */
   optedOut: boolean;
-  /** See `AnalyticsClient.trackEvents()`. */
+  /** See `AnalyticsClient.trackEvents()`; called only once started. */
   track(events: EventPayload[]): Promise<void>;
   /** Resolves once everything stored before the call was accepted (see `AnalyticsClient.flush()`). */
   flush(): Promise<void>;
@@ -40,8 +40,7 @@ export interface Dispatcher {
   /** Forgets the events this page holds (opting out; the queue itself is cleared apart). */
   drop(): void;
   /**
-   * Stops for good: timers and platform hooks end; `flush()` calls (and, before `start`, `track` calls) reject
-   * with `error`.
+   * Stops for good: timers and platform hooks end; `flush()` calls reject with `error`.
    */
   close(error: AnalyticsError): void;
   readonly closed: boolean;
@@ -200,10 +199,10 @@ export function createDispatcher(
       const serialized = events.map(serialize);
       // A loop, not push(...): a large array would overflow the argument stack.
       for (const s of serialized) pending.push(s);
-      // Everything tracked in this tick goes to storage in one write (once the queue is open).
+      // Everything tracked in this tick goes to storage in one write (the client calls only once started).
       group ??= new Promise((...settle) => {
         settleGroup = settle;
-        queueMicrotask(() => known && write());
+        queueMicrotask(write);
       });
       return group;
     },
@@ -222,9 +221,8 @@ export function createDispatcher(
       org = tenant;
       known = true;
       // Deliver what earlier pages (or crashed tabs) left in the queue, before this page's first events are
-      // written: those wait for their own flushAt or flushInterval.
+      // written (the client tracks only from now): those wait for their own flushAt or flushInterval.
       kick();
-      queueMicrotask(write);
     },
 
     drop() {
@@ -238,11 +236,6 @@ export function createDispatcher(
       closed = true;
       connection.off();
       offExit?.();
-      // Events still waiting for the tenant were never accepted: say so rather than keep them nowhere.
-      if (!known && group) {
-        settleGroup[1](error);
-        group = undefined;
-      }
       flushes.close(error);
     },
 

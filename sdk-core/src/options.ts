@@ -15,6 +15,8 @@ export interface AnalyticsPlatform {
   locks?: Pick<LockManager, 'request'> | null;
   /** For the backoff's jitter. Default: `Math.random`. */
   random?: () => number;
+  /** The clock sessions are timed by, in ms. Default: `Date.now`. */
+  now?: () => number;
 }
 
 export interface AnalyticsClientOptions {
@@ -69,6 +71,23 @@ export interface AnalyticsClientOptions {
   retry?: RetryOptions | RetryPolicy;
   /** Treat `navigator.doNotTrack === '1'` or Global Privacy Control as opted out, unless `optIn()` was called. */
   respectDoNotTrack?: boolean;
+  /**
+   * Store no visitor id at all: events carry no `anonymous_id` and no `session_id`, and the API derives the
+   * visitor (a daily-rotating hash) and the session itself. Users and super properties last for the page.
+   */
+  cookieless?: boolean;
+  /** A session ends after this many ms without an event (default 30 minutes); a new UTM campaign ends it too. */
+  sessionTimeoutMs?: number;
+  /**
+   * The last say over each event, once it is stamped with ids, super properties and context: return it
+   * (changed or not), or `null` to drop it. A dropped event is never queued, so it is never counted as sent.
+   */
+  beforeSend?: (event: EventPayload) => EventPayload | null;
+  /**
+   * Share of visitors tracked, 0 to 1 (default: all). Decided once per visitor and persisted with it, so a
+   * visitor's whole journey is kept or dropped (cookieless: decided per page load).
+   */
+  sampleRate?: number;
   platform?: AnalyticsPlatform;
 }
 

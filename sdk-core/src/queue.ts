@@ -15,6 +15,7 @@ import { uuidv7 } from './uuid.js';
  * - `x/<uuidv7>`: batches the API rejected with a 4xx, kept aside for inspection.
  * - `n`: how many events are queued, kept in step in the same transactions, so the bound costs one read.
  * - `consent`: `'in' | 'out'`.
+ * - `v`: the visitor (ids, session, super properties: `identity.ts`), deleted with the queue on opt-out.
  */
 export interface Chunk {
   /** Events as JSON text. */
