@@ -131,6 +131,9 @@ try {
     const run = { scores: {}, metrics: {} };
     for (const id of CATEGORIES) run.scores[id] = Math.round((lhr.categories[id]?.score ?? 0) * 100);
     for (const [key, id] of Object.entries(AUDITS)) run.metrics[key] = lhr.audits[id]?.numericValue;
+    // Lighthouse's own measure of this machine's speed at the time (higher is faster): it simulates the
+    // phone from what it measures here, so a busy machine shows as a slower phone.
+    run.benchmark_index = lhr.environment?.benchmarkIndex;
     runs.push(run);
     log(
       `lighthouse run ${i + 1}/${RUNS}: ${CATEGORIES.map((id) => `${id} ${run.scores[id]}`).join(', ')}; ` +
