@@ -24,4 +24,4 @@ const bound = bindProvider<Context<AnalyticsClient | null>, ReactNode, ReactElem
   provide: (context, client, children) => createElement(context.Provider, { value: client }, children),
 });
 
-export const { AnalyticsContext, AnalyticsProvider, useAnalytics, useTrackEvent } = bound;
+export const { AnalyticsContext, AnalyticsProvider, useAnalytics, useTrackEvent, useIdentify } = bound;

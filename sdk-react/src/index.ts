@@ -25,6 +25,7 @@ export {
   AnalyticsProvider,
   type AnalyticsProviderProps,
   useAnalytics,
+  useIdentify,
   useTrackEvent,
 } from './context.js';
 export { type UseEventsResult, type UseQueryResult, useEvents, useEventTypes, useMetrics } from './hooks.js';

@@ -31,7 +31,7 @@ const bound = bindProvider<Context<AnalyticsClient | null>, ComponentChildren, J
 });
 
 /** The same provider, context and client hooks as the React entry's, bound to Preact. */
-export const { AnalyticsContext, AnalyticsProvider, useAnalytics, useTrackEvent } = bound;
+export const { AnalyticsContext, AnalyticsProvider, useAnalytics, useTrackEvent, useIdentify } = bound;
 
 /** One store per deps, disposed of when the deps change or the component unmounts. */
 function useStore<S extends { dispose(): void }>(deps: readonly unknown[], create: () => S): S {

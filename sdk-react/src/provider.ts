@@ -1,5 +1,10 @@
 'use client';
-import { AnalyticsClient, type AnalyticsClientOptions, type EventPayload } from '@acme/analytics-sdk';
+import {
+  AnalyticsClient,
+  type AnalyticsClientOptions,
+  type EventPayload,
+  type JsonObject,
+} from '@acme/analytics-sdk';
 import { hold } from './release.js';
 
 /**
@@ -67,5 +72,22 @@ export function bindProvider<Context, Children, Node>(renderer: Renderer<Context
     return useCallback((event: EventPayload) => client.trackEvent(event), [client]);
   }
 
-  return { AnalyticsContext, AnalyticsProvider, useAnalytics, useTrackEvent };
+  /**
+   * Names the signed-in user to the client (`client.identify(userId, traits)`) whenever `userId` changes to
+   * a user; `null` or `undefined` (not signed in, or not known yet) does nothing. The core decides the rest:
+   * the same user again sends nothing, and sign-out is `useAnalytics().reset()`. Traits are read when the
+   * user changes.
+   */
+  // biome-ignore lint/correctness/noComponentHookFactories: bound once per renderer at module level, never in a render
+  function useIdentify(userId: string | null | undefined, traits?: JsonObject): void {
+    const client = useAnalytics();
+    const latest = useRef(traits);
+    latest.current = traits;
+    useEffect(() => {
+      if (userId) void client.identify(userId, latest.current).catch(() => {});
+      return undefined;
+    }, [client, userId]);
+  }
+
+  return { AnalyticsContext, AnalyticsProvider, useAnalytics, useTrackEvent, useIdentify };
 }

@@ -15,6 +15,7 @@ import {
   useAnalytics,
   useEvents,
   useEventTypes,
+  useIdentify,
   useMetrics,
   useTrackEvent,
 } from '../src/index.js';
@@ -350,6 +351,30 @@ describe('useTrackEvent()', () => {
     await delivered;
     render(withClient(client, <EventsList filters={{ event_type: 'react_test' }} />));
     await waitFor(() => expect(items().map((item) => item.textContent)).toContain(`react_test ${marker}`));
+  });
+});
+
+function Identify({ user }: { user: string | null }) {
+  useIdentify(user, { plan: 'pro' });
+  return null;
+}
+
+describe('useIdentify()', () => {
+  it('identifies through the core once per user, and the API links the anonymous id to the user', async () => {
+    const client = clientFor(fixture.tokens.w);
+    const user = `u${Date.now()}`;
+    const view = render(withClient(client, <Identify user={null} />));
+    view.rerender(withClient(client, <Identify user={user} />));
+    view.rerender(withClient(client, <Identify user={user} />));
+    await client.trackEvent({ event_type: 'react_identified' });
+    await client.flush();
+    const { data } = await client.getEventsPage({ user_id: user });
+    const identify = data.filter((e) => e.event_type === '$identify');
+    expect(identify).toHaveLength(1);
+    expect(identify[0]).toMatchObject({ user_id: user, properties: { plan: 'pro' } });
+    expect(identify[0]!.anonymous_id).toBeTruthy();
+    const tracked = data.find((e) => e.event_type === 'react_identified');
+    expect(tracked).toMatchObject({ user_id: user, anonymous_id: identify[0]!.anonymous_id });
   });
 });
 
