@@ -438,12 +438,12 @@ if (lighthouse) {
   }
   sections.push(`## Dashboard in Lighthouse · ${when(lighthouse)}
 
-Lighthouse ${l.lighthouse} with its mobile defaults (${l.settings}) on \`${l.url}\` of the demo as \`npm start\`
+Lighthouse ${l.lighthouse}, ${l.settings}, on \`${l.url}\` of the demo as \`npm start\`
 serves it (\`next start\`, the API seeded with sample_data/), signed in as a sample user, in Debian's headless
 Chromium; ${num(runs.length)} runs, their median first. Lighthouse simulates the slow phone from what it
 measures on this machine, so its timings (and the performance score) move with the machine's load: the load
 average was ${num(l.load_average_1m, 1)} after the runs, on ${num(cpus().length)} cores, and Lighthouse's benchmark index
-(its measure of the machine's speed; higher is faster, an idle desktop scores above 1,000) was
+(its own measure of the machine's speed at each run; higher is faster) was
 ${runs.map((r) => num(r.benchmark_index)).join(' / ') || '–'}.
 
 ${lines.join('\n')}`);
