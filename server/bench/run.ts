@@ -258,6 +258,12 @@ if (process.env.BENCH_ONLY_HTTP) {
   process.exit(0);
 }
 const ceiling = await benchIngestCeiling(Math.max(100_000, Math.min(500_000, httpIngest.events_per_s * 5)));
+// BENCH_ONLY_INGEST: the two ingest figures without the read benchmarks' million-event load, for comparing
+// ingest changes run after run (BENCH_ONLY_HTTP: the HTTP figure alone).
+if (process.env.BENCH_ONLY_INGEST) {
+  console.log({ http: httpIngest, in_process_ceiling: ceiling });
+  process.exit(0);
+}
 const reads = await benchReads();
 
 const result = {
