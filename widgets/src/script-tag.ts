@@ -11,6 +11,7 @@
  *   and its events go to the key's org anyway.
  * - `data-token-url`: the host application's endpoint for short-lived read tokens (same-origin).
  * - `data-auto-pageview`: track `page_view` on load and on every SPA navigation.
+ * - `data-cookieless`: store no visitor id (the API derives visitors and sessions itself).
  */
 import {
   AnalyticsClient,
@@ -30,6 +31,12 @@ export interface AcmeAnalyticsGlobal {
   track(event: string | EventPayload, properties?: JsonObject): Promise<void>;
   /** Sends what is queued now (say, before navigating away). */
   flush(): Promise<void>;
+  /** Names the signed-in user: `identify('u_42', { plan: 'pro' })` (see the SDK's `identify()`). */
+  identify(userId: string, traits?: JsonObject): Promise<void>;
+  /** Sign-out: a new anonymous visitor and session. */
+  reset(): Promise<void>;
+  /** Properties merged into every later event, persisted: `register({ app: 'shop' })`. */
+  register(properties: JsonObject): Promise<void>;
 }
 
 declare global {
@@ -55,6 +62,7 @@ function start(): AcmeAnalyticsGlobal {
     apiKey: data.apiKey || undefined,
     getToken: data.apiKey ? undefined : getToken,
     tenant: data.org,
+    cookieless: data.cookieless !== undefined && data.cookieless !== 'false',
   });
   // With both, the components read through a second client with the short-lived tokens, kept in memory so
   // it never drains the tracker's queue with read credentials.
@@ -69,6 +77,9 @@ function start(): AcmeAnalyticsGlobal {
     track: (event, properties) =>
       tracker.trackEvent(typeof event === 'string' ? { event_type: event, properties } : event),
     flush: () => tracker.flush(),
+    identify: (userId, traits) => tracker.identify(userId, traits),
+    reset: () => tracker.reset(),
+    register: (properties) => tracker.register(properties),
   };
 }
 

@@ -71,6 +71,29 @@ describe('the script tag', () => {
     equal(data.filter((e) => e.properties.marker === marker).length, 2);
   });
 
+  it('exposes identify, reset and register: the API stores the ids and properties they set', async () => {
+    const { win } = await open('script-tag.html');
+    const api = win.AcmeAnalytics!;
+    const user = `u-${Date.now()}`;
+    await api.register({ app: 'shop' });
+    await api.identify(user, { plan: 'pro' });
+    await api.track('tag_identified');
+    await api.reset();
+    await api.track('tag_signed_out', { user });
+    await api.flush();
+    const { data } = await apiEvents('umbrella', { user_id: user });
+    const identify = data.find((e) => e.event_type === '$identify');
+    const tracked = data.find((e) => e.event_type === 'tag_identified');
+    assert(identify?.anonymous_id, '$identify stored with the anonymous id');
+    equal(tracked?.anonymous_id, identify.anonymous_id);
+    deepEqual(tracked?.properties, { app: 'shop' });
+    const after = (await apiEvents('umbrella', { event_type: 'tag_signed_out' })).data.find(
+      (e) => e.properties.user === user,
+    );
+    equal(after?.user_id, null);
+    assert(after?.anonymous_id && after.anonymous_id !== identify.anonymous_id, 'a new anonymous id');
+  });
+
   it('tracks a page_view on load with data-auto-pageview', async () => {
     const start = new Date().toISOString();
     const { win } = await open('script-tag.html');
@@ -123,6 +146,45 @@ describe('the script tag with a publishable key (data-api-key="pk_…")', () => 
     }, "the key page's page_view");
     equal(data[0]!.org_id, org);
     equal(data.length, 1);
+  });
+
+  it('data-cookieless: no anonymous id sent or stored; the API derives the visitor', async () => {
+    const { org, key } = await publishableKey([location.origin]);
+    const frame = document.createElement('iframe');
+    frame.src = `/csp/script-cookieless.html?key=${key}&org=${org}`;
+    mount(frame);
+    const { data } = await waitFor(async () => {
+      const page = await eventsOf(org, { event_type: 'page_view' });
+      return page.data.length > 0 && page;
+    }, "the cookieless page's page_view");
+    equal(data[0]!.anonymous_id, null);
+    assert(data[0]!.visitor_id?.startsWith('h:'), 'a visitor the API derived');
+    const win = frame.contentWindow!;
+    const databases = await win.indexedDB.databases();
+    // The tenant's queue (the database named after the org) holds events only: no visitor record.
+    const ours = databases.filter((d) => d.name?.includes(org));
+    equal(ours.length, 1, 'the tenant queue');
+    for (const { name } of ours) {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const open = win.indexedDB.open(name!);
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      if (db.objectStoreNames.contains('queue')) {
+        const record = await new Promise((resolve) => {
+          const get = db.transaction('queue').objectStore('queue').get('v');
+          get.onsuccess = () => resolve(get.result);
+        });
+        equal(record, undefined, `no visitor record in ${name}`);
+      }
+      db.close();
+    }
+    deepEqual(
+      Object.keys(win.localStorage).filter((k) => k !== 'acme-analytics:consent'),
+      [],
+      'localStorage',
+    );
+    equal(win.document.cookie, '', 'cookies');
   });
 
   it('is refused on a page whose origin the key does not list: 403 origin_not_allowed', async () => {
