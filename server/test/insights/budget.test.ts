@@ -66,7 +66,6 @@ for (const storeCase of stores) {
         env: {
           ANALYTICS_QUERY_TIMEOUT_MS: '150',
           ANALYTICS_QUERY_CONCURRENCY_PER_ORG: '1',
-          LOG_LEVEL: 'error',
         },
         wrap: countingExports,
       });

@@ -616,7 +616,7 @@ export class SqliteEventStore implements EventStore {
 
   exportEvents(query: ExportQuery): AsyncIterable<StoredEvent[]> {
     this.#assertOpen();
-    return sqliteExport(this.db, query);
+    return sqliteExport(this.#reads, this.db, query);
   }
 
   async storedMetricNames(orgId: string): Promise<string[]> {

@@ -3,7 +3,8 @@
  * `statement_timeout` set to what is left of its budget (reset before the connection goes back to the
  * pool), so PostgreSQL itself cancels a query past it; a client that disconnects cancels the running query
  * through `pg_cancel_backend` at once. The scans read the org's range of the primary key (org_id,
- * "timestamp", event_id) in time order, pruned to the range's monthly partitions.
+ * "timestamp", event_id) in time order, pruned to the range's monthly partitions, in keyset chunks of
+ * 50,000 rows, each within what is left of the budget.
  */
 import type pg from 'pg';
 import { QueryAbortedError, queryTimeout } from '../../../lib/query-budget.js';
@@ -12,8 +13,8 @@ import type { ExportQuery, StoredEvent, VisitorEventRow, VisitorScan } from '../
 import { EVENT_COLUMNS } from '../statements.js';
 
 const TS_MS = `(extract(epoch FROM e."timestamp") * 1000)::float8`;
-/** Rows handed to the consumer at a time. */
-const CHUNK = 4096;
+/** Rows per keyset query of a scan: bounded memory, few round trips. */
+const SCAN_CHUNK = 50_000;
 
 /** Run one query within `timeoutMs` on its own connection, cancelled when `signal` aborts. */
 async function budgeted<R extends pg.QueryResultRow>(
@@ -105,30 +106,37 @@ export async function* postgresScan(pool: pg.Pool, scan: VisitorScan): AsyncGene
   const global = compileFilters(scan.filters, 'postgres', 1, bind);
   merge(global.joins);
   where.push(...global.where);
-  const rows = await budgeted<{ visitor: string | null; ts: number; mask: number; value?: unknown }>(
-    pool,
-    {
-      text: `SELECT ${columns.join(', ')} FROM events e ${joinSql(joins)}
-              WHERE ${where.join(' AND ')} ORDER BY e."timestamp"`,
-      values: params,
-    },
-    scan.deadline - Date.now(),
-    scan.timeoutMs,
-    scan.signal,
-  );
+  // Keyset chunks in (timestamp, event_id) order: the rows of a long range never sit in memory at once.
+  const ts = `to_timestamp(${bind(0)}::float8 / 1000)`;
+  const afterAt = params.length - 1;
+  const id = `${bind('00000000-0000-0000-0000-000000000000')}::uuid`;
+  const text = `SELECT ${columns.join(', ')}, e.event_id FROM events e ${joinSql(joins)}
+                 WHERE ${where.join(' AND ')} AND e."timestamp" >= ${ts} AND (e."timestamp", e.event_id) > (${ts}, ${id})
+                 ORDER BY e."timestamp", e.event_id LIMIT ${bind(SCAN_CHUNK)}`;
+  params[afterAt] = scan.fromTs;
+  params[afterAt + 1] = '00000000-0000-0000-0000-000000000000';
   const breakdown = scan.breakdown !== undefined;
-  let chunk: VisitorEventRow[] = [];
-  for (const r of rows) {
-    if (r.visitor === null || r.mask === 0) continue;
-    const row: VisitorEventRow = { visitor: r.visitor, ts: r.ts, mask: r.mask };
-    if (breakdown) row.value = r.value === null || r.value === undefined ? null : String(r.value);
-    chunk.push(row);
-    if (chunk.length === CHUNK) {
-      yield chunk;
-      chunk = [];
+  for (;;) {
+    const rows = await budgeted<{
+      visitor: string | null;
+      ts: number;
+      mask: number;
+      value?: unknown;
+      event_id: string;
+    }>(pool, { text, values: [...params] }, scan.deadline - Date.now(), scan.timeoutMs, scan.signal);
+    const chunk: VisitorEventRow[] = [];
+    for (const r of rows) {
+      if (r.visitor === null || r.mask === 0) continue;
+      const row: VisitorEventRow = { visitor: r.visitor, ts: r.ts, mask: r.mask };
+      if (breakdown) row.value = r.value === null || r.value === undefined ? null : String(r.value);
+      chunk.push(row);
     }
+    if (chunk.length > 0) yield chunk;
+    if (rows.length < SCAN_CHUNK) return;
+    const last = rows[rows.length - 1]!;
+    params[afterAt] = last.ts;
+    params[afterAt + 1] = last.event_id;
   }
-  if (chunk.length > 0) yield chunk;
 }
 
 interface EventRow {

@@ -166,8 +166,15 @@ export async function* sqliteScan(pool: ReadPool | undefined, db: Db, scan: Visi
   );
 }
 
-/** `exportEvents` on SQLite: keyset chunks, oldest first, each one query on the store's connection. */
-export async function* sqliteExport(db: Db, q: ExportQuery): AsyncGenerator<StoredEvent[]> {
+/**
+ * `exportEvents` on SQLite: keyset chunks, oldest first, each one query within the budget, read in slices
+ * on a read-only connection like a scan (a chunk whose filters match rarely may read long).
+ */
+export async function* sqliteExport(
+  pool: ReadPool | undefined,
+  db: Db,
+  q: ExportQuery,
+): AsyncGenerator<StoredEvent[]> {
   const org = db.get<{ id: number }>('SELECT id FROM orgs WHERE org_id = ?', [q.orgId])?.id;
   if (org === undefined) return;
   let after: [number, Buffer] | undefined;
@@ -191,7 +198,10 @@ export async function* sqliteExport(db: Db, q: ExportQuery): AsyncGenerator<Stor
     const sessions = f.joins.sessions
       ? 'LEFT JOIN sessions s ON s.org = e.org AND s.session_id = e.session_id AND s.is_bot = e.is_bot'
       : '';
-    const rows = db.raw(
+    const rows: unknown[][] = [];
+    const parts = sliced<unknown[]>(
+      pool,
+      db,
       `SELECT e.ts, e.event_id, t.name, u.user_id, e.received_at, e.schema_version, e.properties,
               e.anonymous_id, e.session_id, ${VISITOR}, e.context, e.path, e.referrer_host, e.utm_source,
               e.utm_medium, e.utm_campaign, e.browser, e.os, e.device, e.country, e.is_bot
@@ -200,14 +210,15 @@ export async function* sqliteExport(db: Db, q: ExportQuery): AsyncGenerator<Stor
         ORDER BY e.ts, e.event_id
         LIMIT ${bind(q.chunkSize)}`,
       params,
+      (r) => r,
+      { deadline: Date.now() + q.timeoutMs, timeoutMs: q.timeoutMs, signal: q.signal },
     );
+    for await (const part of parts) for (const r of part) rows.push(r);
     if (rows.length === 0) return;
     const last = rows[rows.length - 1]!;
     after = [last[0] as number, last[1] as Buffer];
     yield rows.map((r) => toStoredEvent(q.orgId, r));
     if (rows.length < q.chunkSize) return;
-    // Let the consumer's writes drain and other requests run between chunks.
-    await nextTurn();
   }
 }
 
