@@ -64,7 +64,7 @@ for (const storeCase of stores) {
     beforeAll(async () => {
       t = await createTestApp(storeCase, {
         env: {
-          ANALYTICS_QUERY_TIMEOUT_MS: '150',
+          ANALYTICS_QUERY_TIMEOUT_MS: '600',
           ANALYTICS_QUERY_CONCURRENCY_PER_ORG: '1',
         },
         wrap: countingExports,
@@ -99,7 +99,7 @@ for (const storeCase of stores) {
       await t?.close();
     });
 
-    /** Every event of the big org through a property filter: far more than 150 ms of work on either store. */
+    /** Every event of the big org through property filters: seconds of work on either store, against a 600 ms budget. */
     const slowRetention = () =>
       t.app.inject({
         method: 'GET',
@@ -139,7 +139,7 @@ for (const storeCase of stores) {
       expect(res.headers['retry-after']).toBeDefined();
       expect(res.headers['content-type']).toContain('application/problem+json');
       // Cancelled at the budget, not after the whole scan (which takes seconds here).
-      expect(slowDone - started).toBeLessThan(1_500);
+      expect(slowDone - started).toBeLessThan(3_000);
       expect(quick.statusCode, quick.body).toBe(200);
       expect(quick.json().steps[1].visitors).toBe(1);
       expect(smallDone).toBeLessThan(slowDone);
