@@ -92,6 +92,33 @@ for (const storeCase of stores) {
       expect(rest.length).toBeGreaterThanOrEqual(EVENTS);
     });
 
+    it('defuses text a spreadsheet would run as a formula, and leaves other text as it was', async () => {
+      const org = orgId('export-formula');
+      const writer = await t.token({ org });
+      const users = ['=HYPERLINK("http://x.example","y")', '+1+2', '-3', '@SUM(A1)', '\tcmd', 'plain-user'];
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/events',
+        headers: bearer(writer),
+        payload: { events: users.map((user_id) => ({ event_type: 'signup', user_id })) },
+      });
+      expect(res.statusCode, res.body).toBe(202);
+      const csv = await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/events/export?format=csv&org_id=${org}`,
+        headers: bearer(writer),
+      });
+      expect(csv.statusCode, csv.body).toBe(200);
+      const userColumn = csv.body.split('\r\n')[0]!.split(',').indexOf('user_id');
+      // Each user id is a cell of its own row; unquote (RFC 4180) before comparing.
+      const cells = csv.body
+        .split('\r\n')
+        .slice(1, -1)
+        .map((row) => row.match(/("(?:[^"]|"")*"|[^,]*)(,|$)/g)!.map((c) => c.replace(/,$/, ''))[userColumn]!)
+        .map((c) => (c.startsWith('"') ? c.slice(1, -1).replaceAll('""', '"') : c));
+      expect(cells.sort()).toEqual(users.map((u) => (/^[=+\-@\t]/.test(u) ? `'${u}` : u)).sort());
+    });
+
     it('names a bad filter in a 422 before streaming anything', async () => {
       const res = await t.app.inject({
         method: 'GET',

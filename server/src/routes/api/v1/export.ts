@@ -40,10 +40,16 @@ const CSV_COLUMNS = [
   'context',
 ] as const satisfies readonly (keyof EventOut)[];
 
-/** RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. */
+/**
+ * RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. A text cell that a
+ * spreadsheet would run as a formula (it starts with =, +, -, @, a tab or a carriage return: a visitor
+ * controls user ids, paths and campaign names) gets a leading apostrophe, as OWASP advises, so opening an
+ * export never executes what a visitor sent. Numbers and booleans are written as they are.
+ */
 function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
-  const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  let text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
