@@ -27,6 +27,7 @@ import type {
   VisitorScan,
 } from '../types.js';
 import { backfillChunk } from './backfill.js';
+import { type EventRow, toStoredEvent } from './event-row.js';
 import { postgresExport, postgresScan } from './insights/scan.js';
 import * as KEYS from './keys.js';
 import { migrate } from './migrations.js';
@@ -592,57 +593,12 @@ export class PostgresEventStore implements EventStore {
     if (q.before) values.push(q.before.ts, q.before.eventId);
     const { stmt, filterParams } = pageStatement(shape, q.filters ?? []);
     values.push(...filterParams, q.limit + 1);
-    const { rows } = await this.#run<{
-      ts: number;
-      event_id: string;
-      event_type: string;
-      user_id: string | null;
-      received_at: number;
-      schema_version: number;
-      properties: StoredEvent['properties'];
-      anonymous_id: string | null;
-      session_id: string | null;
-      visitor_id: string | null;
-      context: StoredEvent['context'];
-      path: string | null;
-      referrer_host: string | null;
-      utm_source: string | null;
-      utm_medium: string | null;
-      utm_campaign: string | null;
-      browser: string | null;
-      os: string | null;
-      device: StoredEvent['device'];
-      country: string | null;
-      is_bot: boolean;
-    }>(this.pool, stmt, values);
+    const { rows } = await this.#run<EventRow>(this.pool, stmt, values);
     const hasMore = rows.length > q.limit;
     if (hasMore) rows.pop();
     return {
       hasMore,
-      events: rows.map((r) => ({
-        orgId: q.orgId,
-        eventId: r.event_id,
-        eventType: r.event_type,
-        userId: r.user_id,
-        ts: r.ts,
-        receivedAt: r.received_at,
-        schemaVersion: r.schema_version,
-        properties: r.properties,
-        anonymousId: r.anonymous_id,
-        sessionId: r.session_id,
-        visitorId: r.visitor_id,
-        context: r.context,
-        path: r.path,
-        referrerHost: r.referrer_host,
-        utmSource: r.utm_source,
-        utmMedium: r.utm_medium,
-        utmCampaign: r.utm_campaign,
-        browser: r.browser,
-        os: r.os,
-        device: r.device,
-        country: r.country,
-        isBot: r.is_bot,
-      })),
+      events: rows.map((r) => toStoredEvent(q.orgId, r)),
     };
   }
 

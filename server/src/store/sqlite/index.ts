@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { formatUuid, uuidToBytes } from '../../lib/ids.js';
+import { uuidToBytes } from '../../lib/ids.js';
 import { DAY_MS, parseDate } from '../../lib/time.js';
 import { compileFilters } from '../filter-sql.js';
 import { PAGE_VIEW_EVENT } from '../sessions.js';
@@ -32,6 +32,7 @@ import type {
 import { BACKFILL_KEY } from './backfill.js';
 import { Checkpointer, WRITER_AUTOCHECKPOINT_PAGES } from './checkpointer.js';
 import { type Db, openConnection } from './db.js';
+import { toStoredEvent } from './event-row.js';
 import { ReadPool } from './insights/read-pool.js';
 import { sqliteExport, sqliteScan } from './insights/scan.js';
 import * as keys from './keys.js';
@@ -534,31 +535,7 @@ export class SqliteEventStore implements EventStore {
   #toPage(q: EventQuery, rows: unknown[][]): EventPage {
     const hasMore = rows.length > q.limit;
     if (hasMore) rows.length = q.limit;
-    const text = (v: unknown) => (v as string | null) ?? null;
-    const events: StoredEvent[] = rows.map((r) => ({
-      orgId: q.orgId,
-      ts: r[0] as number,
-      eventId: formatUuid(r[1] as Buffer),
-      eventType: this.#typeName(r[2] as number),
-      userId: text(r[3]),
-      receivedAt: r[4] as number,
-      schemaVersion: r[5] as number,
-      properties: JSON.parse(r[6] as string) as StoredEvent['properties'],
-      anonymousId: text(r[7]),
-      sessionId: text(r[8]),
-      visitorId: text(r[9]),
-      context: r[10] === null ? null : (JSON.parse(r[10] as string) as StoredEvent['context']),
-      path: text(r[11]),
-      referrerHost: text(r[12]),
-      utmSource: text(r[13]),
-      utmMedium: text(r[14]),
-      utmCampaign: text(r[15]),
-      browser: text(r[16]),
-      os: text(r[17]),
-      device: text(r[18]) as StoredEvent['device'],
-      country: text(r[19]),
-      isBot: r[20] === 1,
-    }));
+    const events = rows.map((r) => toStoredEvent(q.orgId, r, this.#typeName(r[2] as number)));
     return { events, hasMore };
   }
 

@@ -10,6 +10,7 @@ import type pg from 'pg';
 import { QueryAbortedError, queryTimeout } from '../../../lib/query-budget.js';
 import { compileFilters, dimensionSql, type FilterJoins } from '../../filter-sql.js';
 import type { ExportQuery, StoredEvent, VisitorEventRow, VisitorScan } from '../../types.js';
+import { type EventRow, toStoredEvent } from '../event-row.js';
 import { EVENT_COLUMNS } from '../statements.js';
 
 const TS_MS = `(extract(epoch FROM e."timestamp") * 1000)::float8`;
@@ -139,30 +140,6 @@ export async function* postgresScan(pool: pg.Pool, scan: VisitorScan): AsyncGene
   }
 }
 
-interface EventRow {
-  ts: number;
-  event_id: string;
-  event_type: string;
-  user_id: string | null;
-  received_at: number;
-  schema_version: number;
-  properties: StoredEvent['properties'];
-  anonymous_id: string | null;
-  session_id: string | null;
-  visitor_id: string | null;
-  context: StoredEvent['context'];
-  path: string | null;
-  referrer_host: string | null;
-  utm_source: string | null;
-  utm_medium: string | null;
-  utm_campaign: string | null;
-  browser: string | null;
-  os: string | null;
-  device: StoredEvent['device'];
-  country: string | null;
-  is_bot: boolean;
-}
-
 /** `exportEvents` on PostgreSQL: keyset chunks oldest first, each one query within the budget. */
 export async function* postgresExport(pool: pg.Pool, q: ExportQuery): AsyncGenerator<StoredEvent[]> {
   let after: [number, string] | undefined;
@@ -202,30 +179,7 @@ export async function* postgresExport(pool: pg.Pool, q: ExportQuery): AsyncGener
     if (rows.length === 0) return;
     const last = rows[rows.length - 1]!;
     after = [last.ts, last.event_id];
-    yield rows.map((r) => ({
-      orgId: q.orgId,
-      eventId: r.event_id,
-      eventType: r.event_type,
-      userId: r.user_id,
-      ts: r.ts,
-      receivedAt: r.received_at,
-      schemaVersion: r.schema_version,
-      properties: r.properties,
-      anonymousId: r.anonymous_id,
-      sessionId: r.session_id,
-      visitorId: r.visitor_id,
-      context: r.context,
-      path: r.path,
-      referrerHost: r.referrer_host,
-      utmSource: r.utm_source,
-      utmMedium: r.utm_medium,
-      utmCampaign: r.utm_campaign,
-      browser: r.browser,
-      os: r.os,
-      device: r.device,
-      country: r.country,
-      isBot: r.is_bot,
-    }));
+    yield rows.map((r) => toStoredEvent(q.orgId, r));
     if (rows.length < q.chunkSize) return;
   }
 }

@@ -10,11 +10,11 @@
  * the statement (the iterator is returned, which resets it in SQLite), so no work goes on in the database.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { formatUuid } from '../../../lib/ids.js';
 import { QueryAbortedError, queryTimeout } from '../../../lib/query-budget.js';
 import { compileFilters, dimensionSql, type FilterJoins } from '../../filter-sql.js';
 import type { ExportQuery, StoredEvent, VisitorEventRow, VisitorScan } from '../../types.js';
 import type { Db } from '../db.js';
+import { toStoredEvent } from '../event-row.js';
 import type { ReadPool } from './read-pool.js';
 
 /** How long one slice of a scan holds the event loop. */
@@ -220,32 +220,4 @@ export async function* sqliteExport(
     yield rows.map((r) => toStoredEvent(q.orgId, r));
     if (rows.length < q.chunkSize) return;
   }
-}
-
-function toStoredEvent(orgId: string, r: unknown[]): StoredEvent {
-  const text = (v: unknown) => (v as string | null) ?? null;
-  return {
-    orgId,
-    ts: r[0] as number,
-    eventId: formatUuid(r[1] as Buffer),
-    eventType: r[2] as string,
-    userId: text(r[3]),
-    receivedAt: r[4] as number,
-    schemaVersion: r[5] as number,
-    properties: JSON.parse(r[6] as string) as StoredEvent['properties'],
-    anonymousId: text(r[7]),
-    sessionId: text(r[8]),
-    visitorId: text(r[9]),
-    context: r[10] === null ? null : (JSON.parse(r[10] as string) as StoredEvent['context']),
-    path: text(r[11]),
-    referrerHost: text(r[12]),
-    utmSource: text(r[13]),
-    utmMedium: text(r[14]),
-    utmCampaign: text(r[15]),
-    browser: text(r[16]),
-    os: text(r[17]),
-    device: text(r[18]) as StoredEvent['device'],
-    country: text(r[19]),
-    isBot: r[20] === 1,
-  };
 }
