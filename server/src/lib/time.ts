@@ -121,6 +121,32 @@ export function parseBound(text: string): Bound | null {
   return ms === null ? null : { kind: 'instant', ms };
 }
 
+/**
+ * The `start_date`/`end_date` of a read's query string as the half-open range [fromTs, toTs) in ms: a date
+ * is its whole UTC day, an instant itself. Problems are pushed onto `errors` (field errors of a 422), so
+ * the caller reports them together with its other parameters'.
+ */
+export function parseRangeQuery(
+  q: { start_date?: string | undefined; end_date?: string | undefined },
+  errors: { path: string; message: string }[],
+): { fromTs?: number; toTs?: number } {
+  const range: { fromTs?: number; toTs?: number } = {};
+  if (q.start_date !== undefined) {
+    const b = parseBound(q.start_date);
+    if (!b) errors.push({ path: '/start_date', message: 'must be a date YYYY-MM-DD or an RFC 3339 instant' });
+    else range.fromTs = b.kind === 'date' ? b.day * DAY_MS : b.ms;
+  }
+  if (q.end_date !== undefined) {
+    const b = parseBound(q.end_date);
+    if (!b) errors.push({ path: '/end_date', message: 'must be a date YYYY-MM-DD or an RFC 3339 instant' });
+    else range.toTs = b.kind === 'date' ? (b.day + 1) * DAY_MS : b.ms;
+  }
+  if (range.fromTs !== undefined && range.toTs !== undefined && range.fromTs > range.toTs) {
+    errors.push({ path: '/end_date', message: 'must not be before start_date' });
+  }
+  return range;
+}
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatterFor(tz: string): Intl.DateTimeFormat {

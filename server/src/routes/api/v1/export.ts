@@ -5,7 +5,7 @@ import type { EventOut } from '../../../contract.js';
 import { ApiError, type FieldError } from '../../../lib/errors.js';
 import { parseFilters } from '../../../lib/filters.js';
 import { QueryAbortedError } from '../../../lib/query-budget.js';
-import { DAY_MS, parseBound } from '../../../lib/time.js';
+import { parseRangeQuery } from '../../../lib/time.js';
 import { principalOf } from '../../../plugins/app/auth.js';
 import { problems } from '../../../schemas/common.js';
 import { ExportQuery } from '../../../schemas/insights.js';
@@ -94,23 +94,7 @@ const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const principal = principalOf(request);
       const q = request.query;
       const errors: FieldError[] = [];
-      let fromTs: number | undefined;
-      let toTs: number | undefined;
-      if (q.start_date !== undefined) {
-        const b = parseBound(q.start_date);
-        if (!b)
-          errors.push({ path: '/start_date', message: 'must be a date YYYY-MM-DD or an RFC 3339 instant' });
-        else fromTs = b.kind === 'date' ? b.day * DAY_MS : b.ms;
-      }
-      if (q.end_date !== undefined) {
-        const b = parseBound(q.end_date);
-        if (!b)
-          errors.push({ path: '/end_date', message: 'must be a date YYYY-MM-DD or an RFC 3339 instant' });
-        else toTs = b.kind === 'date' ? (b.day + 1) * DAY_MS : b.ms;
-      }
-      if (fromTs !== undefined && toTs !== undefined && fromTs > toTs) {
-        errors.push({ path: '/end_date', message: 'must not be before start_date' });
-      }
+      const { fromTs, toTs } = parseRangeQuery(q, errors);
       if (errors.length > 0) {
         throw new ApiError('validation_failed', 'The query string is invalid; see `errors`.', { errors });
       }
