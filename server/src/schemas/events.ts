@@ -264,7 +264,8 @@ export const FilterParam = Type.Array(Type.String({ maxLength: 1200 }), {
   examples: [['path==/pricing', 'country!=US']],
 });
 
-export const EventsQuery = Type.Object({
+/** The query parameters that choose events, shared by the events page and the export. */
+export const EVENT_SELECTION = {
   org_id: Type.Optional(Type.String({ maxLength: 255, description: "Must equal the token's" })),
   user_id: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
   event_type: Type.Optional(
@@ -278,6 +279,10 @@ export const EventsQuery = Type.Object({
     ...DateOrInstant,
     description: 'A date includes that whole UTC day; an instant is exclusive',
   }),
+};
+
+export const EventsQuery = Type.Object({
+  ...EVENT_SELECTION,
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
   cursor: Type.Optional(
     Type.String({ maxLength: 128, description: 'Opaque `next_cursor` of the previous page (same filters)' }),

@@ -1,6 +1,5 @@
 import { Type } from 'typebox';
-import { DateOrInstant } from './common.js';
-import { EVENT_TYPE_PATTERN, FilterParam } from './events.js';
+import { EVENT_SELECTION, EVENT_TYPE_PATTERN, FilterParam } from './events.js';
 
 const DateParam = (description: string) =>
   Type.String({ minLength: 10, maxLength: 10, description, examples: ['2024-05-01'] });
@@ -175,19 +174,7 @@ export const RetentionResponse = Type.Object(
 );
 
 export const ExportQuery = Type.Object({
-  org_id: Type.Optional(Type.String({ maxLength: 255, description: "Must equal the token's" })),
-  user_id: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-  event_type: Type.Optional(
-    Type.Array(Type.String({ pattern: EVENT_TYPE_PATTERN }), {
-      maxItems: 50,
-      description: 'Repeatable: any of these types',
-    }),
-  ),
-  start_date: Type.Optional({ ...DateOrInstant, description: 'Inclusive: a date or an RFC 3339 instant' }),
-  end_date: Type.Optional({
-    ...DateOrInstant,
-    description: 'A date includes that whole UTC day; an instant is exclusive',
-  }),
+  ...EVENT_SELECTION,
   filter: Type.Optional(FilterParam),
   format: Type.Optional(
     Type.Union([Type.Literal('ndjson'), Type.Literal('csv')], {
