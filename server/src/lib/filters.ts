@@ -65,6 +65,8 @@ export function parseFilter(text: string): Filter | string {
   }
   const [, dimension, op, value] = match as unknown as [string, string, FilterOp, string];
   if (value.length > MAX_VALUE_LENGTH) return `filter value longer than ${MAX_VALUE_LENGTH} characters`;
+  // No stored value holds NUL (ingest refuses it), and PostgreSQL cannot even compare against one.
+  if (value.includes('\u0000')) return 'filter value must not contain NUL (U+0000)';
   if (dimension.startsWith('prop.')) {
     const key = dimension.slice(5);
     if (!PROPERTY_KEY_PATTERN.test(key)) {

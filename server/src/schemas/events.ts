@@ -267,7 +267,8 @@ export const FilterParam = Type.Array(Type.String({ maxLength: 1200 }), {
 /** The query parameters that choose events, shared by the events page and the export. */
 export const EVENT_SELECTION = {
   org_id: Type.Optional(Type.String({ maxLength: 255, description: "Must equal the token's" })),
-  user_id: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  // No stored user id holds NUL (ingest refuses it), and PostgreSQL cannot even compare against one.
+  user_id: Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[^\\u0000]*$' })),
   event_type: Type.Optional(
     Type.Array(Type.String({ pattern: EVENT_TYPE_PATTERN }), {
       maxItems: 50,

@@ -124,6 +124,20 @@ describe.each(stores)('GET /api/v1/events ($name)', (storeCase) => {
     expect(reversed.statusCode).toBe(422);
   });
 
+  it('answers 422 naming the parameter for NUL in user_id or a filter value, on the page and the export', async () => {
+    // Nothing stored can hold NUL (ingest refuses it); PostgreSQL would fail to even compare against it.
+    for (const [route, q, path] of [
+      ['/api/v1/events', 'user_id=a%00b', '/user_id'],
+      ['/api/v1/events/export', 'user_id=a%00b', '/user_id'],
+      ['/api/v1/events', 'filter=path%3D%3D%2Fa%00', '/filter/0'],
+      ['/api/v1/events/export', 'filter=prop.k~%00', '/filter/0'],
+    ] as const) {
+      const res = await t.app.inject({ url: `${route}?${q}`, headers: bearer(token) });
+      expect(res.statusCode, `${route}?${q} ${res.body}`).toBe(422);
+      expect(res.json().errors[0].path).toBe(path);
+    }
+  });
+
   it('answers 422 for a tampered cursor', async () => {
     const { next_cursor } = (await get('limit=10')).json() as EventsPage;
     expect(next_cursor).toBeTruthy();
