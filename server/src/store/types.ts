@@ -128,7 +128,8 @@ export interface EventKey {
   eventId: string;
 }
 
-export interface EventQuery {
+/** Which events a read selects: the `GET /api/v1/events` parameters, shared by the page and the export. */
+export interface EventSelection {
   orgId: string;
   userId?: string;
   /** Any of these types (empty or absent: all types). */
@@ -137,10 +138,13 @@ export interface EventQuery {
   fromTs?: number;
   /** Exclusive upper bound on `ts`, epoch ms. */
   toTs?: number;
-  /** Return only rows strictly before this key in (ts DESC, event_id DESC) order. */
-  before?: EventKey;
   /** The contract's `filter` parameters, ANDed (validated by `parseFilters`). */
   filters?: Filter[];
+}
+
+export interface EventQuery extends EventSelection {
+  /** Return only rows strictly before this key in (ts DESC, event_id DESC) order. */
+  before?: EventKey;
   /** 1..1000 rows. */
   limit: number;
 }
@@ -250,13 +254,7 @@ export interface VisitorEventRow {
 }
 
 /** Every event matching the `GET /api/v1/events` filters, oldest first, in chunks (`exportEvents`). */
-export interface ExportQuery {
-  orgId: string;
-  userId?: string;
-  eventTypes?: string[];
-  fromTs?: number;
-  toTs?: number;
-  filters?: Filter[];
+export interface ExportQuery extends EventSelection {
   /** Rows per chunk (each chunk is one query within the budget). */
   chunkSize: number;
   /** The time budget of each chunk's query, ms. */

@@ -8,37 +8,26 @@ import { QueryAbortedError } from '../../../lib/query-budget.js';
 import { parseRangeQuery } from '../../../lib/time.js';
 import { principalOf } from '../../../plugins/app/auth.js';
 import { problems } from '../../../schemas/common.js';
+import { EventOut as EventOutSchema } from '../../../schemas/events.js';
 import { ExportQuery } from '../../../schemas/insights.js';
+import type { StoredEvent } from '../../../store/types.js';
 import { toEventOut } from './events.js';
 import { budgetProblems } from './insights/index.js';
 
 /** Events per keyset query: small enough that 32 KiB properties keep a chunk within a few MiB. */
 const CHUNK = 200;
 
+/**
+ * The CSV columns: the fields of an event as `GET /api/v1/events` returns it, in its order, with the two
+ * JSON objects (`properties`, `context`) moved to the end, where a wide cell hides nothing after it.
+ */
+const JSON_COLUMNS = ['properties', 'context'] as const;
 const CSV_COLUMNS = [
-  'event_id',
-  'org_id',
-  'user_id',
-  'event_type',
-  'timestamp',
-  'received_at',
-  'schema_version',
-  'anonymous_id',
-  'session_id',
-  'visitor_id',
-  'path',
-  'referrer_host',
-  'utm_source',
-  'utm_medium',
-  'utm_campaign',
-  'browser',
-  'os',
-  'device',
-  'country',
-  'is_bot',
-  'properties',
-  'context',
-] as const satisfies readonly (keyof EventOut)[];
+  ...(Object.keys(EventOutSchema.properties) as (keyof EventOut)[]).filter(
+    (c) => !(JSON_COLUMNS as readonly string[]).includes(c),
+  ),
+  ...JSON_COLUMNS,
+];
 
 /**
  * RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. A text cell that a
@@ -115,7 +104,7 @@ const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       });
       const it = chunks[Symbol.asyncIterator]();
       // The first chunk before any header: a timeout or failure there is still a proper problem document.
-      let first: IteratorResult<Parameters<typeof toEventOut>[0][]>;
+      let first: IteratorResult<StoredEvent[]>;
       try {
         first = await it.next();
       } catch (err) {
@@ -125,18 +114,12 @@ const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
         }
         throw err;
       }
-      const format = (events: Parameters<typeof toEventOut>[0][]) =>
+      const format = (events: StoredEvent[]) =>
         events.map((e) => (csv ? csvRow(toEventOut(e)) : `${JSON.stringify(toEventOut(e))}\n`)).join('');
       async function* body(): AsyncGenerator<string> {
         try {
           if (csv) yield `${CSV_COLUMNS.join(',')}\r\n`;
-          if (first.done) return;
-          yield format(first.value);
-          for (;;) {
-            const next = await it.next();
-            if (next.done) return;
-            yield format(next.value);
-          }
+          for (let chunk = first; !chunk.done; chunk = await it.next()) yield format(chunk.value);
         } finally {
           // The client left, or the stream failed: the store's reading stops here.
           await it.return?.();
