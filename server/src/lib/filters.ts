@@ -67,17 +67,26 @@ export function parseFilter(text: string): Filter | string {
   if (value.length > MAX_VALUE_LENGTH) return `filter value longer than ${MAX_VALUE_LENGTH} characters`;
   // No stored value holds NUL (ingest refuses it), and PostgreSQL cannot even compare against one.
   if (value.includes('\u0000')) return 'filter value must not contain NUL (U+0000)';
-  if (dimension.startsWith('prop.')) {
-    const key = dimension.slice(5);
+  const parsed = parseDimension(dimension);
+  return typeof parsed === 'string' ? parsed : { ...parsed, op, value };
+}
+
+/** A dimension a read may filter or group by: a column, or a top-level property (`prop.<key>`). */
+export type Dimension = { dimension: ColumnDimension } | { dimension: 'prop'; key: string };
+
+/** A dimension's name (`country`, `prop.plan`), or the reason it is refused. */
+export function parseDimension(text: string): Dimension | string {
+  if (text.startsWith('prop.')) {
+    const key = text.slice(5);
     if (!PROPERTY_KEY_PATTERN.test(key)) {
       return `property key ${JSON.stringify(key.slice(0, 80))} must be 1–64 characters of [A-Za-z0-9_.$-]`;
     }
-    return { dimension: 'prop', key, op, value };
+    return { dimension: 'prop', key };
   }
-  if (!DIMENSION_SET.has(dimension)) {
-    return `unknown dimension ${JSON.stringify(dimension)}: one of ${FILTER_DIMENSIONS.join(', ')} or prop.<key>`;
+  if (!DIMENSION_SET.has(text)) {
+    return `unknown dimension ${JSON.stringify(text.slice(0, 80))}: one of ${FILTER_DIMENSIONS.join(', ')} or prop.<key>`;
   }
-  return { dimension: dimension as ColumnDimension, op, value };
+  return { dimension: text as ColumnDimension };
 }
 
 /**

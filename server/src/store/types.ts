@@ -13,7 +13,7 @@
  * a wire schema therefore appears here too, and each store must handle it before it type-checks.
  */
 import type { EventOut, EventTypesResponse, IngestAccepted } from '../contract.js';
-import type { ColumnDimension, Filter } from '../lib/filters.js';
+import type { Dimension, Filter } from '../lib/filters.js';
 
 /** `event_id` → `eventId`: the store's name for a wire field. */
 type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}`
@@ -213,9 +213,6 @@ export interface SummaryResult {
   /** Distinct visitors over the whole range. */
   totalVisitors: number;
 }
-
-/** A dimension to group by: a column, or a top-level property (`prop.<key>`). */
-export type Dimension = { dimension: ColumnDimension } | { dimension: 'prop'; key: string };
 
 /** One condition of a visitor scan: an event type (absent: any) and filters of its own. */
 export interface EventCondition {

@@ -4,9 +4,9 @@
  * `retention.ts`, within the request's query budget.
  */
 import { ApiError, type FieldError } from '../../lib/errors.js';
-import { FILTER_DIMENSIONS, type Filter, PROPERTY_KEY_PATTERN, parseFilters } from '../../lib/filters.js';
+import { type Dimension, type Filter, parseDimension, parseFilters } from '../../lib/filters.js';
 import { isValidTimeZone, localDay, parseDate, startOfLocalDay } from '../../lib/time.js';
-import type { Dimension, EventStore } from '../../store/types.js';
+import type { EventStore } from '../../store/types.js';
 import { breakdownResults, FunnelCounter, type FunnelStepResult, stepResults } from './funnel.js';
 import { RetentionCounter, type RetentionPeriod, retentionPlan } from './retention.js';
 
@@ -20,24 +20,11 @@ export interface Budget {
   signal?: AbortSignal;
 }
 
-const DIMENSIONS: ReadonlySet<string> = new Set(FILTER_DIMENSIONS);
-
 /** A breakdown dimension, or a field error at `pointer`. */
-export function parseDimension(text: string, pointer: string, errors: FieldError[]): Dimension | undefined {
-  if (text.startsWith('prop.')) {
-    const key = text.slice(5);
-    if (PROPERTY_KEY_PATTERN.test(key)) return { dimension: 'prop', key };
-    errors.push({
-      path: pointer,
-      message: `property key ${JSON.stringify(key.slice(0, 80))} must be 1–64 characters of [A-Za-z0-9_.$-]`,
-    });
-    return undefined;
-  }
-  if (DIMENSIONS.has(text)) return { dimension: text as Dimension['dimension'] } as Dimension;
-  errors.push({
-    path: pointer,
-    message: `unknown dimension ${JSON.stringify(text.slice(0, 80))}: one of ${FILTER_DIMENSIONS.join(', ')} or prop.<key>`,
-  });
+function dimensionAt(text: string, pointer: string, errors: FieldError[]): Dimension | undefined {
+  const parsed = parseDimension(text);
+  if (typeof parsed !== 'string') return parsed;
+  errors.push({ path: pointer, message: parsed });
   return undefined;
 }
 
@@ -118,7 +105,7 @@ export function prepareFunnel(orgId: string, body: FunnelInput) {
   }));
   const filters = filtersAt(body.filter, '/filter', errors);
   const breakdown =
-    body.breakdown === undefined ? undefined : parseDimension(body.breakdown, '/breakdown', errors);
+    body.breakdown === undefined ? undefined : dimensionAt(body.breakdown, '/breakdown', errors);
   if (errors.length > 0 || !r) throw invalid(errors);
   return {
     scan: {
