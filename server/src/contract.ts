@@ -7,6 +7,7 @@
 import type { Static } from 'typebox';
 import type * as common from './schemas/common.js';
 import type * as events from './schemas/events.js';
+import type * as insights from './schemas/insights.js';
 import type * as keys from './schemas/keys.js';
 import type * as metrics from './schemas/metrics.js';
 
@@ -40,3 +41,13 @@ export type IngestKeySummary = Static<typeof keys.IngestKeySummary>;
 export type IngestKeyList = Static<typeof keys.IngestKeyList>;
 /** RFC 9457 problem document: the body of every error response. */
 export type Problem = Static<typeof common.Problem>;
+/** Query string of `GET /api/v1/insights/trends`. */
+export type TrendsQuery = Static<typeof insights.TrendsQuery>;
+/** `200` response of `GET /api/v1/insights/trends`. */
+export type TrendsResponse = Static<typeof insights.TrendsResponse>;
+/** One series of a `TrendsResponse`: a metric (and breakdown value) with a point per bucket. */
+export type TrendSeries = TrendsResponse['series'][number];
+/** Query string of `GET /api/v1/insights/breakdown`. */
+export type BreakdownQuery = Static<typeof insights.BreakdownQuery>;
+/** `200` response of `GET /api/v1/insights/breakdown`. */
+export type BreakdownResponse = Static<typeof insights.BreakdownResponse>;
