@@ -2,11 +2,15 @@
 // this package's test and bench scripts). Paths are absolute so the build runs from any directory.
 //
 // - dist/analytics.js      the drop-in script tag: an IIFE with Lit, the SDK and every element inside
+// - dist/tracker.js        the tracking-only script tag: an IIFE with the SDK core and no Lit
+// - dist/sdk.json          the bundles' version and Subresource Integrity hashes, which the API reads to
+//                          serve them under versioned, immutable paths (`/sdk/<version>/<file>`)
 // - dist/analytics.esm.js  the same as a self-contained ES module, for `<script type="module">`
 // - dist/index.js, dist/define.js   the package's ES modules for bundlers (dependencies left external),
 //                          with their .d.ts files
 // - custom-elements.json   the custom elements manifest, from the components' JSDoc
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nodeResolve from '@rollup/plugin-node-resolve';
@@ -51,16 +55,40 @@ function customElementsManifest() {
   };
 }
 
+/** The files a page loads from the API's `/sdk/` path; each has an integrity hash in sdk.json. */
+const SCRIPTS = ['analytics.js', 'analytics.esm.js', 'tracker.js'];
+
+/** Rewrites dist/sdk.json from the scripts built so far (each script build runs it once written). */
+function sdkManifest() {
+  return {
+    name: 'sdk-manifest',
+    writeBundle() {
+      const integrity = {};
+      for (const name of SCRIPTS.filter((file) => existsSync(dist(file)))) {
+        integrity[name] = `sha384-${createHash('sha384')
+          .update(readFileSync(dist(name)))
+          .digest('base64')}`;
+      }
+      writeFileSync(dist('sdk.json'), `${JSON.stringify({ version: pkg.version, integrity }, null, 2)}\n`);
+    },
+  };
+}
+
 export default [
   {
     input: src('script-tag.ts'),
     output: { file: dist('analytics.js'), format: 'iife', sourcemap: true },
-    plugins: plugins(),
+    plugins: [...plugins(), sdkManifest()],
+  },
+  {
+    input: src('tracker.ts'),
+    output: { file: dist('tracker.js'), format: 'iife', sourcemap: true },
+    plugins: [...plugins(), sdkManifest()],
   },
   {
     input: src('script-tag.ts'),
     output: { file: dist('analytics.esm.js'), format: 'es', sourcemap: true },
-    plugins: plugins(),
+    plugins: [...plugins(), sdkManifest()],
   },
   {
     input: { index: src('index.ts'), define: src('define.ts') },

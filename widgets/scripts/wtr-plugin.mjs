@@ -35,11 +35,11 @@ export function analyticsOptions({ port }) {
   };
 }
 
-/** Builds the script-tag bundles when missing. */
+/** Builds the script-tag bundles (the single-file outputs: analytics.js, tracker.js, the ES module) when missing. */
 async function ensureBundles() {
   const { rollup } = await import('rollup');
-  const [iife, esm] = (await import('../build.mjs')).default;
-  for (const options of [iife, esm]) {
+  const bundles = (await import('../build.mjs')).default.filter((options) => options.output.file);
+  for (const options of bundles) {
     if (existsSync(options.output.file)) continue;
     const bundle = await rollup(options);
     await bundle.write(options.output);

@@ -187,6 +187,33 @@ describe('the script tag with a publishable key (data-api-key="pk_…")', () => 
     equal(win.document.cookie, '', 'cookies');
   });
 
+  it('tracker.js tracks with the same API and defines no element', async () => {
+    const { org, key } = await publishableKey([location.origin]);
+    const frame = document.createElement('iframe');
+    frame.src = `/csp/script-tracker.html?key=${key}&org=${org}`;
+    mount(frame);
+    const win = (await waitFor(() => {
+      const w = frame.contentWindow as FrameWindow | null;
+      return w?.AcmeAnalytics && w;
+    }, 'AcmeAnalytics from tracker.js')) as FrameWindow;
+    const api = win.AcmeAnalytics!;
+    equal('reader' in api, false, 'no reader: tracker.js shows nothing');
+    const user = `u-${Date.now()}`;
+    await api.identify(user);
+    await api.track('tracked_only', { via: 'tracker.js' });
+    await api.flush();
+    const { data } = await waitFor(async () => {
+      const page = await eventsOf(org);
+      return page.data.length >= 3 && page;
+    }, "the tracker page's events");
+    deepEqual(data.map((e) => e.event_type).sort(), ['$identify', 'page_view', 'tracked_only']);
+    equal(data.find((e) => e.event_type === 'tracked_only')!.user_id, user);
+    // The page's <events-table> stays an unknown element: no Lit, no definitions in this bundle.
+    equal(win.customElements.get('events-table'), undefined);
+    equal(win.document.querySelector('events-table')!.shadowRoot, null);
+    deepEqual(win.__violations, [], 'no CSP violation');
+  });
+
   it('is refused on a page whose origin the key does not list: 403 origin_not_allowed', async () => {
     const { org, key } = await publishableKey(['https://shop.example']);
     const errors: string[] = [];

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,24 @@ writeFileSync(join(dir, 'analytics.js'), BUNDLE);
 writeFileSync(join(dir, 'analytics.esm.js'), 'export const x = "é";\n');
 writeFileSync(join(dir, 'analytics.js.map'), '{"version":3,"sources":[],"mappings":""}');
 
+const sri = (bytes: string) => `sha384-${createHash('sha384').update(bytes).digest('base64')}`;
+
+// A release: the build's manifest names its version and each script's integrity hash.
+const release = mkdtempSync(join(tmpdir(), 'analytics-sdk-release-'));
+const TRACKER = '(()=>{window.AcmeAnalytics={track(){}};})();\n//# sourceMappingURL=tracker.js.map\n';
+writeFileSync(join(release, 'analytics.js'), BUNDLE);
+writeFileSync(join(release, 'tracker.js'), TRACKER);
+writeFileSync(join(release, 'tracker.js.map'), '{"version":3,"sources":[],"mappings":""}');
+writeFileSync(
+  join(release, 'sdk.json'),
+  JSON.stringify({
+    version: '1.2.3',
+    integrity: { 'analytics.js': sri(BUNDLE), 'tracker.js': sri(TRACKER) },
+  }),
+);
+
 afterAll(() => {
+  rmSync(release, { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });
   rmSync(empty, { recursive: true, force: true });
 });
@@ -102,6 +120,78 @@ describe('GET /sdk/analytics.js', () => {
     expect(doc.paths['/sdk/analytics.js']?.get?.tags).toEqual(['sdk']);
     expect(doc.paths['/sdk/analytics.esm.js']).toBeDefined();
     expect(doc.paths['/sdk/analytics.js.map']).toBeDefined();
+    expect(doc.paths['/sdk/tracker.js']?.get?.tags).toEqual(['sdk']);
+    expect(doc.paths['/sdk/{version}/tracker.js']?.get?.tags).toEqual(['sdk']);
+  });
+});
+
+describe('GET /sdk/<version>/<file>', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ sdkDir: release });
+  });
+  afterAll(() => server.close());
+
+  it('serves the release named in sdk.json as immutable, with the bytes its integrity hash names', async () => {
+    for (const [name, bytes] of [
+      ['tracker.js', TRACKER],
+      ['analytics.js', BUNDLE],
+    ] as const) {
+      for (const version of ['1.2.3', 'v1.2.3']) {
+        const res = await fetch(`${server.url}/sdk/${version}/${name}`, {
+          headers: { origin: 'https://a.example' },
+        });
+        expect(res.status).toBe(200);
+        const body = await res.text();
+        expect(body).toBe(bytes);
+        expect(sri(body)).toBe(JSON.parse(readFileSync(join(release, 'sdk.json'), 'utf8')).integrity[name]);
+        expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+        expect(res.headers.get('access-control-allow-origin')).toBe('*');
+        expect(res.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+      }
+    }
+    const map = await fetch(`${server.url}/sdk/1.2.3/tracker.js.map`);
+    expect(map.status).toBe(200);
+    expect(await map.json()).toEqual({ version: 3, sources: [], mappings: '' });
+  });
+
+  it('serves the latest tracker.js under the plain path too', async () => {
+    const res = await fetch(`${server.url}/sdk/tracker.js`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe(TRACKER);
+    expect(res.headers.get('cache-control')).toBe('public, max-age=300, stale-while-revalidate=86400');
+  });
+
+  it('answers 404 problems for another release and for a malformed version', async () => {
+    const other = await fetch(`${server.url}/sdk/1.2.4/tracker.js`);
+    expect(other.status).toBe(404);
+    expect(((await other.json()) as { detail: string }).detail).toContain('/sdk/1.2.3/tracker.js');
+    for (const path of [
+      '/sdk/latest/tracker.js',
+      '/sdk/..%2F/tracker.js',
+      `/sdk/${'9'.repeat(70)}.0.0/tracker.js`,
+    ]) {
+      const res = await fetch(`${server.url}${path}`);
+      expect(res.status).toBe(422);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+    }
+    // A release without analytics.esm.js built: not served under any version.
+    expect((await fetch(`${server.url}/sdk/1.2.3/analytics.esm.js`)).status).toBe(404);
+  });
+
+  it('refuses a script rebuilt in place since the manifest, so an immutable path never changes content', async () => {
+    const path = join(release, 'tracker.js');
+    writeFileSync(path, `${TRACKER}// rebuilt\n`);
+    try {
+      const res = await fetch(`${server.url}/sdk/1.2.3/tracker.js`);
+      expect(res.status).toBe(404);
+      expect(((await res.json()) as { detail: string }).detail).toContain('rebuilt');
+      // The plain path serves the latest bytes all the same.
+      expect(await (await fetch(`${server.url}/sdk/tracker.js`)).text()).toBe(`${TRACKER}// rebuilt\n`);
+    } finally {
+      writeFileSync(path, TRACKER);
+    }
+    expect((await fetch(`${server.url}/sdk/1.2.3/tracker.js`)).status).toBe(200);
   });
 });
 
