@@ -48,7 +48,9 @@ const keys: FastifyPluginAsyncTypebox = async (app) => {
       });
       // Ingest preflights from the new key's origins should not wait for an earlier "no" to expire.
       app.ingestKeys.forget();
-      return reply.code(201).header('Location', `/api/v1/keys/${created.id}`).send(created);
+      // A relative reference (against `…/api/v1/keys`), so it stays right behind a proxy that mounts the API
+      // under a path prefix of another origin.
+      return reply.code(201).header('Location', `keys/${created.id}`).send(created);
     },
   );
 

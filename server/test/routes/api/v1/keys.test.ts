@@ -107,7 +107,12 @@ describe.each(stores)('/api/v1/keys ($name)', (storeCase) => {
       });
       expect(body.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       expect(Date.parse(body.created_at)).toBeGreaterThan(Date.now() - 60_000);
-      expect(res.headers.location).toBe(`/api/v1/keys/${body.id}`);
+      // Relative, so it resolves under whatever prefix a proxy mounts the API at.
+      const location = String(res.headers.location);
+      expect(new URL(location, 'http://api.example/api/v1/keys').pathname).toBe(`/api/v1/keys/${body.id}`);
+      expect(new URL(location, 'https://shop.example/stats/api/v1/keys').href).toBe(
+        `https://shop.example/stats/api/v1/keys/${body.id}`,
+      );
 
       const again = (await create(admin)).json() as Created;
       expect(again.key).not.toBe(body.key);
