@@ -250,6 +250,51 @@ export interface VisitorEventRow {
   value?: string | null;
 }
 
+/**
+ * The events trends and breakdowns count (`domain/insights/trends.ts`): every event of the org in
+ * `[fromTs, toTs)` matching `filters` (bots only with `includeBots`), in time order, with the columns `need`
+ * asks for. Within the query budget, like `VisitorScan`.
+ */
+export interface MetricScan {
+  orgId: string;
+  fromTs: number;
+  toTs: number;
+  filters: Filter[];
+  includeBots: boolean;
+  /** Also read this dimension's value of each event (`value`). */
+  breakdown?: Dimension;
+  need: {
+    /** `user`: the event's user id. */
+    user: boolean;
+    /** `visitor`: its visitor, merged through identify. */
+    visitor: boolean;
+    /** `session`: its session's facts (the whole session's, as stored). */
+    session: boolean;
+  };
+  deadline: number;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** A session as a metric scan reports it, on each of its events. */
+export interface SessionFacts {
+  /** Session id and bot flag: what makes a session one. */
+  key: string;
+  startTs: number;
+  endTs: number;
+  events: number;
+  pageviews: number;
+}
+
+export interface MetricEventRow {
+  ts: number;
+  type: string;
+  user: string | null;
+  visitor: string | null;
+  session: SessionFacts | null;
+  value?: string | null;
+}
+
 /** Every event matching the `GET /api/v1/events` filters, oldest first, in chunks (`exportEvents`). */
 export interface ExportQuery extends EventSelection {
   /** Rows per chunk (each chunk is one query within the budget). */
@@ -422,6 +467,9 @@ export interface EventStore {
 
   /** The events insights count (see `VisitorScan`), in chunks in time order. */
   scanVisitorEvents(scan: VisitorScan): AsyncIterable<VisitorEventRow[]>;
+
+  /** The events trends and breakdowns count (see `MetricScan`), in chunks in time order. */
+  scanMetricEvents(scan: MetricScan): AsyncIterable<MetricEventRow[]>;
 
   /**
    * Every matching event, oldest first (`ts`, then `eventId`), in chunks: one keyset query per chunk, so

@@ -21,7 +21,7 @@ export interface Budget {
 }
 
 /** A breakdown dimension, or a field error at `pointer`. */
-function dimensionAt(text: string, pointer: string, errors: FieldError[]): Dimension | undefined {
+export function dimensionAt(text: string, pointer: string, errors: FieldError[]): Dimension | undefined {
   const parsed = parseDimension(text);
   if (typeof parsed !== 'string') return parsed;
   errors.push({ path: pointer, message: parsed });
@@ -29,7 +29,7 @@ function dimensionAt(text: string, pointer: string, errors: FieldError[]): Dimen
 }
 
 /** `filter` texts at `pointer`, their errors collected instead of thrown. */
-function filtersAt(raw: string[] | undefined, pointer: string, errors: FieldError[]): Filter[] {
+export function filtersAt(raw: string[] | undefined, pointer: string, errors: FieldError[]): Filter[] {
   try {
     return parseFilters(raw, pointer);
   } catch (err) {
@@ -42,7 +42,7 @@ function filtersAt(raw: string[] | undefined, pointer: string, errors: FieldErro
 }
 
 /** The local days `start..end` of a range and its zone, or field errors. */
-function range(
+export function range(
   q: { start_date?: string | undefined; end_date?: string | undefined; tz?: string | undefined },
   errors: FieldError[],
   defaultDays?: number,
@@ -68,7 +68,8 @@ function range(
   return { start, end, tz };
 }
 
-function invalid(errors: FieldError[]): ApiError {
+/** One 422 listing every field error. */
+export function invalid(errors: FieldError[]): ApiError {
   return new ApiError(
     'validation_failed',
     `The request is invalid: ${errors[0]?.path} ${errors[0]?.message}`,

@@ -15,6 +15,8 @@ import type {
   IngestKeyMatch,
   IngestKeyRow,
   IngestResult,
+  MetricEventRow,
+  MetricScan,
   MetricsSummaryQuery,
   NewEvent,
   SampleData,
@@ -28,6 +30,7 @@ import type {
 } from '../types.js';
 import { backfillChunk } from './backfill.js';
 import { type EventRow, toStoredEvent } from './event-row.js';
+import { postgresMetricScan } from './insights/metric-scan.js';
 import { postgresExport, postgresScan } from './insights/scan.js';
 import * as KEYS from './keys.js';
 import { migrate } from './migrations.js';
@@ -231,6 +234,11 @@ export class PostgresEventStore implements EventStore {
   scanVisitorEvents(scan: VisitorScan): AsyncIterable<VisitorEventRow[]> {
     this.#assertOpen();
     return postgresScan(this.pool, scan);
+  }
+
+  scanMetricEvents(scan: MetricScan): AsyncIterable<MetricEventRow[]> {
+    this.#assertOpen();
+    return postgresMetricScan(this.pool, scan);
   }
 
   exportEvents(query: ExportQuery): AsyncIterable<StoredEvent[]> {

@@ -18,6 +18,8 @@ import type {
   IngestKeyMatch,
   IngestKeyRow,
   IngestResult,
+  MetricEventRow,
+  MetricScan,
   MetricsSummaryQuery,
   SampleData,
   StoredEvent,
@@ -33,6 +35,7 @@ import { BACKFILL_KEY } from './backfill.js';
 import { Checkpointer, WRITER_AUTOCHECKPOINT_PAGES } from './checkpointer.js';
 import { type Db, openConnection } from './db.js';
 import { toStoredEvent } from './event-row.js';
+import { sqliteMetricScan } from './insights/metric-scan.js';
 import { ReadPool } from './insights/read-pool.js';
 import { sqliteExport, sqliteScan } from './insights/scan.js';
 import * as keys from './keys.js';
@@ -589,6 +592,11 @@ export class SqliteEventStore implements EventStore {
   scanVisitorEvents(scan: VisitorScan): AsyncIterable<VisitorEventRow[]> {
     this.#assertOpen();
     return sqliteScan(this.#reads, this.db, scan);
+  }
+
+  scanMetricEvents(scan: MetricScan): AsyncIterable<MetricEventRow[]> {
+    this.#assertOpen();
+    return sqliteMetricScan(this.#reads, this.db, scan);
   }
 
   exportEvents(query: ExportQuery): AsyncIterable<StoredEvent[]> {

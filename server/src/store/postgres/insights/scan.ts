@@ -13,12 +13,12 @@ import type { ExportQuery, StoredEvent, VisitorEventRow, VisitorScan } from '../
 import { type EventRow, toStoredEvent } from '../event-row.js';
 import { EVENT_COLUMNS } from '../statements.js';
 
-const TS_MS = `(extract(epoch FROM e."timestamp") * 1000)::float8`;
+export const TS_MS = `(extract(epoch FROM e."timestamp") * 1000)::float8`;
 /** Rows per keyset query of a scan: bounded memory, few round trips. */
 const SCAN_CHUNK = 50_000;
 
 /** Run one query within `timeoutMs` on its own connection, cancelled when `signal` aborts. */
-async function budgeted<R extends pg.QueryResultRow>(
+export async function budgeted<R extends pg.QueryResultRow>(
   pool: pg.Pool,
   query: pg.QueryConfig,
   /** What is left of the budget, and the whole budget (for the message). */

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { prepareBreakdown, runBreakdown } from '../../../../domain/insights/breakdown.js';
 import {
   type Budget,
   prepareFunnel,
@@ -6,16 +7,21 @@ import {
   runFunnel,
   runRetention,
 } from '../../../../domain/insights/index.js';
+import { prepareTrends, runTrends } from '../../../../domain/insights/trends.js';
 import { ApiError } from '../../../../lib/errors.js';
 import { QueryAbortedError } from '../../../../lib/query-budget.js';
 import { principalOf } from '../../../../plugins/app/auth.js';
 import type { ReadBudget } from '../../../../plugins/app/query-budget.js';
 import { problemResponse, problems } from '../../../../schemas/common.js';
 import {
+  BreakdownQuery,
+  BreakdownResponse,
   FunnelBody,
   FunnelResponse,
   RetentionQuery,
   RetentionResponse,
+  TrendsQuery,
+  TrendsResponse,
 } from '../../../../schemas/insights.js';
 
 /** The budget's 503 and 429, as the insight and export routes document them. */
@@ -107,6 +113,64 @@ const insights: FastifyPluginAsyncTypebox = async (app) => {
       const prepared = prepareRetention(principal.orgId, request.query);
       const budget = app.startRead(reply, principal.orgId);
       return withBudget(budget, (b) => runRetention(app.store, prepared, b));
+    },
+  );
+  app.get(
+    '/insights/trends',
+    {
+      config: { scope: 'metrics:read' },
+      schema: {
+        tags: ['insights'],
+        operationId: 'getTrends',
+        summary: 'Metrics over time, per hour, day, week or month of a zone, optionally per dimension value',
+        description:
+          'Any metrics-summary name, counted over the events that pass `filter` (bot events left out unless ' +
+          '`include_bots`): `visitors` and `active_users` are distinct within each bucket and over the range, ' +
+          'sessions count in the bucket they start in. Buckets are hours (ranges of at most 31 days), local ' +
+          'days (23, 24 or 25 hours across DST), ISO weeks (Monday) or months of `tz`; `t` is a bucket’s start ' +
+          'with the zone’s offset, and every bucket appears, zeros included; the first and last are cut to the ' +
+          'range. With `breakdown`, the top `limit` values by the first metric’s total, then `$other` for the ' +
+          'rest; a value’s series is what the request with `filter=<breakdown>==<value>` would answer. With ' +
+          '`compare=previous`, the same number of days just before as well. Stored metrics: day, week and ' +
+          'month only, without `filter` or `breakdown`. Within the query budget, else 503 `query_timeout`.',
+        security: [{ bearerAuth: [] }],
+        querystring: TrendsQuery,
+        response: { 200: TrendsResponse, ...problems(401, 403, 422), ...budgetProblems },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const prepared = prepareTrends(principal.orgId, request.query);
+      const budget = app.startRead(reply, principal.orgId);
+      return withBudget(budget, (b) => runTrends(app.store, prepared, b));
+    },
+  );
+
+  app.get(
+    '/insights/breakdown',
+    {
+      config: { scope: 'metrics:read' },
+      schema: {
+        tags: ['insights'],
+        operationId: 'getBreakdown',
+        summary: 'Metrics per value of a dimension (top pages, referrers, campaigns, devices, countries)',
+        description:
+          'Each row is a value of `dimension` (null: unset) with the metrics over the range’s events that ' +
+          'have it and pass `filter` (bot events left out unless `include_bots`); a session counts for a value ' +
+          'when one of its events in the range has it, and it starts in the range. Rows are ordered by the ' +
+          'first metric, descending, then by value, `limit` a page; pass `next_cursor` as `cursor` with the ' +
+          'same parameters for the next. `totals` are over every matching event, whatever its value (distinct ' +
+          'counts are not sums of the rows). Within the query budget, else 503 `query_timeout`.',
+        security: [{ bearerAuth: [] }],
+        querystring: BreakdownQuery,
+        response: { 200: BreakdownResponse, ...problems(401, 403, 422), ...budgetProblems },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const prepared = prepareBreakdown(principal.orgId, request.query, app.config.cursorSecret);
+      const budget = app.startRead(reply, principal.orgId);
+      return withBudget(budget, (b) => runBreakdown(app.store, prepared, b));
     },
   );
 };
