@@ -75,8 +75,8 @@ export class AnalyticsClient {
         else if (idb ? !d.closed : persistence === 'indexeddb') {
           report(
             idb
-              ? new AnalyticsError('No tenant (set `tenant`): events are kept in memory', 'tenant_unknown')
-              : new AnalyticsError('No IndexedDB: events are kept in memory', 'storage_unavailable'),
+              ? new AnalyticsError('No tenant (set `tenant`): memory queue', 'tenant_unknown')
+              : new AnalyticsError('No IndexedDB: memory queue', 'storage_unavailable'),
           );
         }
         d.optedOut = await optedOut(storage.store, options.respectDoNotTrack);

@@ -19,28 +19,28 @@ export function serialize(event: EventPayload): Serialized {
   };
   const { event_type, event_id, user_id, timestamp, properties: p, schema_version, context: c } = event ?? {};
   if (typeof event_type !== 'string' || !EVENT_TYPE.test(event_type)) {
-    // The rule itself says it best, and it is in the bundle already.
-    fail(`event_type must match ${EVENT_TYPE}`);
+    // The rule itself says it best, and it is in the bundle already. (Messages are terse: each is bytes on
+    // every page, and the field with its rule is what a developer needs.)
+    fail(`event_type ${EVENT_TYPE}`);
   }
-  if (event_id !== undefined && !UUID.test(event_id)) fail('event_id must be a UUID');
+  if (event_id !== undefined && !UUID.test(event_id)) fail('event_id: UUID');
   if (user_id !== undefined && !(typeof user_id === 'string' && user_id && user_id.length < 256)) {
-    fail('user_id must be a string of 1 to 255 characters');
+    fail('user_id: 1-255 characters');
   }
-  if (c !== undefined && !(c && typeof c === 'object')) fail('context must be an object');
-  if (timestamp !== undefined && Number.isNaN(Date.parse(timestamp))) fail('timestamp must be RFC 3339');
-  if (p !== undefined && (typeof p !== 'object' || !p || Array.isArray(p)))
-    fail('properties must be an object');
+  if (c !== undefined && !(c && typeof c === 'object')) fail('context: object');
+  if (timestamp !== undefined && Number.isNaN(Date.parse(timestamp))) fail('timestamp: RFC 3339');
+  if (p !== undefined && (typeof p !== 'object' || !p || Array.isArray(p))) fail('properties: object');
   if (schema_version !== undefined && !(Number.isInteger(schema_version) && schema_version > 0)) {
-    fail('schema_version must be a positive integer');
+    fail('schema_version: integer > 0');
   }
   // Appending the filled-in fields to the text costs less than copying the object (trackEvent's hot path).
   let json = JSON.stringify(event);
   if (event_id === undefined) json = json.slice(0, -1) + `,"event_id":"${uuidv7()}"}`;
   if (timestamp === undefined) json = json.slice(0, -1) + `,"timestamp":"${new Date().toISOString()}"}`;
   const bytes = byteLength(json);
-  if (bytes > 32768 && p && byteLength(JSON.stringify(p)) > 32769) fail('properties exceed 32 KiB');
+  if (bytes > 32768 && p && byteLength(JSON.stringify(p)) > 32769) fail('properties > 32 KiB');
   // The whole event within 4 KiB has its context within 4 KiB too: most events skip the second stringify.
-  if (bytes > 4096 && c && byteLength(JSON.stringify(c)) > 4097) fail('context exceeds 4 KiB');
-  if (!fits(1, bytes)) fail('event exceeds 64 KiB');
+  if (bytes > 4096 && c && byteLength(JSON.stringify(c)) > 4097) fail('context > 4 KiB');
+  if (!fits(1, bytes)) fail('event > 64 KiB');
   return [json, bytes, event.org_id !== undefined];
 }

@@ -25,9 +25,7 @@ export function createStorage(report: (error: AnalyticsError) => void, platform:
         if (used !== idb) throw error;
         if (kv === used) {
           kv = memoryKv();
-          report(
-            new AnalyticsError('IndexedDB failed: events are kept in memory', 'storage_unavailable', error),
-          );
+          report(new AnalyticsError('IndexedDB failed: memory queue', 'storage_unavailable', error));
         }
         return kv(op);
       });
