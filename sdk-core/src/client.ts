@@ -116,8 +116,13 @@ export class AnalyticsClient {
     return this.#when(async () => {
       // Opted out, the visitor is stamped in memory only (nothing is written) and the dispatcher drops it all.
       const out = this.#id.prepare(events);
-      // Sampled out or dropped by beforeSend: never queued, so never counted as sent.
-      if (out[0]) return this.#d.track(out);
+      const lost = events.length - out.length;
+      // Sampled out (all of them) or dropped by beforeSend: never queued, so never given a seq; counted apart,
+      // and written even when nothing else is (a sampled-out page load's count reaches a later one's batch).
+      if (lost) {
+        this.#d.lose(this.#id.visitor.r < (this.options.sampleRate ?? 1) ? 'before_send' : 'sampled', lost);
+      }
+      return this.#d.track(out);
     });
   }
 

@@ -1,4 +1,5 @@
 import { createConnection } from './connection.js';
+import { type DropReason, UNSTAMPED } from './delivery.js';
 import { AnalyticsApiError, AnalyticsError, overflow } from './errors.js';
 import { type Serialized, serialize } from './event.js';
 import { createFlushes } from './flushes.js';
@@ -33,6 +34,8 @@ export interface Dispatcher {
   optedOut: boolean;
   /** See `AnalyticsClient.trackEvents()`; called only once started. */
   track(events: EventPayload[]): Promise<void>;
+  /** `count` events were never queued for `reason` (`sampled`, `before_send`): reported with the next write. */
+  lose(reason: DropReason, count: number): void;
   /** Resolves once everything stored before the call was accepted (see `AnalyticsClient.flush()`). */
   flush(): Promise<void>;
   /** The queue is open: stamp `org` on events stored from now on, and deliver what earlier pages left. */
@@ -53,7 +56,7 @@ const LOOSE_KEPT = 2 * MAX_EVENTS;
 
 export function createDispatcher(
   options: AnalyticsClientOptions,
-  { store, lock }: Storage,
+  { store, lock, seen }: Storage,
   request: Transport['request'],
   retry: RetryPolicy,
   report: (error: AnalyticsError) => void,
@@ -93,7 +96,7 @@ export function createDispatcher(
           if (closed) return;
           const delay = await lock(async () => {
             const until = horizon;
-            const [batch, consumed] = await store((tx) => next(tx, until));
+            const [batch, consumed] = await store((tx) => next(tx, until, seen));
             for (const id of consumed) loose.delete(id);
             flushes.seen(until, batch);
             return batch && send(batch);
@@ -136,12 +139,16 @@ export function createDispatcher(
   ): Promise<number | false> => {
     /** Removes the batch from the queue, or with `problem` moves it aside. */
     const done = async (problem?: ProblemDocument): Promise<void> => {
-      const dropped = (!formed || (await formed)) && (await store((tx) => settle(tx, batch, problem)));
+      const dropped = (!formed || (await formed)) && (await store((tx) => settle(tx, batch, problem, seen)));
       if (dropped) report(overflow(dropped, 'rejected events'));
     };
     held = undefined;
     try {
-      await request<IngestResponse>('/api/v1/events', { body: body(batch.e), key: batch.k, keepalive });
+      await request<IngestResponse>('/api/v1/events', {
+        body: body(batch.e, batch.c),
+        key: batch.k,
+        keepalive,
+      });
       await done();
       attempt = 0;
       return 0;
@@ -183,11 +190,17 @@ export function createDispatcher(
       kept += chunk.e.length;
       if (kept > LOOSE_KEPT) loose.delete(id);
     }
-    writing = store((tx) => add(tx, chunks, options.maxQueueSize ?? 10_000)).then((dropped) => {
-      if (dropped) report(overflow(dropped, 'queued events'));
-      resolve();
-      scheduler.added(events.length);
-    }, reject);
+    writing = store((tx) => add(tx, chunks, options.maxQueueSize ?? 10_000, seen)).then(
+      (dropped) => {
+        if (dropped) report(overflow(dropped, 'queued events'));
+        resolve();
+        scheduler.added(events.length);
+      },
+      (error) => {
+        self.lose('storage_unavailable', events.length);
+        reject(error);
+      },
+    );
   };
 
   const self: Dispatcher = {
@@ -205,6 +218,10 @@ export function createDispatcher(
         queueMicrotask(write);
       });
       return group;
+    },
+
+    lose(reason, count) {
+      if (!self.optedOut) seen.p[reason] = (seen.p[reason] ?? 0) + count;
     },
 
     async flush() {
@@ -274,7 +291,10 @@ export function createDispatcher(
     const ids: string[] = [];
     const joined: Chunk = { e: [], b: 0 };
     for (const [id, chunk] of loose) {
-      if (!join(joined, chunk, spent)) break;
+      // A chunk whose write has not run yet has no seqs: it goes without them (and is stored as it went).
+      const e = chunk.e.map((j) => j.replace(UNSTAMPED, '$1'));
+      if (!join(joined, { e, b: chunk.b }, spent)) break;
+      chunk.e = e;
       ids.push(id);
       loose.delete(id);
     }

@@ -1,3 +1,4 @@
+import { PLACEHOLDER } from './delivery.js';
 import { AnalyticsError } from './errors.js';
 import { byteLength, fits } from './queue.js';
 import type { EventPayload } from './types.js';
@@ -33,14 +34,18 @@ export function serialize(event: EventPayload): Serialized {
   if (schema_version !== undefined && !(Number.isInteger(schema_version) && schema_version > 0)) {
     fail('schema_version: integer > 0');
   }
+  // `context` first, its `delivery` first in it and its placeholder as long as any seq: the write gives the seq
+  // by replacing a known prefix of the text (`queue.add`). An application's own `delivery` is overwritten.
+  const ctx = { delivery: '', ...c };
+  ctx.delivery = PLACEHOLDER;
   // Appending the filled-in fields to the text costs less than copying the object (trackEvent's hot path).
-  let json = JSON.stringify(event);
+  let json = JSON.stringify(Object.assign({ context: ctx }, event, { context: ctx }));
   if (event_id === undefined) json = json.slice(0, -1) + `,"event_id":"${uuidv7()}"}`;
   if (timestamp === undefined) json = json.slice(0, -1) + `,"timestamp":"${new Date().toISOString()}"}`;
   const bytes = byteLength(json);
   if (bytes > 32768 && p && byteLength(JSON.stringify(p)) > 32769) fail('properties > 32 KiB');
   // The whole event within 4 KiB has its context within 4 KiB too: most events skip the second stringify.
-  if (bytes > 4096 && c && byteLength(JSON.stringify(c)) > 4097) fail('context > 4 KiB');
+  if (bytes > 4096 && byteLength(JSON.stringify(ctx)) > 4097) fail('context > 4 KiB');
   if (!fits(1, bytes)) fail('event > 64 KiB');
   return [json, bytes, event.org_id !== undefined];
 }

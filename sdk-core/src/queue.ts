@@ -1,3 +1,4 @@
+import { counter, drop, keep, report, type Seen, seqs, UNSTAMPED } from './delivery.js';
 import type { Serialized } from './event.js';
 import type { KvTx } from './kv.js';
 import type { ProblemDocument } from './types.js';
@@ -13,17 +14,20 @@ import { uuidv7 } from './uuid.js';
  *   whose idempotency key `k` is persisted with it and never changes. A new event only ever writes its own
  *   chunk, never the whole queue.
  * - `x/<uuidv7>`: batches the API rejected with a 4xx, kept aside for inspection.
- * - `n`: how many events are queued, kept in step in the same transactions, so the bound costs one read.
+ * - `n`: how many events are queued, kept in step in the same transactions, so the bound costs one read; with
+ *   the install's id, last seq and dropped report (`delivery.ts`), so giving seqs costs no other record.
  * - `consent`: `'in' | 'out'`.
  * - `v`: the visitor (ids, session, super properties: `identity.ts`), deleted with the queue on opt-out.
  */
 export interface Chunk {
   /** Events as JSON text. */
   e: string[];
-  /** Bytes of the events plus one comma each (see `ENVELOPE`). */
+  /** Bytes of the events plus one comma each (see `ENVELOPE`), and of the `client` report; at most. */
   b: number;
   /** Idempotency key, set when the chunk became a batch. */
   k?: string;
+  /** The batch's `client` report (JSON), made when it was formed, so every retry sends the same body. */
+  c?: string;
 }
 
 export interface Batch extends Chunk {
@@ -42,13 +46,13 @@ export const MAX_BYTES = 65536;
 const MAX_REJECTED = 100;
 const Q = 'q/';
 const X = 'x/';
-const N = 'n';
 
 /** UTF-8 bytes of `s` plus one (its comma in a batch body); ASCII-only text, the usual case, skips encoding. */
 export const byteLength = (s: string): number =>
   (/[\u0080-\uffff]/.test(s) ? new TextEncoder().encode(s) : s).length + 1;
 
-export const body = (events: string[]): string => `{"events":[${events.join(',')}]}`;
+export const body = (events: string[], client?: string): string =>
+  `{"events":[${events.join(',')}]${client ? `,"client":${client}` : ''}}`;
 
 /**
  * What a batch's body adds to its events: `{"events":[]}`, 13 bytes. Each event's `b` counts one comma, one
@@ -94,17 +98,31 @@ export function chunk(events: Serialized[], org: string | undefined): [string, C
   return chunks;
 }
 
-/** Stores new chunks; past `max` queued events drops the oldest and returns how many. */
-export const add = async (tx: KvTx, chunks: [string, Chunk][], max: number): Promise<number> => {
-  let n = (await tx.get<number>(N)) ?? 0;
+/**
+ * Stores new chunks, giving each event the install's next seq (in place, so the page's copy has it too);
+ * past `max` queued events drops the oldest (reporting their seqs) and returns how many.
+ */
+export const add = async (tx: KvTx, chunks: [string, Chunk][], max: number, seen?: Seen): Promise<number> => {
+  const m = await counter(tx, seen);
+  let n = m.n;
   for (const [id, chunk] of chunks) {
+    chunk.e = chunk.e.map((e) =>
+      e.replace(
+        UNSTAMPED,
+        (_, start: string, comma: string) =>
+          // Called only for an event that has the placeholder, so only such an event takes a seq.
+          `${start}"delivery":{"install_id":"${m.i}","seq":${++m.s}}${comma}`,
+      ),
+    );
     tx.put(Q + id, chunk);
     n += chunk.e.length;
   }
   const stored = n;
+  const lost: [number, number][] = [];
   for (const [key, c] of n > max ? await tx.list<Chunk>(Q) : []) {
     const cut = Math.min(n - max, c.e.length);
     if (cut <= 0) break;
+    lost.push(...seqs(c.e.slice(0, cut)));
     if (cut === c.e.length) tx.del(key);
     else {
       // A cut batch loses its idempotency key: it becomes a chunk again and is re-formed under a new
@@ -114,26 +132,35 @@ export const add = async (tx: KvTx, chunks: [string, Chunk][], max: number): Pro
     }
     n -= cut;
   }
-  tx.put(N, n);
+  drop(m.r, 'queue_overflow', lost.length, lost);
+  m.n = n;
+  keep(tx, m, seen);
   return stored - n;
 };
 
 /**
  * Forms batches (at most 100 events and 64 KiB, whole chunks, in order) from the loose chunks queued up to
  * `horizon` and returns the oldest batch, with the ids of the chunks consumed. A batch keeps the key of its
- * first chunk, so the queue stays in order. Chunks after the horizon wait for their own flush.
+ * first chunk, so the queue stays in order. Chunks after the horizon wait for their own flush. Each new batch
+ * carries the `client` report as it stands (where it fits), with the events queued behind it.
  */
 export const next = async (
   tx: KvTx,
   horizon: string,
+  seen?: Seen,
 ): Promise<[batch: Batch | undefined, consumed: string[]]> => {
   const consumed: string[] = [];
   let first: Batch | undefined;
   let cur: Batch | undefined;
-  const formed: Batch[] = [];
-  for (const [key, c] of await tx.list<Chunk>(Q)) {
+  /** New batches, with the events queued behind each and the index of the chunk after it. */
+  const formed: [Batch, number, number][] = [];
+  const list = await tx.list<Chunk>(Q);
+  const m = await counter(tx, seen);
+  let behind = list.reduce((s, [, c]) => s + c.e.length, 0);
+  for (const [i, [key, c]] of list.entries()) {
     const id = key.slice(2);
     if (id > horizon) break;
+    behind -= c.e.length;
     if (c.k) {
       first ??= { ...c, id } as Batch;
       // A new batch never spans an existing one, so sending stays in queue order.
@@ -145,10 +172,22 @@ export const next = async (
     else {
       cur = { ...c, id, k: uuidv7() };
       first ??= cur;
-      formed.push(cur);
+      formed.push([cur, 0, 0]);
     }
+    formed[formed.length - 1] = [cur, behind, i + 1];
   }
-  for (const { id, ...rest } of formed) tx.put(Q + id, rest);
+  for (const [batch, depth, after] of formed) {
+    const c = m.o ?? report(m, depth, list[after]?.[0]);
+    // The report is optional: a batch too big for it goes without (and a wiped install's waits for the next).
+    if (fits(batch.e.length, batch.b + c.length + 10)) {
+      if (c === m.o) m.o = undefined;
+      batch.c = c;
+      batch.b += c.length + 10;
+    }
+    const { id, ...rest } = batch;
+    tx.put(Q + id, rest);
+  }
+  keep(tx, m, seen);
   return [first, consumed];
 };
 
@@ -172,11 +211,18 @@ export const adopt = async (tx: KvTx, ids: string[], k: string): Promise<boolean
  * Removes a delivered batch, or moves a rejected one aside, only when it still carries the key it was
  * sent with; returns how many rejected events had to go to keep the aside bounded.
  */
-export const settle = async (tx: KvTx, batch: Batch, problem?: ProblemDocument): Promise<number> => {
+export const settle = async (
+  tx: KvTx,
+  batch: Batch,
+  problem?: ProblemDocument,
+  seen?: Seen,
+): Promise<number> => {
   const c = await tx.get<Chunk>(Q + batch.id);
   if (c?.k !== batch.k) return 0;
   tx.del(Q + batch.id);
-  tx.put(N, ((await tx.get<number>(N)) ?? 0) - c.e.length);
+  const m = await counter(tx, seen);
+  m.n -= c.e.length;
+  keep(tx, m, seen);
   let dropped = 0;
   if (problem) {
     tx.put(X + batch.id, { ...c, p: problem });
@@ -191,11 +237,23 @@ export const settle = async (tx: KvTx, batch: Batch, problem?: ProblemDocument):
 
 export const rejected = (tx: KvTx): Promise<[string, RejectedChunk][]> => tx.list<RejectedChunk>(X);
 
-/** Deletes queued events (`q/`) and/or rejected ones (`x/`), optionally recording consent. */
+/**
+ * Deletes queued events (`q/`: on opting out, reporting their seqs) and/or rejected ones (`x/`), optionally
+ * recording consent.
+ */
 export const clear = async (tx: KvTx, prefixes: string[], consent?: 'in' | 'out'): Promise<void> => {
   for (const prefix of prefixes) {
-    for (const [key] of await tx.list(prefix)) tx.del(key);
-    if (prefix === Q) tx.put(N, 0);
+    const lost: [number, number][] = [];
+    for (const [key, c] of await tx.list<Chunk>(prefix)) {
+      tx.del(key);
+      if (prefix === Q) lost.push(...seqs(c.e));
+    }
+    if (prefix === Q) {
+      const m = await counter(tx);
+      drop(m.r, 'opt_out', lost.length, lost);
+      m.n = 0;
+      keep(tx, m);
+    }
   }
   if (consent) tx.put('consent', consent);
 };

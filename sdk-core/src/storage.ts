@@ -1,3 +1,4 @@
+import type { Seen } from './delivery.js';
 import { AnalyticsError } from './errors.js';
 import { idbKv, type Kv, type KvTx, memoryKv } from './kv.js';
 import type { AnalyticsPlatform } from './options.js';
@@ -11,6 +12,8 @@ export interface Storage {
   open(name: string): void;
   /** Runs `fn` holding the queue's cross-tab lock, where the queue is shared and Web Locks exist. */
   lock<T>(fn: () => Promise<T>): Promise<T>;
+  /** What this page last saw of the queue's counter (`delivery.ts`): forgotten when the queue moves to memory. */
+  seen: Seen;
 }
 
 /** The queue's storage: memory, or IndexedDB that falls back to memory for good the first time it fails. */
@@ -18,13 +21,16 @@ export function createStorage(report: (error: AnalyticsError) => void, platform:
   let kv = memoryKv();
   let idb: Kv | undefined;
   let lockName = '';
-  return {
+  const self: Storage = {
+    seen: { p: {} },
     store: (op) => {
       const used = kv;
       return used(op).catch((error: unknown) => {
         if (used !== idb) throw error;
         if (kv === used) {
           kv = memoryKv();
+          // A new install, not the old one wiped: that one's events wait in IndexedDB for the next page.
+          self.seen.c = undefined;
           report(new AnalyticsError('IndexedDB failed: memory queue', 'storage_unavailable', error));
         }
         return kv(op);
@@ -40,4 +46,5 @@ export function createStorage(report: (error: AnalyticsError) => void, platform:
       return locks && kv === idb ? locks.request(lockName, fn) : fn();
     },
   };
+  return self;
 }
