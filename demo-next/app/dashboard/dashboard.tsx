@@ -7,10 +7,28 @@ import {
   useMetrics,
   useTrackEvent,
 } from '@acme/analytics-react';
-import { type AnalyticsEvent, createTokenFetcher, type MetricsParams } from '@acme/analytics-sdk';
+import {
+  type AnalyticsEvent,
+  createTokenFetcher,
+  type EventsPage,
+  type EventTypeCount,
+  type MetricsSummary,
+} from '@acme/analytics-sdk';
 import dynamic from 'next/dynamic';
-import { type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
+import {
+  memo,
+  type ReactNode,
+  Suspense,
+  use,
+  useDeferredValue,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
+import type { FirstView } from '../../lib/first-view';
 import type { DemoOrg } from '../../lib/orgs';
+import { PAGE_SIZE, SUMMARY } from './queries';
 
 // Loaded when it is about to scroll into view (see dropin-table.tsx and NearView); until then a box of the
 // table's final size holds its place, so nothing below it moves when it arrives.
@@ -40,37 +58,45 @@ function NearView({ children }: { children: ReactNode }) {
   return near ? children : <div ref={box}>{placeholder}</div>;
 }
 
-// Module constants, so every component asking for the summary asks with equal params and the client's
-// cache answers them all from one request.
-const SUMMARY: MetricsParams = { metrics: ['events', 'active_users', 'events:purchase', 'events:signup'] };
 const CARDS = [
   { metric: 'events', label: 'Events' },
   { metric: 'active_users', label: 'Active users' },
   { metric: 'events:purchase', label: 'Purchases' },
   { metric: 'events:signup', label: 'Sign-ups' },
 ] as const;
-const PAGE_SIZE = 20;
 const PLACEHOLDER_ROWS = Array.from({ length: 12 }, (_, i) => i);
 
 const number = new Intl.NumberFormat('en');
+/**
+ * Times in UTC, written out by hand: the server renders the first rows and the browser hydrates them, so the
+ * text must not depend on either side's locale, time zone or ICU version.
+ */
+const utc = (timestamp: string) => `${new Date(timestamp).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 
 export function Dashboard({
   apiUrl,
   orgs,
   initialOrg,
   userName,
+  firstView,
 }: {
   apiUrl: string;
   orgs: readonly DemoOrg[];
   initialOrg: string;
   userName: string;
+  /** The first view of `initialOrg`, read on the server (lib/first-view.ts); streamed in as it arrives. */
+  firstView?: FirstView | undefined;
 }) {
   const [org, setOrg] = useState(initialOrg);
+  // The server's first view belongs to the org the page opened on, and only until the reader switches away:
+  // coming back later starts from the new client's own reads.
+  const [switched, setSwitched] = useState(false);
   // The route handler signs a short-lived token for the chosen org; the signing secret stays on the server.
   const getToken = useMemo(() => createTokenFetcher(`/api/token?org=${encodeURIComponent(org)}`), [org]);
 
   const switchOrg = (next: string) => {
     setOrg(next);
+    setSwitched(true);
     window.history.replaceState(null, '', `?org=${encodeURIComponent(next)}`);
   };
 
@@ -98,28 +124,43 @@ export function Dashboard({
       {/* A new key per org: a new client with its own token, cache and queue (storageName), so nothing of
           the previous org (cached summaries, late responses, undelivered events) can reach the new one. */}
       <AnalyticsProvider key={org} baseUrl={apiUrl} getToken={getToken} storageName={`acme-demo ${org}`}>
-        <OrgDashboard org={org} />
+        <OrgDashboard org={org} firstView={switched ? undefined : firstView} />
       </AnalyticsProvider>
     </main>
   );
 }
 
-function OrgDashboard({ org }: { org: string }) {
+/**
+ * Until a part of the server's first view has arrived, its section shows the same component without it (the
+ * skeletons); each part streams into the page on its own. In the browser the hooks then read the same
+ * queries, and their answers replace the server's.
+ */
+function OrgDashboard({ org, firstView }: { org: string; firstView?: FirstView | undefined }) {
   const [eventType, setEventType] = useState('');
   const [selected, setSelected] = useState<AnalyticsEvent | null>(null);
   const events = useEvents({ event_type: eventType || undefined, limit: PAGE_SIZE });
+  // The server read the unfiltered list only.
+  const firstEvents = eventType ? undefined : firstView?.events;
 
   return (
     <div className="grid" data-org={org}>
-      <MetricCards />
-      <DailyChart />
+      <Suspense fallback={<MetricCards />}>
+        <MetricCards first={firstView?.summary} />
+      </Suspense>
+      <Suspense fallback={<DailyChart />}>
+        <DailyChart first={firstView?.summary} />
+      </Suspense>
       <section className="panel wide" aria-labelledby="recent-heading">
         <div className="toolbar">
           <h2 id="recent-heading">Recent events</h2>
-          <EventTypeFilter value={eventType} onChange={setEventType} />
+          <Suspense fallback={<EventTypeFilter value={eventType} onChange={setEventType} />}>
+            <EventTypeFilter value={eventType} onChange={setEventType} first={firstView?.eventTypes} />
+          </Suspense>
           <SendTestEvent onDelivered={() => void events.refresh()} />
         </div>
-        <RecentEvents {...events} />
+        <Suspense fallback={<RecentEvents {...events} />}>
+          <RecentEvents {...events} first={firstEvents} />
+        </Suspense>
       </section>
       <section className="panel wide" aria-labelledby="dropin-heading">
         <h2 id="dropin-heading">
@@ -142,8 +183,16 @@ function OrgDashboard({ org }: { org: string }) {
   );
 }
 
-function MetricCards() {
-  const { data, loading, error } = useMetrics(SUMMARY);
+/** `first`: the server's answer, shown until the hook has its own. */
+function useFirst<T>(live: T | undefined, first: Promise<T | undefined> | undefined): T | undefined {
+  // `use` may be called conditionally; it suspends (on the server: streams) until the answer is in.
+  const initial = first ? use(first) : undefined;
+  return live ?? initial;
+}
+
+function MetricCards({ first }: { first?: Promise<MetricsSummary | undefined> | undefined }) {
+  const { data: live, loading, error } = useMetrics(SUMMARY);
+  const data = useFirst(live, first);
   return (
     <section className="cards" aria-label="Last 30 days" aria-busy={loading}>
       {CARDS.map(({ metric, label }) => (
@@ -163,9 +212,15 @@ function MetricCards() {
   );
 }
 
-function DailyChart() {
+function DailyChart({ first }: { first?: Promise<MetricsSummary | undefined> | undefined }) {
   // Same params as the cards: served from the cache the cards filled, no second request.
-  const { data } = useMetrics(SUMMARY);
+  const { data: live } = useMetrics(SUMMARY);
+  // Deferred: the bars redraw in a render the browser may interrupt, not in the task the answer arrives in.
+  const data = useDeferredValue(useFirst(live, first));
+  return <Chart data={data} />;
+}
+
+const Chart = memo(function Chart({ data }: { data: MetricsSummary | undefined }) {
   const days = data?.daily ?? [];
   const max = Math.max(1, ...days.map((day) => day.values.events ?? 0));
   const width = 600;
@@ -201,10 +256,19 @@ function DailyChart() {
       </svg>
     </section>
   );
-}
+});
 
-function EventTypeFilter({ value, onChange }: { value: string; onChange: (eventType: string) => void }) {
-  const { data } = useEventTypes();
+function EventTypeFilter({
+  value,
+  onChange,
+  first,
+}: {
+  value: string;
+  onChange: (eventType: string) => void;
+  first?: Promise<EventTypeCount[] | undefined> | undefined;
+}) {
+  const { data: live } = useEventTypes();
+  const data = useFirst(live, first);
   return (
     <label>
       Type{' '}
@@ -254,7 +318,22 @@ function SendTestEvent({ onDelivered }: { onDelivered: () => void }) {
   );
 }
 
-function RecentEvents({ events, loading, error, hasMore, loadMore, refresh }: ReturnType<typeof useEvents>) {
+function RecentEvents({
+  events: live,
+  loading,
+  error,
+  hasMore: liveHasMore,
+  loadMore,
+  refresh,
+  first,
+}: ReturnType<typeof useEvents> & { first?: Promise<EventsPage | undefined> | undefined }) {
+  const firstPage = first ? use(first) : undefined;
+  // The server's page until the list has loaded its own first page (or failed to).
+  const initial = firstPage && live.length === 0 && liveHasMore && !error ? firstPage : undefined;
+  const events = initial?.data ?? live;
+  const hasMore = initial ? initial.has_more : liveHasMore;
+  // Deferred: a new page renders in a render the browser may interrupt, not in the task it arrives in.
+  const rows = useDeferredValue(events);
   const sentinel = useRef<HTMLDivElement>(null);
   const scroller = useRef<HTMLDivElement>(null);
   // Infinite scroll: load the next page when the end of the list scrolls into view.
@@ -271,11 +350,6 @@ function RecentEvents({ events, loading, error, hasMore, loadMore, refresh }: Re
     return () => observer.disconnect();
   }, [hasMore, loading, error, loadMore]);
 
-  const time = useMemo(
-    () => new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' }),
-    [],
-  );
-
   return (
     <div className="scroller" ref={scroller} id="recent-events" aria-busy={loading}>
       <table>
@@ -287,23 +361,7 @@ function RecentEvents({ events, loading, error, hasMore, loadMore, refresh }: Re
             <th scope="col">Properties</th>
           </tr>
         </thead>
-        <tbody>
-          {events.map((event) => (
-            <tr
-              key={event.event_id}
-              data-event-id={event.event_id}
-              data-org={event.org_id}
-              data-type={event.event_type}
-            >
-              <td>{time.format(new Date(event.timestamp))}</td>
-              <td>
-                <code>{event.event_type}</code>
-              </td>
-              <td>{event.user_id ?? '—'}</td>
-              <td className="props">{JSON.stringify(event.properties)}</td>
-            </tr>
-          ))}
-        </tbody>
+        <Rows events={rows} />
       </table>
       {/* Placeholder rows while the first page loads: the scroller's height is fixed, these only show
           where the rows will be. */}
@@ -333,3 +391,27 @@ function RecentEvents({ events, loading, error, hasMore, loadMore, refresh }: Re
     </div>
   );
 }
+
+const Rows = memo(function Rows({ events }: { events: readonly AnalyticsEvent[] }) {
+  return (
+    <tbody>
+      {events.map((event) => (
+        <tr
+          key={event.event_id}
+          data-event-id={event.event_id}
+          data-org={event.org_id}
+          data-type={event.event_type}
+        >
+          <td>
+            <time dateTime={event.timestamp}>{utc(event.timestamp)}</time>
+          </td>
+          <td>
+            <code>{event.event_type}</code>
+          </td>
+          <td>{event.user_id ?? '—'}</td>
+          <td className="props">{JSON.stringify(event.properties)}</td>
+        </tr>
+      ))}
+    </tbody>
+  );
+});

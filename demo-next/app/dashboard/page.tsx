@@ -1,5 +1,6 @@
 import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
+import { loadFirstView } from '../../lib/first-view';
 import { DEMO_ORGS } from '../../lib/orgs';
 import { SESSION_COOKIE, sessionUser, signingSecret } from '../../lib/session';
 import { Dashboard } from './dashboard';
@@ -10,11 +11,21 @@ export const dynamic = 'force-dynamic';
 export default async function DashboardPage({ searchParams }: { searchParams: Promise<{ org?: string }> }) {
   const secret = signingSecret();
   const user = secret ? sessionUser(secret, (await cookies()).get(SESSION_COOKIE)?.value) : undefined;
-  if (!user) redirect('/signin');
+  if (!secret || !user) redirect('/signin');
   // Only the organisations the signed-in user belongs to: the token route signs for no other.
   const orgs = DEMO_ORGS.filter((org) => user.orgs.some((membership) => membership.id === org.id));
   const { org } = await searchParams;
   const apiUrl = process.env.ANALYTICS_API_URL ?? 'http://localhost:8787';
   const initialOrg = orgs.some((o) => o.id === org) ? org! : orgs[0]!.id;
-  return <Dashboard apiUrl={apiUrl} orgs={orgs} initialOrg={initialOrg} userName={user.name} />;
+  // Not awaited: the page's shell goes out at once and each part of the first view streams in after it.
+  const firstView = loadFirstView(user, initialOrg, secret);
+  return (
+    <Dashboard
+      apiUrl={apiUrl}
+      orgs={orgs}
+      initialOrg={initialOrg}
+      userName={user.name}
+      firstView={firstView}
+    />
+  );
 }

@@ -1,4 +1,3 @@
-import { DEFAULT_JWT_ISSUER, signToken } from '@acme/analytics-server/tokens';
 import type { NextRequest } from 'next/server';
 import { isDemoOrg } from '../../../lib/orgs';
 import {
@@ -8,9 +7,7 @@ import {
   sessionUser,
   signingSecret,
 } from '../../../lib/session';
-
-/** Short, so a leaked token is soon useless; the SDK fetches a new one 30 s before this runs out. */
-const TTL_SECONDS = 300;
+import { signDashboardToken, TOKEN_TTL_SECONDS } from '../../../lib/tokens';
 
 // Never cached: every call signs a fresh token.
 export const dynamic = 'force-dynamic';
@@ -36,19 +33,12 @@ export async function GET(request: NextRequest) {
       'org must be one of the sample organisations',
     );
   }
-  const membership = user.orgs.find((o) => o.id === org);
-  if (!membership) {
+  const token = await signDashboardToken(user, org, secret);
+  if (!token) {
     return problemResponse(403, 'not-a-member', 'Not a member', `${user.name} is not a member of ${org}.`);
   }
-  const token = await signToken({
-    org,
-    sub: user.id,
-    role: membership.role,
-    scope:
-      membership.role === 'viewer' ? 'events:read metrics:read' : 'events:read events:write metrics:read',
-    ttl: `${TTL_SECONDS}s`,
-    secret,
-    issuer: process.env.ANALYTICS_JWT_ISSUER || DEFAULT_JWT_ISSUER,
-  });
-  return Response.json({ token, expires_in: TTL_SECONDS }, { headers: { 'cache-control': 'no-store' } });
+  return Response.json(
+    { token, expires_in: TOKEN_TTL_SECONDS },
+    { headers: { 'cache-control': 'no-store' } },
+  );
 }
