@@ -43,8 +43,9 @@ function customElementsManifest() {
       const { litPlugin } = await import(
         '@custom-elements-manifest/analyzer/src/features/framework-plugins/lit/lit.js'
       );
-      const files = ['context', 'analytics-element', 'analytics-provider', 'events-table', 'metrics-card']
-        .concat(['event-type-select', 'analytics-dashboard', 'index'])
+      const files = ['context', 'widget-element', 'analytics-element', 'analytics-provider', 'events-table']
+        .concat(['metrics-card', 'event-type-select', 'date-range-picker', 'analytics-dashboard'])
+        .concat(['dashboard-state', 'messages', 'index'])
         .map((name) => src(`${name}.ts`));
       const modules = files.map((file) =>
         ts.createSourceFile(relative(here, file), readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true),

@@ -1,18 +1,29 @@
-import { html } from 'lit';
+import { html, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { ifDefined } from 'lit/directives/if-defined.js';
 import { analyticsDashboardStyles } from './analytics-dashboard.styles.js';
 import { AnalyticsElement } from './analytics-element.js';
+import { type DashboardState, DashboardStateController } from './dashboard-state.js';
 import { tokens } from './tokens.styles.js';
 
 /**
- * The one-tag dashboard: a metrics card per metric, the event-type filter and the events table.
+ * The one-tag dashboard: a date range picker, a metrics card per metric, the event-type filter and the
+ * events table. It provides the dashboard state (range, comparison, time zone, filters) to every element
+ * inside it, its own and those slotted in, which follow it; the picker sets the range, and any element
+ * can add or remove a filter with a `filter-change` event (`detail: { add?, remove? }`).
+ *
+ * With `sync-url`, the range, comparison and filters are kept in the page's query string (`range`,
+ * `start_date`, `end_date`, `compare`, repeated `filter`; replaced, not pushed) and read back on load,
+ * so a link or a reload shows the same view.
  *
  * @tagname analytics-dashboard
- * @slot heading - Content above the cards (a title, say).
+ * @slot heading - Content above the picker and cards (a title, say).
+ * @slot - More elements after the cards (charts, breakdowns); they follow the shared state too.
+ * @fires range-change - From the picker: the range or the comparison changed. `detail` is `{ range, start_date?, end_date?, compare }`.
  * @fires change - From the filter: the chosen event type changed.
  * @fires row-select - From the table: a row was chosen. `detail` is the event.
  * @fires load-error - From the table: a page failed to load. `detail.error` is the `Error`.
+ * @csspart picker - The `<date-range-picker>`.
  * @csspart cards - The grid of metrics cards.
  * @csspart card - Each `<metrics-card>`.
  * @csspart filter - The `<event-type-select>`.
@@ -29,17 +40,33 @@ export class AnalyticsDashboard extends AnalyticsElement {
   @property()
   metrics = 'events,active_users';
 
-  /** Period of the cards: `7d`, `30d`, `90d`. */
+  /** The period: `today`, `7d`, `30d`, `90d`, `12m` (any `<n>d`), or `custom` with `start-date` and `end-date`. */
   @property()
   range = '30d';
+
+  /** First day of a custom range, `YYYY-MM-DD`. */
+  @property({ attribute: 'start-date' })
+  startDate?: string;
+
+  /** Last day of a custom range, `YYYY-MM-DD`. */
+  @property({ attribute: 'end-date' })
+  endDate?: string;
+
+  /** The cards compare with the previous period; `compare="false"` turns it off. */
+  @property({ converter: { fromAttribute: (value) => value !== 'false' } })
+  compare = true;
+
+  /** `<dimension><op><value>` filters every element inside reads with (`country==DE`, `prop.plan==pro`). */
+  @property({ attribute: false })
+  filters: string[] = [];
+
+  /** Keep the range, comparison and filters in the page URL's query, and start from it. */
+  @property({ attribute: 'sync-url', type: Boolean })
+  syncUrl = false;
 
   /** Events per page in the table. */
   @property({ attribute: 'page-size', type: Number })
   pageSize = 50;
-
-  /** BCP 47 locale for numbers and dates. */
-  @property()
-  locale?: string;
 
   /** IANA time zone for days and times. */
   @property({ attribute: 'time-zone' })
@@ -49,13 +76,84 @@ export class AnalyticsDashboard extends AnalyticsElement {
   @state()
   private _eventType = '';
 
+  // Changes from inside (the picker, a filter-change, the methods) land in the properties, which stay the
+  // one source the state is made from (willUpdate).
+  #state = new DashboardStateController(this, {}, (next) => {
+    this.range = next.range;
+    this.startDate = next.start_date;
+    this.endDate = next.end_date;
+    this.compare = next.compare;
+    this.filters = next.filters;
+  });
+
+  /** The shared state the elements inside follow. */
+  get state(): DashboardState {
+    return this.#state.value;
+  }
+
+  /** Narrows every element inside by one more filter. */
+  addFilter(filter: string): void {
+    this.#state.addFilter(filter);
+  }
+
+  removeFilter(filter: string): void {
+    this.#state.removeFilter(filter);
+  }
+
+  override willUpdate(changed: PropertyValues<this>): void {
+    super.willUpdate(changed);
+    if (!this.hasUpdated && this.syncUrl) this.#readUrl();
+    this.#state.set({
+      range: this.range,
+      start_date: this.startDate,
+      end_date: this.endDate,
+      compare: this.compare,
+      tz: this.timeZone || 'UTC',
+      filters: this.filters,
+    });
+  }
+
+  override updated(changed: PropertyValues<this>): void {
+    super.updated(changed);
+    // Not in the update that turned it on (the first, for the attribute): opening a page must not rewrite
+    // its address with the defaults.
+    if (this.syncUrl && !changed.has('syncUrl')) this.#writeUrl();
+  }
+
+  #readUrl(): void {
+    const query = new URLSearchParams(location.search);
+    this.range = query.get('range') || this.range;
+    this.startDate = query.get('start_date') || this.startDate;
+    this.endDate = query.get('end_date') || this.endDate;
+    if (query.has('compare')) this.compare = query.get('compare') !== '0';
+    if (query.has('filter')) this.filters = query.getAll('filter');
+  }
+
+  #writeUrl(): void {
+    const { range, start_date, end_date, compare, filters } = this.#state.value;
+    const url = new URL(location.href);
+    const query = url.searchParams;
+    for (const key of ['start_date', 'end_date', 'filter']) query.delete(key);
+    query.set('range', range);
+    if (start_date && end_date) {
+      query.set('start_date', start_date);
+      query.set('end_date', end_date);
+    }
+    query.set('compare', compare ? '1' : '0');
+    for (const filter of filters) query.append('filter', filter);
+    if (url.href !== location.href) history.replaceState(history.state, '', url);
+  }
+
   override render() {
     const client = this._client;
     const metrics = this.metrics
       .split(',')
       .map((m) => m.trim())
       .filter(Boolean);
+    const locale = ifDefined(this.locale);
+    const theme = ifDefined(this.theme);
     return html`<slot name="heading"></slot>
+      <date-range-picker part="picker" locale=${locale} theme=${theme}></date-range-picker>
       <div class="cards" part="cards">
         ${metrics.map(
           (metric) =>
@@ -63,17 +161,19 @@ export class AnalyticsDashboard extends AnalyticsElement {
               part="card"
               .client=${client}
               metric=${metric}
-              range=${this.range}
-              locale=${ifDefined(this.locale)}
+              locale=${locale}
+              theme=${theme}
               time-zone=${ifDefined(this.timeZone)}
             ></metrics-card>`,
         )}
       </div>
+      <slot></slot>
       <event-type-select
         part="filter"
         .client=${client}
         .value=${this._eventType}
-        locale=${ifDefined(this.locale)}
+        locale=${locale}
+        theme=${theme}
         @change=${this.#onFilter}
       ></event-type-select>
       <events-table
@@ -81,7 +181,8 @@ export class AnalyticsDashboard extends AnalyticsElement {
         .client=${client}
         event-type=${this._eventType}
         page-size=${this.pageSize}
-        locale=${ifDefined(this.locale)}
+        locale=${locale}
+        theme=${theme}
         time-zone=${ifDefined(this.timeZone)}
       ></events-table>`;
   }

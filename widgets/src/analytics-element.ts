@@ -1,15 +1,14 @@
 import type { AnalyticsClient } from '@acme/analytics-sdk';
 import { ContextConsumer } from '@lit/context';
-import { SignalWatcher } from '@lit-labs/preact-signals';
-import { LitElement } from 'lit';
 import { property } from 'lit/decorators.js';
 import { clientContext, defaultClient } from './context.js';
+import { WidgetElement } from './widget-element.js';
 
 /**
- * The base of every data component: renders inside a signals effect (so reading a store's signals is
- * enough to re-render on change) and resolves which client to read from.
+ * The base of every data component: a `WidgetElement` (locale, theme, rendering inside a signals effect,
+ * so reading a store's signals is enough to re-render on change) that resolves which client to read from.
  */
-export class AnalyticsElement extends SignalWatcher(LitElement) {
+export class AnalyticsElement extends WidgetElement {
   /**
    * The client to read from. When unset, the nearest `<analytics-provider>`'s client is used, then the
    * page default (the one the script tag configures).

@@ -38,17 +38,13 @@ export class EventTypeSelect extends AnalyticsElement {
   @property({ reflect: true })
   value = '';
 
-  /** The visible label. */
+  /** The visible label; "Event type" in the element's locale by default. */
   @property()
-  label = 'Event type';
+  label?: string;
 
   /** The id of an `<events-table>` (in the same document or shadow root) to filter on change. */
   @property({ attribute: 'for' })
   htmlFor?: string;
-
-  /** BCP 47 locale for the counts; the browser's by default. */
-  @property()
-  locale?: string;
 
   #types = new StoreController(this, {
     client: () => this._client,
@@ -60,12 +56,12 @@ export class EventTypeSelect extends AnalyticsElement {
     const types = store?.data.value ?? [];
     const loading = store?.loading.value ?? false;
     const error = store?.error.value ?? null;
-    const count = numberFormat(this.locale);
+    const count = numberFormat(this._locale);
     // Keep a chosen type listed even before (or without) the list arriving, so the value never silently resets.
     const listed = !this.value || types.some((t) => t.event_type === this.value);
-    return html`<label part="label" for="select">${this.label}</label>
+    return html`<label part="label" for="select">${this.label || this._t('eventType')}</label>
       <select id="select" part="select" aria-busy=${loading ? 'true' : 'false'} @change=${this.#onChange}>
-        <option value="" ?selected=${!this.value}>All event types</option>
+        <option value="" ?selected=${!this.value}>${this._t('allEventTypes')}</option>
         ${listed ? '' : html`<option value=${this.value} selected>${this.value}</option>`}
         ${types.map(
           (t) =>
@@ -77,8 +73,8 @@ export class EventTypeSelect extends AnalyticsElement {
       ${
         error && !types.length
           ? html`<span class="error" part="error" role="alert">
-              Couldn't load event types. ${describeError(error)}
-              <button part="retry-button" @click=${() => void store?.refresh()}>Retry</button>
+              ${this._t('typesFailed')} ${describeError(error, (key) => this._t(key))}
+              <button part="retry-button" @click=${() => void store?.refresh()}>${this._t('retry')}</button>
             </span>`
           : ''
       }`;

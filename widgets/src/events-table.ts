@@ -3,9 +3,10 @@ import { html, nothing, type PropertyValues } from 'lit';
 import { property, query } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { AnalyticsElement, emit } from './analytics-element.js';
+import { consumeDashboard } from './dashboard-state.js';
 import { describeError } from './errors.js';
 import { eventsTableStyles } from './events-table.styles.js';
-import { dateTimeFormat, numberFormat, summarize } from './format.js';
+import { addDays, dateTimeFormat, numberFormat, periods, startOfDay, summarize } from './format.js';
 import { GridKeyboardController } from './grid-keyboard-controller.js';
 import { ReachEndController } from './reach-end-controller.js';
 import { StoreController } from './store-controller.js';
@@ -20,6 +21,10 @@ import { WindowingController } from './windowing-controller.js';
  * Keyboard: Tab reaches the table (one row is in the tab order) and then the "Load more" button. In the
  * table, Up/Down move between rows, Page Up/Page Down by a screenful, Home/End to the first/last loaded
  * row; Enter or Space selects a row and shows or hides its properties; Right shows and Left hides them.
+ *
+ * Inside an `<analytics-dashboard>` (or another provider of the dashboard state) it shows the shared
+ * range (days counted in the shared time zone) instead of its own dates, narrowed by the shared filters
+ * as well as its own `event-type` and `user-id`.
  *
  * @tagname events-table
  * @fires row-select - A row was chosen by click, Enter or Space. `detail` is the event (`AnalyticsEvent`).
@@ -80,19 +85,17 @@ export class EventsTable extends AnalyticsElement {
   @property({ attribute: 'org-id' })
   orgId?: string;
 
-  /** BCP 47 locale for dates and numbers; the browser's by default. */
-  @property()
-  locale?: string;
-
   /** IANA time zone to show times in; the browser's by default. */
   @property({ attribute: 'time-zone' })
   timeZone?: string;
 
-  /** The table's accessible name. */
+  /** The table's accessible name; "Events" in the element's locale by default. */
   @property()
-  label = 'Events';
+  label?: string;
 
   @query('.scroller') private _scroller!: HTMLElement | null;
+
+  #shared = consumeDashboard(this);
 
   #events = new StoreController(this, {
     client: () => this._client,
@@ -137,7 +140,7 @@ export class EventsTable extends AnalyticsElement {
     });
   }
 
-  /** The filters sent with every page, from the attributes. */
+  /** The filters sent with every page: the attributes, and the dashboard's range and filters inside one. */
   get filters(): EventFilters {
     const types = this.eventType
       ?.split(',')
@@ -148,6 +151,15 @@ export class EventsTable extends AnalyticsElement {
     if (this.userId) filters.user_id = this.userId;
     if (this.startDate) filters.start_date = this.startDate;
     if (this.endDate) filters.end_date = this.endDate;
+    const shared = this.#shared.value;
+    if (shared) {
+      const { start, end } = periods(shared.range, shared.start_date, shared.end_date, shared.tz).current;
+      // The API's plain dates are UTC days; another zone's days go as the instants they start at.
+      const utc = shared.tz === 'UTC';
+      filters.start_date = utc ? start : startOfDay(start, shared.tz);
+      filters.end_date = utc ? end : startOfDay(addDays(end, 1), shared.tz);
+      if (shared.filters.length) filters.filter = shared.filters;
+    }
     if (this.orgId) filters.org_id = this.orgId;
     return filters;
   }
@@ -178,10 +190,7 @@ export class EventsTable extends AnalyticsElement {
     const store = this.#events.value;
     if (!store) {
       return html`<div class="frame" part="frame">
-        <p class="error" part="error" role="alert">
-          No analytics client: wrap this element in an &lt;analytics-provider&gt;, set its client, or load the
-          script tag.
-        </p>
+        <p class="error" part="error" role="alert">${this._t('noClientTable')}</p>
       </div>`;
     }
     const items = store.items.value;
@@ -189,7 +198,7 @@ export class EventsTable extends AnalyticsElement {
     const error = store.error.value;
     const hasMore = store.hasMore.value;
     const n = items.length;
-    const count = numberFormat(this.locale).format(n);
+    const count = numberFormat(this._locale).format(n);
 
     let body: unknown;
     let status: string;
@@ -197,18 +206,16 @@ export class EventsTable extends AnalyticsElement {
       status = '';
       body = this.#error(error);
     } else if (n === 0 && (loading || hasMore)) {
-      status = 'Loading events…';
+      status = this._t('loadingEvents');
       // Header-and-rows placeholders in the frame's full height (see `full` below); past it they are clipped.
       body = html`<div class="skeleton-rows" part="skeleton" aria-hidden="true">
         ${Array.from({ length: 21 }, () => html`<div><div class="skeleton"></div></div>`)}
       </div>`;
     } else if (n === 0) {
-      status = 'No events match these filters.';
-      body = html`<p class="empty" part="empty">No events match these filters.</p>`;
+      status = this._t('noEvents');
+      body = html`<p class="empty" part="empty">${status}</p>`;
     } else {
-      status = loading
-        ? `${count} events shown; loading more…`
-        : `${count} events shown${hasMore ? '' : ', all loaded'}.`;
+      status = this._t(loading ? 'shownLoading' : hasMore ? 'shown' : 'shownAll', { count });
       body = this.#table(items, hasMore, loading, error);
     }
     // While pages are still to come the viewport keeps its full height, so neither the first page nor a
@@ -225,8 +232,9 @@ export class EventsTable extends AnalyticsElement {
 
   #table(items: readonly AnalyticsEvent[], hasMore: boolean, loading: boolean, error: Error | null) {
     const n = items.length;
+    const anonymous = this._t('anonymous');
     const { start, end, before, after } = this.#rows.range();
-    const time = dateTimeFormat(this.locale, {
+    const time = dateTimeFormat(this._locale, {
       dateStyle: 'medium',
       timeStyle: 'medium',
       timeZone: this.timeZone,
@@ -242,17 +250,17 @@ export class EventsTable extends AnalyticsElement {
     return html`<table
         part="table"
         role="treegrid"
-        aria-label=${this.label}
+        aria-label=${this.label || this._t('tableLabel')}
         aria-readonly="true"
         aria-rowcount=${hasMore ? -1 : n + 1}
         aria-busy=${loading ? 'true' : 'false'}
       >
         <thead>
           <tr part="header" aria-rowindex="1">
-            <th scope="col" class="time">Time</th>
-            <th scope="col" class="type">Type</th>
-            <th scope="col" class="user">User</th>
-            <th scope="col">Properties</th>
+            <th scope="col" class="time">${this._t('time')}</th>
+            <th scope="col" class="type">${this._t('type')}</th>
+            <th scope="col" class="user">${this._t('user')}</th>
+            <th scope="col">${this._t('properties')}</th>
           </tr>
         </thead>
         <tbody @click=${this.#keys.onClick} @keydown=${this.#keys.onKeydown} @focusin=${this.#keys.onFocusin}>
@@ -278,7 +286,7 @@ export class EventsTable extends AnalyticsElement {
               >
                 <td part="cell time"><time datetime=${event.timestamp}>${this.#time(time, event.timestamp)}</time></td>
                 <td part="cell type">${event.event_type}</td>
-                <td part="cell user">${event.user_id ?? html`<span class="muted">anonymous</span>`}</td>
+                <td part="cell user">${event.user_id ?? html`<span class="muted">${anonymous}</span>`}</td>
                 <td part="cell properties">
                   ${
                     expanded
@@ -303,9 +311,11 @@ export class EventsTable extends AnalyticsElement {
                       aria-disabled=${loading ? 'true' : 'false'}
                       @click=${this.#onLoadMoreClick}
                     >
-                      ${loading ? 'Loading…' : 'Load more'}
+                      ${this._t(loading ? 'loading' : 'loadMore')}
                     </button>`
-                  : html`<span class="done" tabindex="-1">All ${numberFormat(this.locale).format(n)} events loaded</span>`
+                  : html`<span class="done" tabindex="-1">
+                      ${this._t('allLoaded', { count: numberFormat(this._locale).format(n) })}
+                    </span>`
               }
             </div>`
       }`;
@@ -313,8 +323,8 @@ export class EventsTable extends AnalyticsElement {
 
   #error(error: Error) {
     return html`<div class="error" part="error" role="alert">
-      <span>Couldn't load events. ${describeError(error)}</span>
-      <button part="retry-button" @click=${this.#retry}>Retry</button>
+      <span>${this._t('eventsFailed')} ${describeError(error, (key) => this._t(key))}</span>
+      <button part="retry-button" @click=${this.#retry}>${this._t('retry')}</button>
     </div>`;
   }
 

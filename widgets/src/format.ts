@@ -82,9 +82,17 @@ export interface DateRange {
   days: number;
 }
 
+/** Moves a `YYYY-MM-DD` date by whole months (clamped to the month's last day, as 29 Feb → 28 Feb). */
+function addMonths(date: string, months: number): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const last = new Date(Date.UTC(y, m - 1 + months + 1, 0)).getUTCDate();
+  return new Date(Date.UTC(y, m - 1 + months, Math.min(d, last))).toISOString().slice(0, 10);
+}
+
 /**
  * The period a card shows and the one before it, of equal length. Explicit dates win over `range`
- * (`7d`, `30d`, `90d`, or any `<n>d`); the default is the last 30 days including today.
+ * (`today`, `7d`, `30d`, `90d`, any `<n>d`, `12m`, any `<n>m` up to 12); the default is the last 30 days
+ * including today.
  */
 export function periods(
   range: string | undefined,
@@ -95,8 +103,12 @@ export function periods(
   let end = endDate || today(timeZone);
   let start = startDate;
   if (!start) {
-    const n = Number.parseInt(range ?? '', 10);
-    start = addDays(end, -((Number.isFinite(n) && n > 0 ? Math.min(n, 366) : 30) - 1));
+    const n = range === 'today' ? 1 : Number.parseInt(range ?? '', 10);
+    const valid = Number.isFinite(n) && n > 0;
+    // 12 months back, and the day after: 12 whole months ending today (365 or 366 days).
+    start = /^\d+m$/.test(range ?? '')
+      ? addDays(addMonths(end, -(valid ? Math.min(n, 12) : 12)), 1)
+      : addDays(end, -((valid ? Math.min(n, 366) : 30) - 1));
   }
   if (start > end) [start, end] = [end, start];
   const days = daysBetween(start, end);
@@ -104,6 +116,33 @@ export function periods(
     current: { start, end, days },
     previous: { start: addDays(start, -days), end: addDays(start, -1), days },
   };
+}
+
+/**
+ * The instant a day (`YYYY-MM-DD`) starts in a time zone, as RFC 3339 (UTC): what the events API needs
+ * for days counted anywhere but UTC (its plain dates are UTC days).
+ */
+export function startOfDay(date: string, timeZone: string): string {
+  const utc = Date.parse(`${date}T00:00:00Z`);
+  // The zone's offset at a moment: its wall-clock time read as if it were UTC, minus the moment.
+  const offset = (at: number) => {
+    const f = dateTimeFormat('en-CA', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    const p = Object.fromEntries(f.formatToParts(at).map((part) => [part.type, part.value]));
+    return Date.parse(`${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}Z`) - at;
+  };
+  // Twice: the offset at the guess may differ from the one at the answer across a DST change.
+  let at = utc - offset(utc);
+  at = utc - offset(at);
+  return new Date(at).toISOString();
 }
 
 /** One line of `key: value` pairs for the table's properties column. */

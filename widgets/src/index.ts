@@ -4,13 +4,24 @@
  */
 import { AnalyticsDashboard } from './analytics-dashboard.js';
 import { AnalyticsProvider } from './analytics-provider.js';
+import { DateRangePicker } from './date-range-picker.js';
 import { EventTypeSelect } from './event-type-select.js';
 import { EventsTable } from './events-table.js';
 import { MetricsCard } from './metrics-card.js';
 
 export { AnalyticsElement } from './analytics-element.js';
 export { clientContext, defaultClient, setDefaultClient } from './context.js';
-export { AnalyticsDashboard, AnalyticsProvider, EventsTable, EventTypeSelect, MetricsCard };
+export {
+  consumeDashboard,
+  type DashboardState,
+  DashboardStateController,
+  dashboardContext,
+  type FilterChangeDetail,
+  type RangeChangeDetail,
+} from './dashboard-state.js';
+export { type MessageKey, type Messages, message, registerMessages } from './messages.js';
+export { type Theme, WidgetElement } from './widget-element.js';
+export { AnalyticsDashboard, AnalyticsProvider, DateRangePicker, EventsTable, EventTypeSelect, MetricsCard };
 
 /** Every element this package defines, by tag name. */
 export const elements = {
@@ -18,6 +29,7 @@ export const elements = {
   'events-table': EventsTable,
   'metrics-card': MetricsCard,
   'event-type-select': EventTypeSelect,
+  'date-range-picker': DateRangePicker,
   'analytics-dashboard': AnalyticsDashboard,
 } as const;
 

@@ -1,25 +1,34 @@
-import { createMetricsStore, type MetricsParams, type MetricsSummary } from '@acme/analytics-sdk';
+import type { MetricsParams, MetricsSummary } from '@acme/analytics-sdk';
 import { html, nothing, type PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
 import { AnalyticsElement } from './analytics-element.js';
+import { consumeDashboard } from './dashboard-state.js';
 import { describeError } from './errors.js';
 import { type DateRange, dateTimeFormat, formatOptions, numberFormat, periods } from './format.js';
+import type { MessageKey } from './messages.js';
 import { metricsCardStyles } from './metrics-card.styles.js';
+import { metricsStore } from './metrics-store.js';
 import { StoreController } from './store-controller.js';
 import { tokens } from './tokens.styles.js';
 
-const LABELS: Record<string, string> = { events: 'Events', active_users: 'Active users' };
-
-/** A readable name for a metric: `events:signup` becomes "signup events". */
-function defaultLabel(metric: string): string {
-  if (LABELS[metric]) return LABELS[metric];
-  if (metric.startsWith('events:')) return `${metric.slice(7)} events`;
-  return metric.replace(/_/g, ' ');
-}
+// The metrics with a name in the messages; any other shows its own name.
+const NAMED = new Set<string>([
+  'events',
+  'active_users',
+  'visitors',
+  'sessions',
+  'pageviews',
+  'bounce_rate',
+  'avg_session_duration',
+  'views_per_session',
+]);
 
 /**
  * One metric over a period: its total, the change against the previous period of equal length, and a
  * sparkline of the daily values.
+ *
+ * Inside an `<analytics-dashboard>` (or another provider of the dashboard state) it follows the shared
+ * range, time zone, comparison switch and filters instead of its own `range`, dates and `time-zone`.
  *
  * @tagname metrics-card
  * @csspart card - The card's box.
@@ -62,17 +71,13 @@ export class MetricsCard extends AnalyticsElement {
   @property({ attribute: 'end-date' })
   endDate?: string;
 
-  /** Shown name; derived from `metric` by default. */
+  /** Shown name; derived from `metric` (in the element's locale) by default. */
   @property()
   label?: string;
 
   /** `number` (default), `compact`, `percent`, `currency:EUR`, `unit:second`. */
   @property()
   format = 'number';
-
-  /** BCP 47 locale for numbers and dates; the browser's by default. */
-  @property()
-  locale?: string;
 
   /** IANA time zone that days are counted in; `UTC` by default. */
   @property({ attribute: 'time-zone' })
@@ -83,6 +88,7 @@ export class MetricsCard extends AnalyticsElement {
   orgId?: string;
 
   #range!: { current: DateRange; previous: DateRange };
+  #shared = consumeDashboard(this);
 
   #current = this.#store('current');
   #previous = this.#store('previous');
@@ -90,26 +96,44 @@ export class MetricsCard extends AnalyticsElement {
   override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
     // Both stores key on it, and the render labels the period with it.
-    this.#range = periods(this.range, this.startDate, this.endDate, this.timeZone);
+    const shared = this.#shared.value;
+    this.#range = shared
+      ? periods(shared.range, shared.start_date, shared.end_date, shared.tz)
+      : periods(this.range, this.startDate, this.endDate, this.timeZone);
+  }
+
+  /** Whether the previous period is shown (always, unless a dashboard's comparison switch is off). */
+  get #compare(): boolean {
+    return this.#shared.value?.compare ?? true;
   }
 
   /** The metric over one of the two periods. */
   #store(period: 'current' | 'previous') {
     return new StoreController(this, {
-      client: () => this._client,
+      // No client, no store: the previous period is not fetched while nothing compares with it.
+      client: () => (period === 'current' || this.#compare ? this._client : undefined),
       params: (): MetricsParams => {
         const { start, end } = this.#range[period];
+        const shared = this.#shared.value;
         const params: MetricsParams = {
           metrics: [this.metric],
-          tz: this.timeZone || 'UTC',
+          tz: shared?.tz ?? (this.timeZone || 'UTC'),
           start_date: start,
           end_date: end,
         };
+        if (shared?.filters.length) params.filter = shared.filters;
         if (this.orgId) params.org_id = this.orgId;
         return params;
       },
-      create: createMetricsStore,
+      create: metricsStore,
     });
+  }
+
+  /** A readable name for the metric: `events:signup` becomes "signup events". */
+  #defaultLabel(): string {
+    const metric = this.metric;
+    if (metric.startsWith('events:')) return this._t('typeEvents', { type: metric.slice(7) });
+    return NAMED.has(metric) ? this._t(metric as MessageKey) : metric.replace(/_/g, ' ');
   }
 
   /** Fetches both periods again. */
@@ -120,25 +144,30 @@ export class MetricsCard extends AnalyticsElement {
   }
 
   override render() {
-    const label = this.label || defaultLabel(this.metric);
+    const label = this.label || this.#defaultLabel();
     const current = this.#current.value;
     const previous = this.#previous.value;
     const range = this.#range;
-    if (!current || !previous) {
-      return this.#frame(label, html`<p class="error" part="error" role="alert">No analytics client.</p>`);
+    const compare = this.#compare;
+    if (!current) {
+      return this.#frame(label, html`<p class="error" part="error" role="alert">${this._t('noClient')}</p>`);
     }
     const data = current.data.value;
-    const before = previous.data.value;
+    const before = previous?.data.value;
     const error = current.error.value;
     // The previous period only feeds the comparison: its failure must not hide the total.
-    const noComparison = !before && !!previous.error.value;
+    const noComparison = !before && !!previous?.error.value;
     if (!data && error) {
       return this.#frame(
         label,
         html`<div class="error" part="error" role="alert">
-          <span>Couldn't load ${label}. ${describeError(error)}</span>
-          <button part="retry-button" @click=${() => void this.refresh()} aria-label="Retry loading ${label}">
-            Retry
+          <span>${this._t('cardFailed', { label })} ${describeError(error, (key) => this._t(key))}</span>
+          <button
+            part="retry-button"
+            @click=${() => void this.refresh()}
+            aria-label=${this._t('retryLabel', { label })}
+          >
+            ${this._t('retry')}
           </button>
         </div>`,
       );
@@ -149,15 +178,15 @@ export class MetricsCard extends AnalyticsElement {
       return this.#frame(
         label,
         html`<div class="skeleton total"></div>
-          <div class="skeleton"></div>
+          ${compare ? html`<div class="skeleton"></div>` : nothing}
           <div class="skeleton"></div>
           ${range.current.days < 2 ? nothing : html`<div class="skeleton spark"></div>`}
-          <span class="sr-only" role="status">Loading ${label}…</span>`,
+          <span class="sr-only" role="status">${this._t('loadingLabel', { label })}</span>`,
         true,
       );
     }
 
-    const number = numberFormat(this.locale, formatOptions(this.format));
+    const number = numberFormat(this._locale, formatOptions(this.format));
     const total = this.#total(data);
     const prior = before ? this.#total(before) : undefined;
     const days = range.current.days;
@@ -165,7 +194,13 @@ export class MetricsCard extends AnalyticsElement {
     return this.#frame(
       label,
       html`<p class="value" part="value">${number.format(total)}</p>
-        ${noComparison ? html`<p class="change" part="change">No comparison available</p>` : this.#change(total, prior, days)}
+        ${
+          !compare
+            ? nothing
+            : noComparison
+              ? html`<p class="change" part="change">${this._t('noComparison')}</p>`
+              : this.#change(total, prior, days)
+        }
         <p class="period">${this.#period(range.current)}</p>
         ${this.#sparkline(series, label, number)}`,
     );
@@ -185,26 +220,29 @@ export class MetricsCard extends AnalyticsElement {
   }
 
   #change(total: number, prior: number | undefined, days: number) {
-    const span = `the previous ${days === 1 ? 'day' : `${days} days`}`;
+    const span =
+      days === 1
+        ? this._t('previousDay')
+        : this._t('previousDays', { n: numberFormat(this._locale).format(days) });
     if (prior === undefined) return html`<p class="change" part="change">&nbsp;</p>`;
     const ratio = prior ? (total - prior) / prior : 0;
     if (!ratio) {
       // Nothing before and something now is "new", not an infinite increase.
-      const words = prior || !total ? 'No change' : 'New';
-      return html`<p class="change" part="change change-flat">${words} vs ${span}</p>`;
+      const words = this._t(prior || !total ? 'noChange' : 'new', { span });
+      return html`<p class="change" part="change change-flat">${words}</p>`;
     }
     const direction = ratio > 0 ? 'up' : 'down';
-    const percent = numberFormat(this.locale, { style: 'percent', maximumFractionDigits: 1 }).format(
+    const percent = numberFormat(this._locale, { style: 'percent', maximumFractionDigits: 1 }).format(
       Math.abs(ratio),
     );
     const arrow = direction === 'up' ? '▲' : '▼';
     return html`<p class="change ${direction}" part="change change-${direction}">
-      <span aria-hidden="true">${arrow}</span> ${direction === 'up' ? 'Up' : 'Down'} ${percent} vs ${span}
+      <span aria-hidden="true">${arrow}</span> ${this._t(direction, { percent, span })}
     </p>`;
   }
 
   #period(period: DateRange): string {
-    const format = dateTimeFormat(this.locale, {
+    const format = dateTimeFormat(this._locale, {
       month: 'short',
       day: 'numeric',
       year: 'numeric',
@@ -229,7 +267,7 @@ export class MetricsCard extends AnalyticsElement {
       viewBox="0 0 100 30"
       preserveAspectRatio="none"
       role="img"
-      aria-label="Daily ${label}: ${series.length} days, lowest ${number.format(min)}, highest ${number.format(max)}"
+      aria-label=${this._t('sparkline', { label, n: series.length, min: number.format(min), max: number.format(max) })}
     >
       <polyline
         points=${points.join(' ')}

@@ -1,12 +1,32 @@
 import { css } from 'lit';
 
+// Each colour scheme's defaults, written once: the dark ones apply under `theme="dark"`, and under the
+// default `auto` when the page prefers dark (a media query and an attribute selector cannot share a rule).
+const dark = css`
+  color-scheme: dark;
+  --_bg: var(--acme-color-background, #111827);
+  --_surface: var(--acme-color-surface, #1f2937);
+  --_text: var(--acme-color-text, #f3f4f6);
+  --_muted: var(--acme-color-muted, #9ca3af);
+  --_border: var(--acme-color-border, #374151);
+  --_accent: var(--acme-color-accent, #93c5fd);
+  --_accent-text: var(--acme-color-accent-text, #111827);
+  --_positive: var(--acme-color-positive, #6ee7b7);
+  --_negative: var(--acme-color-negative, #fca5a5);
+  --_focus: var(--acme-color-focus, #93c5fd);
+  --_skeleton: var(--acme-color-skeleton, #374151);
+`;
+
 /**
  * Design tokens shared by every component. Each public `--acme-*` property falls back to a private
  * `--_*` one whose default depends on the colour scheme, so a page can override a token once for both
- * schemes, or per scheme from its own media query.
+ * schemes, or per scheme (from its own media query, or a `[theme=dark]` selector). The scheme is the
+ * element's `theme` attribute: `light`, `dark`, or `auto` (absent), which follows `prefers-color-scheme`.
+ * `color-scheme` follows it too, so native controls (menus, date pickers) match.
  */
 export const tokens = css`
   :host {
+    color-scheme: light;
     --_bg: var(--acme-color-background, #ffffff);
     --_surface: var(--acme-color-surface, #f6f7f9);
     --_text: var(--acme-color-text, #1f2937);
@@ -20,25 +40,17 @@ export const tokens = css`
     --_skeleton: var(--acme-color-skeleton, #e5e7eb);
     --_radius: var(--acme-radius, 8px);
     --_space: var(--acme-space, 12px);
-    color-scheme: light dark;
     font-family: var(--acme-font-family, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
     font-size: var(--acme-font-size, 14px);
     color: var(--_text);
   }
   @media (prefers-color-scheme: dark) {
-    :host {
-      --_bg: var(--acme-color-background, #111827);
-      --_surface: var(--acme-color-surface, #1f2937);
-      --_text: var(--acme-color-text, #f3f4f6);
-      --_muted: var(--acme-color-muted, #9ca3af);
-      --_border: var(--acme-color-border, #374151);
-      --_accent: var(--acme-color-accent, #93c5fd);
-      --_accent-text: var(--acme-color-accent-text, #111827);
-      --_positive: var(--acme-color-positive, #6ee7b7);
-      --_negative: var(--acme-color-negative, #fca5a5);
-      --_focus: var(--acme-color-focus, #93c5fd);
-      --_skeleton: var(--acme-color-skeleton, #374151);
+    :host(:not([theme='light'])) {
+      ${dark}
     }
+  }
+  :host([theme='dark']) {
+    ${dark}
   }
   [hidden] {
     display: none !important;

@@ -79,15 +79,20 @@ describe('<analytics-dashboard>', () => {
     await ready(dashboard);
     before.focus();
     const reached: string[] = [];
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < 6; i++) {
       await sendKeys({ press: 'Tab' });
       const active = deepActive() as HTMLElement | null;
-      reached.push(active?.getAttribute('part') ?? active?.localName ?? 'none');
+      const host = (active?.getRootNode() as ShadowRoot | Document | null) ?? null;
+      const where = host && 'host' in host ? `${host.host.localName} ` : '';
+      reached.push(`${where}${active?.getAttribute('part') ?? active?.localName ?? 'none'}`);
     }
-    // The menu, the table (one tab stop for all rows), "Load more", then out of the dashboard.
-    equal(reached[0], 'select');
-    assert(reached[1]?.startsWith('row'), `second stop: ${reached[1]}`);
-    equal(reached[2], 'load-more');
-    equal(reached[3], 'body', 'focus left the dashboard');
+    // The range menu and the comparison switch, the event-type menu, the table (one tab stop for all
+    // rows), "Load more", then out of the dashboard.
+    equal(reached[0], 'date-range-picker select');
+    equal(reached[1], 'date-range-picker checkbox');
+    equal(reached[2], 'event-type-select select');
+    assert(reached[3]?.startsWith('events-table row'), `fourth stop: ${reached[3]}`);
+    equal(reached[4], 'events-table load-more');
+    equal(reached[5], 'body', 'focus left the dashboard');
   });
 });

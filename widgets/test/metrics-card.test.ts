@@ -94,8 +94,10 @@ describe('<metrics-card>', () => {
       new Intl.NumberFormat('de-DE', { notation: 'compact', maximumFractionDigits: 1 }).format(total),
     );
     equal(text(shadow(element).querySelector('[part="label"]')), 'Sign-ups');
+    // The words follow the locale too (see messages.test.ts for every element in English and German).
     await waitFor(
-      () => text(shadow(element).querySelector('[part~="change"]')).includes('vs the previous 10 days'),
+      () =>
+        text(shadow(element).querySelector('[part~="change"]')).includes('gegenüber den vorherigen 10 Tagen'),
       'change over 10 days',
     );
   });

@@ -1,0 +1,41 @@
+import { SignalWatcher } from '@lit-labs/preact-signals';
+import { LitElement } from 'lit';
+import { property } from 'lit/decorators.js';
+import { closestLang, type MessageKey, message } from './messages.js';
+
+/** `light`, `dark`, or `auto`: the colour scheme the page prefers (`prefers-color-scheme`). */
+export type Theme = 'light' | 'dark' | 'auto';
+
+/**
+ * The base of every visible element: its locale (for its words, numbers and dates) and its colour
+ * scheme. Renders inside a signals effect, so reading a signal (a store's, or the messages') is enough to
+ * re-render when it changes.
+ */
+export class WidgetElement extends SignalWatcher(LitElement) {
+  /**
+   * BCP 47 locale of the words, numbers and dates. Default: the `lang` of the closest ancestor that has
+   * one (across shadow roots), else the browser's language.
+   */
+  @property()
+  locale?: string;
+
+  /** `light`, `dark`, or `auto` (the default: follows the page's `prefers-color-scheme`). */
+  @property({ reflect: true })
+  theme?: Theme;
+
+  /**
+   * The locale in effect.
+   * @internal
+   */
+  protected get _locale(): string {
+    return this.locale || closestLang(this) || navigator.language;
+  }
+
+  /**
+   * A message in the element's locale.
+   * @internal
+   */
+  protected _t(key: MessageKey, values?: Record<string, string | number>): string {
+    return message(this._locale, key, values);
+  }
+}
