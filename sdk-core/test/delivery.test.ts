@@ -1,5 +1,5 @@
 import 'fake-indexeddb/auto';
-import { clear, createStore, entries } from 'idb-keyval';
+import { clear, createStore, entries, setMany } from 'idb-keyval';
 import { describe, expect, it, vi } from 'vitest';
 import { type Counter, drop } from '../src/delivery.js';
 import type { AnalyticsClientOptions } from '../src/index.js';
@@ -51,6 +51,26 @@ describe('context.delivery', () => {
     await h.client.trackEvents(events(2));
     await h.client.flush();
     expect(seqs(h.api.requests)).toEqual([6, 7]);
+  });
+
+  it('takes over a queue written before installs: its events go as they are, new ones from seq 1', async () => {
+    const storageName = dbName();
+    const old = ['{"event_type":"old","event_id":"0190a000-0000-7000-8000-000000000001"}'];
+    await setMany(
+      [
+        ['n', 1],
+        ['q/0190a000-0000-7000-8000-000000000000', { e: old, b: old[0]!.length + 1 }],
+      ],
+      createStore(storageName, 'queue'),
+    );
+    const h = page(storageName);
+    await h.client.trackEvent({ event_type: 'new' });
+    await h.client.flush();
+    expect(delivered(h.api.requests).map((e) => [e.event_type, e.context?.delivery?.seq])).toEqual([
+      ['old', undefined],
+      ['new', 1],
+    ]);
+    expect(((await records(storageName)).get('n') as Counter).n).toBe(0);
   });
 
   it('overrides an application’s own context.delivery, keeping the rest of its context', async () => {
