@@ -246,6 +246,8 @@ export function createDispatcher(
       pending = [];
       loose.clear();
       held = undefined;
+      // The queue is about to be cleared (its seqs reported as opt_out): a wipe from now on lost none of them.
+      seen.c = undefined;
     },
 
     close(error) {

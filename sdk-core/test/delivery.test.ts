@@ -205,6 +205,20 @@ describe('client report', () => {
     expect(rest).toEqual([]);
   });
 
+  it('reports no storage_cleared for a wipe after opting out: the opt-out took those seqs', async () => {
+    const storageName = dbName();
+    const h = page(storageName);
+    await h.client.trackEvents(events(3));
+    await h.client.optOut();
+    await clear(createStore(storageName, 'queue'));
+    await h.client.optIn();
+    await h.client.trackEvents(events(2));
+    await h.client.flush();
+    const reports = bodies(h.api.requests).map((b) => b.client!);
+    expect(reports.map((c) => c.dropped)).toEqual([{}]);
+    expect(seqs(h.api.requests)).toEqual([1, 2]);
+  });
+
   it('keeps a batch’s body, report included, the same on every retry', async () => {
     let fail = 2;
     const h = harness({ flushAt: 2, retry: { baseDelay: 1 } }, () =>
