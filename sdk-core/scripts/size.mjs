@@ -16,7 +16,7 @@ const here = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export async function bundleSizeEntries() {
   await build({
-    entryPoints: ['track', 'all'].map((name) => join(here, 'size', `${name}.js`)),
+    entryPoints: ['track', 'all', 'insights'].map((name) => join(here, 'size', `${name}.js`)),
     outdir: join(here, 'dist', 'size'),
     bundle: true,
     minify: true,

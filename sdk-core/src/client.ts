@@ -38,7 +38,8 @@ export class AnalyticsClient {
   readonly options: AnalyticsClientOptions;
   /** Delivery: the queue's chunks and batches, the send loop, the page-exit send. */
   #d: Dispatcher;
-  #read: Read;
+  /** @internal The reads' transport, shared with the insights entry (`@acme/analytics-sdk/insights`). */
+  readonly _r: Read;
   #store: Store;
   /** The visitor: ids, session, super properties, and what goes out (sampling, `beforeSend`). */
   #id: Identity;
@@ -61,7 +62,7 @@ export class AnalyticsClient {
     const storage = createStorage(report, platform);
     const d = createDispatcher(options, storage, transport.request, retry, report);
     this.#d = d;
-    this.#read = createRead(transport.request, retry);
+    this._r = createRead(transport.request, retry);
     this.#store = storage.store;
     const id = createIdentity(options, storage.store);
     this.#id = id;
@@ -240,19 +241,19 @@ export class AnalyticsClient {
 
   /** One page of `GET /api/v1/events`. */
   getEventsPage(filters?: EventFilters, options?: RequestOptions & { cursor?: string }): Promise<EventsPage> {
-    return this.#read('/api/v1/events', { ...filters, cursor: options?.cursor }, options);
+    return this._r('/api/v1/events', { ...filters, cursor: options?.cursor }, options);
   }
 
   /** Every event matching `filters`, newest first, fetching page after page as the loop asks for more. */
   getEvents(filters?: EventFilters, options?: RequestOptions): AsyncGenerator<AnalyticsEvent> {
-    return pages((cursor) => this.#read('/api/v1/events', { ...filters, cursor }, options));
+    return pages((cursor) => this._r('/api/v1/events', { ...filters, cursor }, options));
   }
 
   getMetricsSummary(params?: MetricsParams, options?: RequestOptions): Promise<MetricsSummary> {
-    return this.#read('/api/v1/metrics/summary', params, options);
+    return this._r('/api/v1/metrics/summary', params, options);
   }
 
   async getEventTypes(options?: RequestOptions): Promise<EventTypeCount[]> {
-    return (await this.#read<{ data: EventTypeCount[] }>('/api/v1/event-types', {}, options)).data;
+    return (await this._r<{ data: EventTypeCount[] }>('/api/v1/event-types', {}, options)).data;
   }
 }

@@ -10,13 +10,15 @@ export interface Call {
   signal?: AbortSignal;
   /** The page-exit send: `fetch` with `keepalive`, no timeout, and the last token without waiting for one. */
   keepalive?: boolean;
+  /** Resolve with the response itself, its body unread (a stream): the timeout covers its headers only. */
+  raw?: boolean;
 }
 
 export interface Transport {
   /**
-   * Fetches `path` under the base URL with the bearer token and a timeout; resolves with the JSON of a 2xx,
-   * rejects with an `AnalyticsApiError` otherwise. After a 401, with `getToken`, goes once more with a
-   * refreshed token.
+   * Fetches `path` under the base URL with the bearer token and a timeout; resolves with the JSON of a 2xx
+   * (or, `raw`, the response), rejects with an `AnalyticsApiError` otherwise. After a 401, with `getToken`,
+   * goes once more with a refreshed token.
    */
   request<T>(path: string, call: Call): Promise<T>;
   /** The token for the next request (`getToken`'s, remembered for the page-exit send, or `apiKey`). */
@@ -53,7 +55,7 @@ export function createTransport({
     return token;
   };
 
-  const request = async <T>(path: string, { query, body, key, signal, keepalive }: Call): Promise<T> => {
+  const request = async <T>(path: string, { raw, query, body, key, signal, keepalive }: Call): Promise<T> => {
     // The exit path cannot wait for a token: it uses the last one, synchronously.
     let sent = keepalive ? token : await auth();
     for (let retried = false; ; retried = true) {
@@ -79,7 +81,7 @@ export function createTransport({
           signal: ctl.signal,
           keepalive,
         });
-        if (res.ok) return (await res.json()) as T;
+        if (res.ok) return (raw ? res : await res.json()) as T;
         if (res.status !== 401 || !getToken || retried) throw await toApiError(res);
       } finally {
         clearTimeout(timer);
