@@ -46,7 +46,7 @@ export default defineConfig({
         resolve: { alias: preactCompat },
         test: {
           name: 'preact-compat',
-          include: ['test/hooks.test.tsx'],
+          include: ['test/hooks.test.tsx', 'test/insights.test.tsx'],
           env: { RENDERER: 'preact/compat' },
           // Transformed by Vite so that their own `react` imports follow the alias too.
           server: { deps: { inline: ['@lit-labs/preact-signals', '@testing-library/react'] } },

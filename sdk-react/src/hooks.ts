@@ -62,7 +62,8 @@ const selectQuery = <T>(store: QueryStore<T>) => ({
   error: store.error.value,
 });
 
-function useQuery<T>(deps: readonly unknown[], create: () => QueryStore<T>): UseQueryResult<T> {
+/** The base of the cached-query hooks: a core query store per `deps`, its state and a stable `refresh`. */
+export function useQuery<T>(deps: readonly unknown[], create: () => QueryStore<T>): UseQueryResult<T> {
   const [store, state] = useStore(deps, create, selectQuery<T>);
   const refresh = useCallback(() => store.refresh(), [store]);
   return { ...state, refresh };

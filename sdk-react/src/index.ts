@@ -29,3 +29,4 @@ export {
   useTrackEvent,
 } from './context.js';
 export { type UseEventsResult, type UseQueryResult, useEvents, useEventTypes, useMetrics } from './hooks.js';
+export { useBreakdown, useFunnel, useRetention, useTrends } from './insights.js';

@@ -24,6 +24,18 @@ export interface Fixture {
 export const PAGE_VIEWS = 30;
 export const SIGNUPS = 15;
 
+/**
+ * Org A's events as the setup stores them, one a minute, index 0 the newest (a minute before `now`), so all
+ * fall in the default 30-day metrics window. Tests work their expected answers out from this too.
+ */
+export const orgAEvents = (now: number) =>
+  Array.from({ length: PAGE_VIEWS + SIGNUPS }, (_, i) => ({
+    event_type: i % 3 === 2 ? 'signup' : 'page_view',
+    user_id: `user_${i % 7}`,
+    timestamp: new Date(now - (i + 1) * 60_000).toISOString(),
+    properties: { index: i },
+  }));
+
 declare module 'vitest' {
   export interface ProvidedContext {
     fixture: Fixture;

@@ -2,7 +2,7 @@
 // two orgs written through the API itself, and tokens for the cases the tests need.
 import { startTestServer } from '@acme/analytics-server/testing';
 import type { TestProject } from 'vitest/node';
-import { PAGE_VIEWS, SIGNUPS } from './fixture.js';
+import { orgAEvents } from './fixture.js';
 
 export default async function setup(project: TestProject) {
   const server = await startTestServer();
@@ -17,13 +17,7 @@ export default async function setup(project: TestProject) {
   };
 
   const now = Date.now();
-  const eventsA = Array.from({ length: PAGE_VIEWS + SIGNUPS }, (_, i) => ({
-    event_type: i % 3 === 2 ? 'signup' : 'page_view',
-    user_id: `user_${i % 7}`,
-    // One a minute, the newest a minute ago, so all fall in the default 30-day metrics window.
-    timestamp: new Date(now - (i + 1) * 60_000).toISOString(),
-    properties: { index: i },
-  }));
+  const eventsA = orgAEvents(now);
   const eventsB = Array.from({ length: 5 }, (_, i) => ({
     event_type: 'purchase',
     user_id: `buyer_${i}`,
