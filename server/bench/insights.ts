@@ -1,13 +1,20 @@
 /**
  * Times the insight reads on a generated data set (`npm run gen-data`), straight through the domain
  * modules and the store, without HTTP: a 3-step funnel over 30 days with a 1-day window (UTC; in a zone
- * with a filter; with a breakdown) and a weekly retention. Each case runs three times; the first run also
- * warms the caches.
+ * with a filter; with a breakdown), a weekly retention, and the trends and breakdown goals (90 days by day
+ * with 2 metrics in several zones; 30 days by hour by device; the top 10 paths by visitors with a filter)
+ * beside their reference, the UTC 90-day summary of the same metrics. Each case runs three times (the
+ * trends and breakdown cases five); the first run also warms the caches. `BENCH_ONLY_TRENDS=1` runs only
+ * the trends and breakdown cases.
  *
  *   npx tsx bench/insights.ts sqlite:/path/10m.db [org_gen_01]
  *   npx tsx bench/insights.ts 'postgres://…?schema=bench' [org_gen_01]
  */
+import { prepareBreakdown, runBreakdown } from '../src/domain/insights/breakdown.js';
 import { prepareFunnel, prepareRetention, runFunnel, runRetention } from '../src/domain/insights/index.js';
+import { prepareTrends, runTrends } from '../src/domain/insights/trends.js';
+import { metricsSummary } from '../src/domain/metrics.js';
+import { parseDate } from '../src/lib/time.js';
 import { openStore } from '../src/store/index.js';
 
 const url = process.argv[2];
@@ -34,20 +41,66 @@ const results: Record<string, number[]> = {};
 const record = (name: string, ms: number) => {
   results[name] = [...(results[name] ?? []), Math.round(ms)];
 };
-for (const [name, body] of Object.entries(funnels)) {
-  const prepared = prepareFunnel(org, body);
+const onlyTrends = process.env.BENCH_ONLY_TRENDS === '1';
+if (!onlyTrends) {
+  for (const [name, body] of Object.entries(funnels)) {
+    const prepared = prepareFunnel(org, body);
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      const r = await runFunnel(store, prepared, budget());
+      record(name, performance.now() - t0);
+      if (i === 0) console.log(name, r.steps.map((s) => s.visitors).join(' → '));
+    }
+  }
+  const retention = prepareRetention(org, { ...range, period: 'week', periods: 8 });
   for (let i = 0; i < 3; i++) {
     const t0 = performance.now();
-    const r = await runFunnel(store, prepared, budget());
-    record(name, performance.now() - t0);
-    if (i === 0) console.log(name, r.steps.map((s) => s.visitors).join(' → '));
+    await runRetention(store, retention, budget());
+    record('retention, weekly, 30 days', performance.now() - t0);
   }
 }
-const retention = prepareRetention(org, { ...range, period: 'week', periods: 8 });
-for (let i = 0; i < 3; i++) {
-  const t0 = performance.now();
-  await runRetention(store, retention, budget());
-  record('retention, weekly, 30 days', performance.now() - t0);
+
+// Trends and breakdown: the goals, and the UTC summary they are measured against.
+const range90 = { start_date: day(end - 89 * 86_400_000), end_date: day(end) };
+const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const time = async (name: string, run: () => Promise<unknown>) => {
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    await run();
+    record(name, performance.now() - t0);
+  }
+};
+await time('reference: summary, 90 days, UTC, visitors + pageviews', () =>
+  metricsSummary(store, {
+    orgId: org,
+    start: parseDate(range90.start_date)!,
+    end: parseDate(range90.end_date)!,
+    tz: 'UTC',
+    metrics: ['visitors', 'pageviews'],
+  }),
+);
+for (const tz of ['UTC', 'America/New_York', 'Asia/Kolkata']) {
+  const plan = prepareTrends(org, { ...range90, tz, interval: 'day', metric: ['visitors', 'pageviews'] });
+  await time(`trends, 90 days by day, visitors + pageviews, ${tz}`, () => runTrends(store, plan, budget()));
 }
-console.log(JSON.stringify({ store: store.info.kind, ms: results }, null, 2));
+const hourly = prepareTrends(org, {
+  ...range,
+  tz: 'Europe/Berlin',
+  interval: 'hour',
+  metric: ['visitors'],
+  breakdown: 'device',
+});
+await time('trends, 30 days by hour, visitors by device, Europe/Berlin', () =>
+  runTrends(store, hourly, budget()),
+);
+const paths = prepareBreakdown(
+  org,
+  { ...range, dimension: 'path', metric: ['visitors'], limit: 10, filter: ['device==desktop'] },
+  'bench',
+);
+await time('breakdown, top 10 paths by visitors, 30 days, device==desktop', () =>
+  runBreakdown(store, paths, budget()),
+);
+const medians = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, p50(v)]));
+console.log(JSON.stringify({ store: store.info.kind, ms: results, p50: medians }, null, 2));
 await store.close();
