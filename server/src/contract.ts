@@ -6,6 +6,7 @@
  */
 import type { Static } from 'typebox';
 import type * as common from './schemas/common.js';
+import type * as delivery from './schemas/delivery.js';
 import type * as events from './schemas/events.js';
 import type * as insights from './schemas/insights.js';
 import type * as keys from './schemas/keys.js';
@@ -51,3 +52,13 @@ export type TrendSeries = TrendsResponse['series'][number];
 export type BreakdownQuery = Static<typeof insights.BreakdownQuery>;
 /** `200` response of `GET /api/v1/insights/breakdown`. */
 export type BreakdownResponse = Static<typeof insights.BreakdownResponse>;
+/** The batch's `client` report (`IngestBody.client`): queue depth and drops of an SDK install. */
+export type ClientReport = Static<typeof delivery.ClientReport>;
+/** `client.dropped`: cumulative drops by reason. */
+export type DroppedReport = Static<typeof delivery.Dropped>;
+/** `context.delivery` of an event: its SDK install and sequence number. */
+export type EventDelivery = NonNullable<EventContext['delivery']>;
+/** Query string of `GET /api/v1/delivery`. */
+export type DeliveryQuery = Static<typeof delivery.DeliveryQuery>;
+/** `200` response of `GET /api/v1/delivery`. */
+export type DeliveryResponse = Static<typeof delivery.DeliveryResponse>;

@@ -3,13 +3,14 @@
  * size of `properties`), ids and times filled in, then the store write under the idempotency protocol.
  * The route checks the token's org first and sends what this returns.
  */
-import type { EventIn } from '../contract.js';
+import type { ClientReport, EventIn } from '../contract.js';
 import { ApiError, type FieldError } from '../lib/errors.js';
 import { uuidv7 } from '../lib/ids.js';
 import { DEFAULT_TIMESTAMP_WINDOW, outsideWindow, parseInstant, type TimestampWindow } from '../lib/time.js';
 import { MAX_PROPERTIES_BYTES, MAX_PROPERTIES_DEPTH } from '../schemas/events.js';
 import { ingestResponseBody } from '../store/shared.js';
 import type { EventStore, NewEvent } from '../store/types.js';
+import { type DeliveryCounts, prepareClientReport } from './delivery.js';
 import { idempotent } from './idempotency.js';
 import { contextJson, enrichEvents, moreBracketsThan, type RequestFacts } from './visitors.js';
 
@@ -113,6 +114,8 @@ export function prepareEvents(
 export interface IngestRequest extends RequestFacts {
   orgId: string;
   events: readonly EventIn[];
+  /** The batch's `client` report, when sent. */
+  client?: ClientReport | undefined;
   receivedAt: number;
   /** The `Idempotency-Key` header, when sent. */
   idempotencyKey: string | undefined;
@@ -129,6 +132,8 @@ export interface IngestResponse {
   replayed: boolean;
   /** Events newly stored by this request (0 for a replay). */
   accepted: number;
+  /** What the request added to the delivery bookkeeping (not for a replay). */
+  delivery?: DeliveryCounts | undefined;
 }
 
 /** Validates, then stores the batch once per idempotency key; throws `ApiError`s for the client. */
@@ -138,13 +143,20 @@ export async function ingestBatch(
 ): Promise<IngestResponse> {
   const { orgId, receivedAt } = request;
   const events = prepareEvents(request.events, receivedAt, request.timestampWindow);
+  const client = request.client && prepareClientReport(request.client);
   await enrichEvents(store, orgId, events, request, receivedAt);
   const outcome = await idempotent(
     store,
     { orgId, key: request.idempotencyKey, body: request.rawBody, now: receivedAt },
-    (idempotency) => store.ingest({ orgId, events, receivedAt, idempotency }),
+    (idempotency) => store.ingest({ orgId, events, receivedAt, idempotency, ...(client && { client }) }),
   );
   if (outcome.replayed) return { ...outcome.response, replayed: true, accepted: 0 };
   const result = outcome.value;
-  return { status: 202, body: ingestResponseBody(result), replayed: false, accepted: result.accepted };
+  return {
+    status: 202,
+    body: ingestResponseBody(result),
+    replayed: false,
+    accepted: result.accepted,
+    delivery: result.delivery,
+  };
 }

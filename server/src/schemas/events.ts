@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { DateOrInstant } from './common.js';
+import { ClientReport, InstallId, Seq } from './delivery.js';
 
 export const EVENT_TYPE_PATTERN = '^[A-Za-z0-9_.:$-]{1,128}$';
 export const MAX_PROPERTIES_BYTES = 32 * 1024;
@@ -49,12 +50,13 @@ export const EventContext = Type.Object(
     delivery: Type.Optional(
       Type.Object(
         {
-          install_id: Type.String({ minLength: 1, maxLength: 64 }),
-          seq: Type.Integer({ minimum: 1 }),
+          install_id: InstallId,
+          seq: { ...Seq, description: "The event's number in its install: 1, 2, 3, … never reused" },
         },
         {
           additionalProperties: true,
-          description: 'Reserved for delivery completeness: the install and its sequence number',
+          description:
+            'Delivery completeness (`GET /api/v1/delivery`): the SDK install that queued the event, and its seq',
         },
       ),
     ),
@@ -75,6 +77,7 @@ export const EventContext = Type.Object(
         screen: { width: 1440, height: 900 },
         locale: 'de-DE',
         library: { name: '@acme/analytics-sdk', version: '1.1.0' },
+        delivery: { install_id: 'Zq3u9bR1xT0cVw8mN2pL4k', seq: 42 },
       },
     ],
   },
@@ -147,7 +150,7 @@ export const EventIn = Type.Object(
 );
 
 export const IngestBody = Type.Object(
-  { events: Type.Array(EventIn, { minItems: 1, maxItems: 100 }) },
+  { events: Type.Array(EventIn, { minItems: 1, maxItems: 100 }), client: Type.Optional(ClientReport) },
   { additionalProperties: false },
 );
 

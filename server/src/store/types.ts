@@ -13,6 +13,7 @@
  * a wire schema therefore appears here too, and each store must handle it before it type-checks.
  */
 import type { EventOut, EventTypesResponse, IngestAccepted } from '../contract.js';
+import type { ClientReport, DeliveryCounts, DeliveryData, DeliveryLimits } from '../domain/delivery.js';
 import type { Dimension, Filter } from '../lib/filters.js';
 
 /** `event_id` → `eventId`: the store's name for a wire field. */
@@ -76,7 +77,10 @@ export type StoredEvent = CamelKeys<Omit<EventOut, 'org_id' | 'timestamp' | 'rec
  * What a successful ingest answers with: the 202 body (`IngestAccepted`): events newly stored, events whose
  * `event_id` was already stored for the org (never stored twice), and every event's id in request order.
  */
-export type IngestResult = CamelKeys<IngestAccepted>;
+export type IngestResult = CamelKeys<IngestAccepted> & {
+  /** What the batch added to the delivery bookkeeping (absent when it carried no delivery fields). */
+  delivery?: DeliveryCounts;
+};
 
 export interface IngestBatch {
   orgId: string;
@@ -88,6 +92,18 @@ export interface IngestBatch {
    * same transaction as the events, and the in-flight claim taken by `claimIdempotencyKey` is released.
    */
   idempotency?: IdempotencyRecord;
+  /** The batch's `client` report (delivery completeness), validated. */
+  client?: ClientReport;
+}
+
+/** What `GET /api/v1/delivery` reads for a range (see `domain/delivery.ts`). */
+export interface DeliveryDataQuery {
+  orgId: string;
+  /** The range's first instant (inclusive) and its end (exclusive), epoch ms. */
+  fromTs: number;
+  toTs: number;
+  /** Installs last seen before this cannot have events or reports in the range, epoch ms. */
+  seenSince: number;
 }
 
 /** Which request an ingest completes: its key and the hash of its body. */
@@ -477,6 +493,12 @@ export interface EventStore {
    */
   exportEvents(query: ExportQuery): AsyncIterable<StoredEvent[]>;
 
+  /**
+   * The delivery bookkeeping a report of the range needs: the installs seen since `seenSince` (with their
+   * day masks) and the org's quarter-hour counts in the range.
+   */
+  deliveryData(query: DeliveryDataQuery): Promise<DeliveryData>;
+
   /** Finish pending work and close the database. Further calls reject. */
   close(): Promise<void>;
 }
@@ -490,6 +512,8 @@ export interface StoreOptions {
   durability?: 'process' | 'power';
   /** How long an in-flight idempotency claim is honoured before another request may take it over, ms. */
   idempotencyLeaseMs?: number;
+  /** Bounds of the delivery bookkeeping per org and install (default `DEFAULT_DELIVERY_LIMITS`). */
+  deliveryLimits?: Partial<DeliveryLimits>;
 }
 
 /** What `store/postgres/index.ts` must export (loaded dynamically for `postgres://` URLs). */

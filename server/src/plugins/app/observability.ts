@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { type DeliveryCounts, DROP_REASONS } from '../../domain/delivery.js';
 import type { EventStore } from '../../store/types.js';
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -22,6 +23,8 @@ export class Metrics {
   readonly #ingested = new Map<string, number>();
   readonly #orgLabels: boolean;
   #ingestedTotal = 0;
+  /** Delivery completeness: seqs newly received, duplicate arrivals, reported drops by reason. */
+  readonly #delivery = { received: 0, duplicates: 0, dropped: new Map<string, number>() };
   readonly #started = Date.now();
 
   constructor(options: { orgLabels?: boolean } = {}) {
@@ -44,6 +47,14 @@ export class Metrics {
     if (n <= 0) return;
     this.#ingestedTotal += n;
     if (this.#orgLabels) this.#ingested.set(orgId, (this.#ingested.get(orgId) ?? 0) + n);
+  }
+
+  delivery(counts: DeliveryCounts): void {
+    this.#delivery.received += counts.received;
+    this.#delivery.duplicates += counts.duplicates;
+    for (const [reason, n] of Object.entries(counts.dropped)) {
+      this.#delivery.dropped.set(reason, (this.#delivery.dropped.get(reason) ?? 0) + n);
+    }
   }
 
   /** The text exposition; `store` adds the store's write statistics where it keeps them. */
@@ -71,6 +82,24 @@ export class Metrics {
       out.push('# HELP analytics_events_ingested_total Events newly stored.');
       out.push('# TYPE analytics_events_ingested_total counter');
       out.push(`analytics_events_ingested_total ${this.#ingestedTotal}`);
+    }
+    out.push(
+      '# HELP analytics_delivery_received_total Events with a delivery seq received for the first time.',
+    );
+    out.push('# TYPE analytics_delivery_received_total counter');
+    out.push(`analytics_delivery_received_total ${this.#delivery.received}`);
+    out.push('# HELP analytics_delivery_duplicates_total Arrivals of a delivery seq already received.');
+    out.push('# TYPE analytics_delivery_duplicates_total counter');
+    out.push(`analytics_delivery_duplicates_total ${this.#delivery.duplicates}`);
+    out.push(
+      '# HELP analytics_delivery_dropped_total Drops SDK installs reported, by reason (growth of their counts).',
+    );
+    out.push('# TYPE analytics_delivery_dropped_total counter');
+    // A fixed label set (the contract's reasons), so the series exist from the start.
+    for (const reason of DROP_REASONS) {
+      out.push(
+        `analytics_delivery_dropped_total{reason="${reason}"} ${this.#delivery.dropped.get(reason) ?? 0}`,
+      );
     }
     const writes = store?.writeStats?.();
     if (writes) {

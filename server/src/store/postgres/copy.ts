@@ -26,9 +26,10 @@ import { inTransaction } from './transaction.js';
  * idempotency records into rowid tables with the same columns and the same keys (now unique indexes), so
  * every query below reads both. Version 3 added the visitor columns and tables: an older source's events get
  * their visitor and page columns as the backfill fills them, and its daily visitors from daily_users.
- * Version 4 added `ingest_keys` (publishable keys), copied from sources that have it.
+ * Version 4 added `ingest_keys` (publishable keys), copied from sources that have it; version 5 the
+ * delivery-completeness bookkeeping (`delivery_*`, the same columns on both sides).
  */
-export const SQLITE_SCHEMA_VERSIONS = [1, 2, 3, 4];
+export const SQLITE_SCHEMA_VERSIONS = [1, 2, 3, 4, 5];
 
 type Value = string | number | Buffer | null;
 type Key = Value[];
@@ -287,6 +288,58 @@ const TABLES: TableSpec[] = [
                FROM unnest($1::text[], $2::text[], $3::bytea[], $4::text[], $5::text[], $6::text[], $7::int4[],
                            $8::float8[], $9::float8[]) AS x(o, i, h, p, n, a, r, c, v)
              ON CONFLICT (org_id, id) DO NOTHING`,
+  },
+  // Delivery completeness (SQLite schema 5): the same columns, the org's text for its id.
+  {
+    name: 'delivery_installs',
+    since: 5,
+    count: 'SELECT count(*) FROM delivery_installs',
+    keyLength: 2,
+    select: (a) =>
+      `SELECT d.org, d.install_id, o.org_id, d.install_id, d.first_seen, d.last_seen, d.received, d.duplicates,
+              d.degraded, d.queue_depth, d.oldest_queued_at, d.reported_at, d.ranges, d.dropped, d.days
+         FROM delivery_installs d JOIN orgs o ON o.id = d.org
+        ${a ? `WHERE ${after(['d.org', 'd.install_id'])}` : ''} ORDER BY d.org, d.install_id LIMIT ?`,
+    targetCount: 'SELECT count(*)::float8 AS n FROM delivery_installs',
+    columns: 13,
+    map: (r) => [...r.slice(0, 6), r[6] === 1, ...r.slice(7)],
+    insert: `INSERT INTO delivery_installs (org_id, install_id, first_seen, last_seen, received, duplicates,
+               degraded, queue_depth, oldest_queued_at, reported_at, ranges, dropped, days)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],
+               $7::bool[], $8::int4[], $9::bigint[], $10::bigint[], $11::text[], $12::text[], $13::text[])
+             ON CONFLICT (org_id, install_id) DO NOTHING`,
+  },
+  {
+    name: 'delivery_orgs',
+    since: 5,
+    count: 'SELECT count(*) FROM delivery_orgs',
+    keyLength: 1,
+    select: (a) =>
+      `SELECT d.org, o.org_id, d.installs FROM delivery_orgs d JOIN orgs o ON o.id = d.org
+        ${a ? 'WHERE d.org > ?' : ''} ORDER BY d.org LIMIT ?`,
+    targetCount: 'SELECT count(*)::float8 AS n FROM delivery_orgs',
+    columns: 2,
+    map: (r) => r,
+    insert: `INSERT INTO delivery_orgs (org_id, installs) SELECT * FROM unnest($1::text[], $2::int4[])
+             ON CONFLICT (org_id) DO UPDATE SET installs = excluded.installs`,
+  },
+  {
+    name: 'delivery_counts',
+    since: 5,
+    count: 'SELECT count(*) FROM delivery_counts',
+    keyLength: 2,
+    select: (a) =>
+      `SELECT c.org, c.quarter, o.org_id, c.quarter, c.received, c.duplicates
+         FROM delivery_counts c JOIN orgs o ON o.id = c.org
+        ${a ? `WHERE ${after(['c.org', 'c.quarter'])}` : ''} ORDER BY c.org, c.quarter LIMIT ?`,
+    targetCount: 'SELECT count(*)::float8 AS n FROM delivery_counts',
+    columns: 4,
+    map: (r) => r,
+    // Counts overwrite rather than add, like the rollups above (a resumed chunk is written again).
+    insert: `INSERT INTO delivery_counts (org_id, quarter, received, duplicates)
+             SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[])
+             ON CONFLICT (org_id, quarter) DO UPDATE SET received = excluded.received,
+               duplicates = excluded.duplicates`,
   },
   // Visitors and sessions (SQLite schema 3). Rollups overwrite rather than add, like the ones above.
   {

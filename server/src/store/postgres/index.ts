@@ -1,9 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
+import {
+  type DeliveryCounts,
+  type DeliveryData,
+  type DeliveryLimits,
+  deliveryBatch,
+} from '../../domain/delivery.js';
 import { DAY_MS, formatDay, parseDate } from '../../lib/time.js';
 import { assignSessions, needsSessionLookup, PAGE_VIEW_EVENT } from '../sessions.js';
 import { DEFAULT_IDEMPOTENCY_LEASE_MS } from '../shared.js';
 import type {
+  DeliveryDataQuery,
   EventPage,
   EventQuery,
   EventStore,
@@ -29,6 +36,7 @@ import type {
   VisitorScan,
 } from '../types.js';
 import { backfillChunk } from './backfill.js';
+import { readDelivery, writeDelivery } from './delivery.js';
 import { type EventRow, toStoredEvent } from './event-row.js';
 import { postgresMetricScan } from './insights/metric-scan.js';
 import { postgresExport, postgresScan } from './insights/scan.js';
@@ -74,6 +82,7 @@ export class PostgresEventStore implements EventStore {
   readonly pool: pg.Pool;
   readonly #target: PgTarget;
   readonly #leaseMs: number;
+  readonly #deliveryLimits: Partial<DeliveryLimits> | undefined;
   #months = new Set<number>();
   #maintenance: NodeJS.Timeout | undefined;
   #closed = false;
@@ -85,6 +94,7 @@ export class PostgresEventStore implements EventStore {
   constructor(target: PgTarget, options: StoreOptions = {}) {
     this.#target = target;
     this.#leaseMs = options.idempotencyLeaseMs ?? DEFAULT_IDEMPOTENCY_LEASE_MS;
+    this.#deliveryLimits = options.deliveryLimits;
     this.info = { kind: 'postgres', location: target.location };
     this.pool = new pg.Pool({
       connectionString: target.connectionString,
@@ -389,26 +399,37 @@ export class PostgresEventStore implements EventStore {
       : [];
     const stmt = batch.idempotency ? INGEST_IDEM : INGEST;
     const org = events.map((e) => ({ ...e, orgId: batch.orgId }));
+    const facts = deliveryBatch(events, batch.client, this.#deliveryLimits);
+    let delivery: DeliveryCounts | undefined;
     const accepted = await this.#writeWithSessions(
       org,
       (inputs, moved) => [...base, ...visitorParams(events, inputs, contexts, moved), ...idem],
       stmt,
+      facts &&
+        (async (client) => {
+          delivery = await writeDelivery(client, batch.orgId, facts, batch.receivedAt);
+        }),
     );
-    return { accepted, duplicates: events.length - accepted, eventIds };
+    const result: IngestResult = { accepted, duplicates: events.length - accepted, eventIds };
+    if (delivery) result.delivery = delivery;
+    return result;
   }
 
   /**
    * Write a batch whose events may lack session ids. When some do, the visitors' latest events are read
    * and the batch written in one transaction holding a lock per visitor (`visitors.ts`), retried whole on
-   * a deadlock; otherwise it is one statement.
+   * a deadlock; otherwise it is one statement. `also` (the delivery bookkeeping) runs in that transaction
+   * after the write, and makes one when the write alone would not need it.
    */
   async #writeWithSessions(
     events: OrgEvent[],
     values: (inputs: ReturnType<typeof sessionInputs>, moved: ReturnType<typeof assignSessions>) => unknown[],
     stmt: SQL.Statement,
+    also?: (client: pg.PoolClient) => Promise<void>,
   ): Promise<number> {
     const timestamps = events.map((e) => e.ts);
-    if (!needsSessionLookup(sessionInputs(events))) {
+    const lookup = needsSessionLookup(sessionInputs(events));
+    if (!lookup && !also) {
       const inputs = sessionInputs(events);
       return this.#write(
         timestamps,
@@ -424,8 +445,12 @@ export class PostgresEventStore implements EventStore {
       try {
         return await inTransaction(this.pool, async (client) => {
           const inputs = sessionInputs(events);
-          const moved = await assignWithLookup(client, this.#target.schema, inputs);
-          return this.#write(timestamps, stmt, values(inputs, moved), client);
+          const moved = lookup
+            ? await assignWithLookup(client, this.#target.schema, inputs)
+            : assignSessions(inputs, () => undefined);
+          const accepted = await this.#write(timestamps, stmt, values(inputs, moved), client);
+          await also?.(client);
+          return accepted;
         });
       } catch (err) {
         const code = (err as { code?: string }).code;
@@ -786,6 +811,10 @@ export class PostgresEventStore implements EventStore {
       const d = result.days[i]!;
       d.stored[r.metric_name] = (d.stored[r.metric_name] ?? 0) + r.value;
     }
+  }
+
+  deliveryData(q: DeliveryDataQuery): Promise<DeliveryData> {
+    return this.#op(() => readDelivery(this.pool, q));
   }
 
   async #storedMetricNames(orgId: string): Promise<string[]> {

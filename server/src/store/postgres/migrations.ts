@@ -269,6 +269,46 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'delivery completeness',
+    sql: `
+      -- Per SDK install (domain/delivery.ts): received seqs as merged ranges, duplicates, the latest client
+      -- report, drops by reason and per-UTC-day masks of the quarter hours it had events in. One row per
+      -- install, read FOR UPDATE and rewritten whole in the ingest transaction; every part is capped.
+      -- Instants are epoch ms (bigint), as the shared bookkeeping computes with them.
+      CREATE TABLE delivery_installs (
+        org_id text NOT NULL,
+        install_id text NOT NULL,
+        first_seen bigint NOT NULL,
+        last_seen bigint NOT NULL,
+        received bigint NOT NULL,
+        duplicates bigint NOT NULL,
+        degraded boolean NOT NULL,
+        queue_depth integer,
+        oldest_queued_at bigint,
+        reported_at bigint,
+        ranges text NOT NULL,              -- JSON [from, to, ts, received_at, ...]
+        dropped text NOT NULL,             -- JSON { reason: { count, ranges } }
+        days text NOT NULL,                -- JSON [utc_day, mask_low, mask_high, ...]
+        PRIMARY KEY (org_id, install_id)
+      );
+      CREATE INDEX delivery_installs_seen ON delivery_installs (org_id, last_seen);
+      -- How many installs each org has, so the cap is checked without counting rows.
+      CREATE TABLE delivery_orgs (
+        org_id text PRIMARY KEY,
+        installs integer NOT NULL
+      );
+      -- Seqs received and duplicates per quarter hour of event time (floor(ts / 15 min)).
+      CREATE TABLE delivery_counts (
+        org_id text NOT NULL,
+        quarter bigint NOT NULL,
+        received bigint NOT NULL,
+        duplicates bigint NOT NULL,
+        PRIMARY KEY (org_id, quarter)
+      );
+    `,
+  },
 ];
 
 /**

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { type DeliveryData, type DeliveryLimits, deliveryBatch } from '../../domain/delivery.js';
 import { uuidToBytes } from '../../lib/ids.js';
 import { DAY_MS, parseDate } from '../../lib/time.js';
 import { compileFilters } from '../filter-sql.js';
 import { PAGE_VIEW_EVENT } from '../sessions.js';
 import { DEFAULT_IDEMPOTENCY_LEASE_MS, unstorableText } from '../shared.js';
 import type {
+  DeliveryDataQuery,
   EventPage,
   EventQuery,
   EventStore,
@@ -34,6 +36,7 @@ import type {
 import { BACKFILL_KEY } from './backfill.js';
 import { Checkpointer, WRITER_AUTOCHECKPOINT_PAGES } from './checkpointer.js';
 import { type Db, openConnection } from './db.js';
+import { readDelivery } from './delivery.js';
 import { toStoredEvent } from './event-row.js';
 import { sqliteMetricScan } from './insights/metric-scan.js';
 import { ReadPool } from './insights/read-pool.js';
@@ -95,6 +98,7 @@ export class SqliteEventStore implements EventStore {
   readonly #path: string;
   readonly #synchronous: 'NORMAL' | 'FULL';
   readonly #leaseMs: number;
+  readonly #deliveryLimits: Partial<DeliveryLimits> | undefined;
   /** Committed dictionary ids, cached for reads (org text → id, type text → id and back, user → id). */
   readonly #orgIds = new Map<string, number>();
   readonly #typeIds = new Map<string, number>();
@@ -134,6 +138,7 @@ export class SqliteEventStore implements EventStore {
     this.db = openConnection(path, this.#synchronous);
     this.info = { kind: 'sqlite', location: path };
     this.#leaseMs = options.idempotencyLeaseMs ?? DEFAULT_IDEMPOTENCY_LEASE_MS;
+    this.#deliveryLimits = options.deliveryLimits;
     this.#local = new SqliteWriter(this.db);
     this.#reads = path === ':memory:' ? undefined : new ReadPool(path);
     this.#threaded = path !== ':memory:' && process.env.ANALYTICS_SQLITE_WRITER !== 'inline';
@@ -312,8 +317,9 @@ export class SqliteEventStore implements EventStore {
     });
     if (unstorable) return Promise.reject(unstorable);
     const { orgId, receivedAt, idempotency } = batch;
+    const delivery = deliveryBatch(batch.events, batch.client, this.#deliveryLimits);
     return new Promise((resolve, reject) => {
-      this.#queue.push({ batch: { orgId, receivedAt, events, idempotency }, resolve, reject });
+      this.#queue.push({ batch: { orgId, receivedAt, events, idempotency, delivery }, resolve, reject });
       if (!this.#flushScheduled && !this.#writing) {
         this.#flushScheduled = true;
         // setImmediate runs after pending I/O callbacks, so requests parsed in the same loop turn join.
@@ -602,6 +608,11 @@ export class SqliteEventStore implements EventStore {
   exportEvents(query: ExportQuery): AsyncIterable<StoredEvent[]> {
     this.#assertOpen();
     return sqliteExport(this.#reads, this.db, query);
+  }
+
+  async deliveryData(q: DeliveryDataQuery): Promise<DeliveryData> {
+    this.#assertOpen();
+    return readDelivery(this.db, this.#findId('orgs', 'org_id', q.orgId), q);
   }
 
   async storedMetricNames(orgId: string): Promise<string[]> {

@@ -293,6 +293,47 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE UNIQUE INDEX ingest_keys_key_hash ON ingest_keys (key_hash);
     `,
   },
+  {
+    version: 5,
+    name: 'delivery completeness',
+    sql: `
+      -- Per SDK install (domain/delivery.ts): received seqs as merged ranges, duplicates, the latest client
+      -- report, drops by reason and per-UTC-day masks of the quarter hours it had events in. One row per
+      -- install, rewritten whole by the writer; every part of it is capped (DeliveryLimits).
+      CREATE TABLE delivery_installs (
+        org INTEGER NOT NULL,
+        install_id TEXT NOT NULL,
+        first_seen INTEGER NOT NULL,       -- receive times, epoch ms
+        last_seen INTEGER NOT NULL,
+        received INTEGER NOT NULL,         -- distinct seqs
+        duplicates INTEGER NOT NULL,
+        degraded INTEGER NOT NULL,         -- 1: a cap was reached
+        queue_depth INTEGER,               -- the latest report (NULL: none yet)
+        oldest_queued_at INTEGER,
+        reported_at INTEGER,
+        ranges TEXT NOT NULL,              -- JSON [from, to, ts, received_at, ...]
+        dropped TEXT NOT NULL,             -- JSON { reason: { count, ranges } }
+        days TEXT NOT NULL,                -- JSON [utc_day, mask_low, mask_high, ...]
+        PRIMARY KEY (org, install_id)
+      ) WITHOUT ROWID;
+      -- Reports read the installs seen since the range began; ageing drops the least recently seen.
+      CREATE INDEX delivery_installs_seen ON delivery_installs (org, last_seen);
+      -- How many installs each org has, so the cap is checked without counting rows.
+      CREATE TABLE delivery_orgs (
+        org INTEGER PRIMARY KEY,
+        installs INTEGER NOT NULL
+      );
+      -- Seqs received and duplicates per quarter hour of event time: any zone's local days are unions of
+      -- quarter hours.
+      CREATE TABLE delivery_counts (
+        org INTEGER NOT NULL,
+        quarter INTEGER NOT NULL,          -- floor(ts / 15 min)
+        received INTEGER NOT NULL,
+        duplicates INTEGER NOT NULL,
+        PRIMARY KEY (org, quarter)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export function migrate(db: Db): void {

@@ -1,3 +1,4 @@
+import type { DeliveryBatch } from '../../domain/delivery.js';
 import { uuidToBytes } from '../../lib/ids.js';
 import { DAY_MS, parseDate } from '../../lib/time.js';
 import {
@@ -15,6 +16,7 @@ import { ingestResponseBody } from '../shared.js';
 import type { IngestResult, NewEvent, SampleData } from '../types.js';
 import { applyBackfillChunk, type BackfillChunk } from './backfill.js';
 import type { Db } from './db.js';
+import { writeDelivery } from './delivery.js';
 
 type Statement = ReturnType<Db['prepare']>;
 
@@ -134,6 +136,8 @@ export interface WriteBatch {
   receivedAt: number;
   events: EventColumns;
   idempotency?: { key: string; requestHash: string } | undefined;
+  /** Delivery-completeness facts of the batch, when it has any. */
+  delivery?: DeliveryBatch | undefined;
 }
 
 export type WriteOutcome = { ok: true; result: IngestResult } | { ok: false; error: unknown };
@@ -348,6 +352,7 @@ export class SqliteWriter {
     const { eventIds } = batch.events;
     const accepted = this.#insertEvents(org, batch.events, () => batch.receivedAt, layers);
     const result: IngestResult = { accepted, duplicates: eventIds.length - accepted, eventIds };
+    if (batch.delivery) result.delivery = writeDelivery(this.#db, org, batch.delivery, batch.receivedAt);
     if (batch.idempotency) {
       this.#db.run(
         `INSERT OR REPLACE INTO idempotency_keys (org, key, request_hash, status, body, created_at)

@@ -105,7 +105,9 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
           'Each violation is a 422 naming the field. The body must be JSON in UTF-8 (another declared charset ' +
           "is a 415). The server derives each event's visitor, session (when none is sent), page, referrer, UTM, " +
           'browser, OS, device, country and bot flag from the event and the request (User-Agent, IP); the IP ' +
-          'is never stored.',
+          "is never stored. `context.delivery` (`install_id`, `seq`) and the batch's optional `client` report " +
+          '(queue depth, drops by reason: only the six documented reasons) feed delivery completeness ' +
+          '(`GET /api/v1/delivery`).',
         security: [{ bearerAuth: [] }],
         headers: IngestHeaders,
         body: IngestBody,
@@ -125,6 +127,7 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
       const res = await ingestBatch(app.store, {
         orgId: principal.orgId,
         events: input,
+        client: request.body.client,
         receivedAt,
         idempotencyKey: request.headers['idempotency-key'],
         rawBody: rawBody(request),
@@ -133,6 +136,7 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
         ip: request.ip,
       });
       if (!res.replayed) app.metrics.eventsIngested(principal.orgId, res.accepted);
+      if (res.delivery) app.metrics.delivery(res.delivery);
       // Responses are sent as pre-serialised text (the exact bytes an idempotent replay repeats), which the
       // typed reply does not model; the 202 schema still documents them.
       const reply = typedReply as unknown as FastifyReply;

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { assertOrg, principalOf } from '../../../plugins/app/auth.js';
+import delivery from './delivery.js';
 import eventTypes from './event-types.js';
 import events from './events.js';
 import exportRoutes from './export.js';
@@ -48,6 +49,7 @@ const apiV1: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(keys);
   await app.register(insights);
   await app.register(exportRoutes);
+  await app.register(delivery);
 };
 
 export default apiV1;
