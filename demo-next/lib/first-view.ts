@@ -1,8 +1,8 @@
 /**
  * The dashboard's first view, read on the server while the page renders: the summary, the event types and
- * the newest events of the org the page opens on. The page streams them into the HTML as they arrive, so the
- * figures and rows are painted with the document instead of after the scripts, a token fetch and three
- * requests from the browser. The hooks then take over in the browser as before.
+ * the newest events of the org the page opens on. They are in the HTML, so the figures and rows are painted
+ * with the document instead of after the scripts, a token fetch and three requests from the browser. The
+ * hooks then take over in the browser as before.
  */
 import {
   AnalyticsClient,
@@ -14,11 +14,11 @@ import { PAGE_SIZE, SUMMARY } from '../app/dashboard/queries';
 import { signDashboardToken } from './tokens';
 import type { DemoUser } from './users';
 
-/** Each part on its own, so each section shows as soon as its own answer is in. */
+/** A part missing failed or was late: its section loads in the browser. */
 export interface FirstView {
-  summary: Promise<MetricsSummary | undefined>;
-  eventTypes: Promise<EventTypeCount[] | undefined>;
-  events: Promise<EventsPage | undefined>;
+  summary?: MetricsSummary | undefined;
+  eventTypes?: EventTypeCount[] | undefined;
+  events?: EventsPage | undefined;
 }
 
 /**
@@ -30,9 +30,9 @@ const WAIT_MS = 1500;
 /**
  * Reads the first view of `org` with a token signed here for the signed-in user, through the SDK as the
  * browser does (a memory-only client: nothing is queued or stored on the server). A part that fails or is
- * late resolves to undefined: the section then loads in the browser and shows its own error if it must.
+ * late is left out: the section then loads in the browser and shows its own error if it must.
  */
-export function loadFirstView(user: DemoUser, org: string, secret: string): FirstView {
+export async function loadFirstView(user: DemoUser, org: string, secret: string): Promise<FirstView> {
   // The API's address from this server; it differs from the browser's where the two reach it by other names
   // (containers).
   const baseUrl =
@@ -49,11 +49,14 @@ export function loadFirstView(user: DemoUser, org: string, secret: string): Firs
   });
   const signal = AbortSignal.timeout(WAIT_MS);
   const settle = <T>(read: Promise<T>): Promise<T | undefined> => read.catch(() => undefined);
-  const view: FirstView = {
-    summary: settle(client.getMetricsSummary(SUMMARY, { signal })),
-    eventTypes: settle(client.getEventTypes({ signal })),
-    events: settle(client.getEventsPage({ limit: PAGE_SIZE }, { signal })),
-  };
-  void Promise.all(Object.values(view)).finally(() => client.shutdown({ timeout: 0 }).catch(() => {}));
-  return view;
+  try {
+    const [summary, eventTypes, events] = await Promise.all([
+      settle(client.getMetricsSummary(SUMMARY, { signal })),
+      settle(client.getEventTypes({ signal })),
+      settle(client.getEventsPage({ limit: PAGE_SIZE }, { signal })),
+    ]);
+    return { summary, eventTypes, events };
+  } finally {
+    void client.shutdown({ timeout: 0 }).catch(() => {});
+  }
 }

@@ -15,17 +15,7 @@ import {
   type MetricsSummary,
 } from '@acme/analytics-sdk';
 import dynamic from 'next/dynamic';
-import {
-  memo,
-  type ReactNode,
-  Suspense,
-  use,
-  useDeferredValue,
-  useEffect,
-  useMemo,
-  useRef,
-  useState,
-} from 'react';
+import { memo, type ReactNode, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import type { FirstView } from '../../lib/first-view';
 import type { DemoOrg } from '../../lib/orgs';
 import { PAGE_SIZE, SUMMARY } from './queries';
@@ -84,7 +74,7 @@ export function Dashboard({
   orgs: readonly DemoOrg[];
   initialOrg: string;
   userName: string;
-  /** The first view of `initialOrg`, read on the server (lib/first-view.ts); streamed in as it arrives. */
+  /** The first view of `initialOrg`, read on the server (lib/first-view.ts). */
   firstView?: FirstView | undefined;
 }) {
   const [org, setOrg] = useState(initialOrg);
@@ -131,9 +121,8 @@ export function Dashboard({
 }
 
 /**
- * Until a part of the server's first view has arrived, its section shows the same component without it (the
- * skeletons); each part streams into the page on its own. In the browser the hooks then read the same
- * queries, and their answers replace the server's.
+ * Each section shows its part of the server's first view until its hook has its own answer to the same query
+ * (the hooks read in the browser as they would without it).
  */
 function OrgDashboard({ org, firstView }: { org: string; firstView?: FirstView | undefined }) {
   const [eventType, setEventType] = useState('');
@@ -144,23 +133,15 @@ function OrgDashboard({ org, firstView }: { org: string; firstView?: FirstView |
 
   return (
     <div className="grid" data-org={org}>
-      <Suspense fallback={<MetricCards />}>
-        <MetricCards first={firstView?.summary} />
-      </Suspense>
-      <Suspense fallback={<DailyChart />}>
-        <DailyChart first={firstView?.summary} />
-      </Suspense>
+      <MetricCards first={firstView?.summary} />
+      <DailyChart first={firstView?.summary} />
       <section className="panel wide" aria-labelledby="recent-heading">
         <div className="toolbar">
           <h2 id="recent-heading">Recent events</h2>
-          <Suspense fallback={<EventTypeFilter value={eventType} onChange={setEventType} />}>
-            <EventTypeFilter value={eventType} onChange={setEventType} first={firstView?.eventTypes} />
-          </Suspense>
+          <EventTypeFilter value={eventType} onChange={setEventType} first={firstView?.eventTypes} />
           <SendTestEvent onDelivered={() => void events.refresh()} />
         </div>
-        <Suspense fallback={<RecentEvents {...events} />}>
-          <RecentEvents {...events} first={firstEvents} />
-        </Suspense>
+        <RecentEvents {...events} first={firstEvents} />
       </section>
       <section className="panel wide" aria-labelledby="dropin-heading">
         <h2 id="dropin-heading">
@@ -183,16 +164,10 @@ function OrgDashboard({ org, firstView }: { org: string; firstView?: FirstView |
   );
 }
 
-/** `first`: the server's answer, shown until the hook has its own. */
-function useFirst<T>(live: T | undefined, first: Promise<T | undefined> | undefined): T | undefined {
-  // `use` may be called conditionally; it suspends (on the server: streams) until the answer is in.
-  const initial = first ? use(first) : undefined;
-  return live ?? initial;
-}
-
-function MetricCards({ first }: { first?: Promise<MetricsSummary | undefined> | undefined }) {
+function MetricCards({ first }: { first?: MetricsSummary | undefined }) {
   const { data: live, loading, error } = useMetrics(SUMMARY);
-  const data = useFirst(live, first);
+  // The server's answer until the hook has its own.
+  const data = live ?? first;
   return (
     <section className="cards" aria-label="Last 30 days" aria-busy={loading}>
       {CARDS.map(({ metric, label }) => (
@@ -212,11 +187,11 @@ function MetricCards({ first }: { first?: Promise<MetricsSummary | undefined> | 
   );
 }
 
-function DailyChart({ first }: { first?: Promise<MetricsSummary | undefined> | undefined }) {
+function DailyChart({ first }: { first?: MetricsSummary | undefined }) {
   // Same params as the cards: served from the cache the cards filled, no second request.
   const { data: live } = useMetrics(SUMMARY);
   // Deferred: the bars redraw in a render the browser may interrupt, not in the task the answer arrives in.
-  const data = useDeferredValue(useFirst(live, first));
+  const data = useDeferredValue(live ?? first);
   return <Chart data={data} />;
 }
 
@@ -265,10 +240,10 @@ function EventTypeFilter({
 }: {
   value: string;
   onChange: (eventType: string) => void;
-  first?: Promise<EventTypeCount[] | undefined> | undefined;
+  first?: EventTypeCount[] | undefined;
 }) {
   const { data: live } = useEventTypes();
-  const data = useFirst(live, first);
+  const data = live ?? first;
   return (
     <label>
       Type{' '}
@@ -326,10 +301,9 @@ function RecentEvents({
   loadMore,
   refresh,
   first,
-}: ReturnType<typeof useEvents> & { first?: Promise<EventsPage | undefined> | undefined }) {
-  const firstPage = first ? use(first) : undefined;
+}: ReturnType<typeof useEvents> & { first?: EventsPage | undefined }) {
   // The server's page until the list has loaded its own first page (or failed to).
-  const initial = firstPage && live.length === 0 && liveHasMore && !error ? firstPage : undefined;
+  const initial = first && live.length === 0 && liveHasMore && !error ? first : undefined;
   const events = initial?.data ?? live;
   const hasMore = initial ? initial.has_more : liveHasMore;
   // Deferred: a new page renders in a render the browser may interrupt, not in the task it arrives in.

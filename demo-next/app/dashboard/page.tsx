@@ -17,8 +17,10 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
   const { org } = await searchParams;
   const apiUrl = process.env.ANALYTICS_API_URL ?? 'http://localhost:8787';
   const initialOrg = orgs.some((o) => o.id === org) ? org! : orgs[0]!.id;
-  // Not awaited: the page's shell goes out at once and each part of the first view streams in after it.
-  const firstView = loadFirstView(user, initialOrg, secret);
+  // Awaited, not streamed behind Suspense: streamed, the rows arrived after the first paint and became the
+  // page's largest paint once the scripts had loaded too (Lighthouse: LCP 2.7 s instead of the first paint).
+  // The API answers in milliseconds; the wait is bounded (lib/first-view.ts).
+  const firstView = await loadFirstView(user, initialOrg, secret);
   return (
     <Dashboard
       apiUrl={apiUrl}
