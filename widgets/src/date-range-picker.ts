@@ -4,7 +4,7 @@ import { emit } from './analytics-element.js';
 import { consumeDashboard, type RangeChangeDetail } from './dashboard-state.js';
 import { dateRangePickerStyles } from './date-range-picker.styles.js';
 import { periods } from './format.js';
-import { tokens } from './tokens.styles.js';
+import { backdrop, tokens } from './tokens.styles.js';
 import { WidgetElement } from './widget-element.js';
 
 const PRESETS = ['today', '7d', '30d', '90d', '12m'];
@@ -38,7 +38,7 @@ const PRESETS = ['today', '7d', '30d', '90d', '12m'];
  * @cssprop --acme-radius - Corner radius.
  */
 export class DateRangePicker extends WidgetElement {
-  static override styles = [tokens, dateRangePickerStyles];
+  static override styles = [tokens, backdrop, dateRangePickerStyles];
 
   /** `today`, `7d`, `30d`, `90d`, `12m` (any `<n>d` is listed too), or `custom`. */
   @property()

@@ -6,7 +6,7 @@ import { describeError } from './errors.js';
 import { eventTypeSelectStyles } from './event-type-select.styles.js';
 import { numberFormat } from './format.js';
 import { StoreController } from './store-controller.js';
-import { tokens } from './tokens.styles.js';
+import { backdrop, tokens } from './tokens.styles.js';
 
 /**
  * A filter menu of the tenant's event types, most frequent first, with an "All event types" choice.
@@ -32,7 +32,7 @@ import { tokens } from './tokens.styles.js';
  * @cssprop --acme-space - Base spacing unit.
  */
 export class EventTypeSelect extends AnalyticsElement {
-  static override styles = [tokens, eventTypeSelectStyles];
+  static override styles = [tokens, backdrop, eventTypeSelectStyles];
 
   /** The chosen event type; `''` means all types. */
   @property({ reflect: true })

@@ -107,3 +107,17 @@ export const tokens = css`
     }
   }
 `;
+
+/**
+ * For elements that draw no box of their own (a menu and its label): with a theme forced, which may be
+ * the opposite of the page's, they bring their own backdrop, or dark-theme text would sit on a light page.
+ * It is the surface colour, so inside a dashboard (whose background that is) it does not show.
+ */
+export const backdrop = css`
+  :host([theme='light']),
+  :host([theme='dark']) {
+    background: var(--_surface);
+    border-radius: calc(var(--_radius) / 2);
+    padding: 4px 8px;
+  }
+`;

@@ -73,6 +73,39 @@ describe('theme', () => {
     equal(background(card, '[part="card"]'), LIGHT);
   });
 
+  // The menus draw no box of their own: with a forced theme they bring a backdrop (tokens.styles.ts).
+  it('keeps the menus, the custom range, the error and the empty states accessible in either forced theme', async () => {
+    for (const [page, theme] of [
+      ['light', 'dark'],
+      ['dark', 'light'],
+    ] as const) {
+      await emulateMedia({ colorScheme: page });
+      const box = mount(make('div'));
+      const picker = make('date-range-picker', {
+        theme,
+        range: 'custom',
+        'start-date': '2026-01-01',
+        'end-date': '2026-01-31',
+      });
+      const failing = make(
+        'metrics-card',
+        { theme, metric: 'events' },
+        { client: client('acme', { token: 'eyJhbGciOiJIUzI1NiJ9.e30.not-a-signature' }) },
+      );
+      const empty = make('events-table', { theme }, { client: client('hooli') });
+      const menu = make('event-type-select', { theme }, { client: client('acme') });
+      box.append(picker, menu, failing, empty);
+      await waitFor(
+        () =>
+          shadow(failing).querySelector('[role="alert"]') && shadow(empty).querySelector('[part="empty"]'),
+        'error and empty',
+      );
+      equal(background(picker, 'input[type=date]'), theme === 'dark' ? DARK : LIGHT);
+      await expectAccessible(box, `theme=${theme}, page ${page}`);
+      box.remove();
+    }
+  });
+
   it('lets a page override a token for one scheme only', async () => {
     const style = mount(
       make('style', {}, { textContent: '[theme="dark"] { --acme-color-background: rgb(0, 0, 0); }' }),
