@@ -5,6 +5,7 @@
 // the field names are still pinned, and the difference may only go the compatible way (said at each).
 import type * as Wire from '@acme/analytics-server/contract';
 import { describe, expectTypeOf, it } from 'vitest';
+import type * as Insights from '../src/insights-types.js';
 import type * as Sdk from '../src/types.js';
 
 /** The named keys of T, without its index signature. */
@@ -67,5 +68,21 @@ describe('the SDK’s wire types are the server’s schemas', () => {
     expectTypeOf<Pick<Sdk.ProblemDocument, 'type' | 'title' | 'status'>>().toEqualTypeOf<
       Pick<Wire.Problem, 'type' | 'title' | 'status'>
     >();
+  });
+});
+
+// The insights entry's types (src/insights-types.ts). Funnel, retention and export have no types among the
+// contract's exports yet (FunnelBody, FunnelResponse, RetentionQuery, RetentionResponse, ExportQuery would
+// be): until they do, src/insights-types.ts follows server/src/schemas/insights.ts by hand.
+describe('the insights types are the server’s schemas', () => {
+  it('TrendsQuery, TrendsResponse and TrendSeries are the contract’s', () => {
+    expectTypeOf<Insights.TrendsQuery>().toEqualTypeOf<Wire.TrendsQuery>();
+    expectTypeOf<Insights.TrendsResponse>().toEqualTypeOf<Wire.TrendsResponse>();
+    expectTypeOf<Insights.TrendSeries>().toEqualTypeOf<Wire.TrendSeries>();
+  });
+
+  it('BreakdownQuery and BreakdownResponse are the contract’s', () => {
+    expectTypeOf<Insights.BreakdownQuery>().toEqualTypeOf<Wire.BreakdownQuery>();
+    expectTypeOf<Insights.BreakdownResponse>().toEqualTypeOf<Wire.BreakdownResponse>();
   });
 });
