@@ -1,5 +1,5 @@
 import { SignalWatcher } from '@lit-labs/preact-signals';
-import { LitElement } from 'lit';
+import { LitElement, type PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
 import { closestLang, type MessageKey, message } from './messages.js';
 
@@ -23,12 +23,21 @@ export class WidgetElement extends SignalWatcher(LitElement) {
   @property({ reflect: true })
   theme?: Theme;
 
+  // Resolved once per update: a render asks for it once per string, and the table renders on every scroll.
+  #locale?: string;
+
+  override willUpdate(changed: PropertyValues<this>): void {
+    super.willUpdate(changed);
+    this.#locale = undefined;
+    this.#locale = this._locale;
+  }
+
   /**
    * The locale in effect.
    * @internal
    */
   protected get _locale(): string {
-    return this.locale || closestLang(this) || navigator.language;
+    return this.#locale ?? (this.locale || closestLang(this) || navigator.language);
   }
 
   /**
