@@ -13,6 +13,8 @@ export type AnalyticsErrorCode =
   | 'token_fetch_failed'
   // IndexedDB wanted, but no tenant to name the queue by (no `tenant`, no `org_id` in the token): memory queue.
   | 'tenant_unknown'
+  // The event export's stream ended inside a line (`@acme/analytics-sdk/insights`).
+  | 'export_truncated'
   // Any other string: a code from the API's problem documents.
   | (string & {});
 

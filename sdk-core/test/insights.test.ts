@@ -285,6 +285,24 @@ describe('.exportEvents()', () => {
     expect(read).toBe(5);
   });
 
+  it('says so when the stream ends inside an event', async () => {
+    // The server's first line and a piece of its second, then a clean end: a stream cut off mid-event.
+    const cut: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      const reader = res.body!.getReader();
+      const { value } = await reader.read();
+      await reader.cancel();
+      return new Response(value!.slice(0, value!.indexOf(10) + 20), res);
+    };
+    const { client } = await ctx.orgClient({ apiKey: big.token, fetch: cut });
+    const seen: string[] = [];
+    const error = await (async () => {
+      for await (const e of createInsights(client).exportEvents()) seen.push(e.event_id);
+    })().catch((e: unknown) => e);
+    expect(seen).toHaveLength(1);
+    expect(error).toMatchObject({ name: 'AnalyticsError', code: 'export_truncated' });
+  });
+
   it('rejects a malformed filter with a typed 422 before any event', async () => {
     const { client } = await ctx.orgClient({ apiKey: big.token });
     const error = await (async () => {
