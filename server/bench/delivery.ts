@@ -1,7 +1,8 @@
 /**
  * `tsx bench/delivery.ts`: what delivery completeness costs the SQLite write path. The same batches (100
- * events, 10 visitors, the bench's contexts) go through `store.ingest` (writer thread, group commit) with
- * and without `context.delivery` and a `client` report, in alternating rounds so a noisy machine weighs on
+ * events, 10 visitors, a page context) go through `store.ingest` (writer thread, group commit) without
+ * delivery fields, with a context as large but no delivery fields (what the bigger rows cost), and with
+ * `context.delivery` and a `client` report, in alternating rounds so a noisy machine weighs on
  * both alike; prints events/s and CPU per event (every thread of the process: the writer's included, and
  * far less sensitive to other load than events/s) per round, and the medians.
  */
@@ -17,7 +18,10 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 300);
 const CONCURRENCY = 16;
 
-function batches(withDelivery: boolean, round: number): IngestBatch[] {
+type Mode = 'without' | 'same bytes' | 'with delivery';
+
+function batches(mode: Mode, round: number): IngestBatch[] {
+  const withDelivery = mode === 'with delivery';
   const now = Date.now();
   const seqs = new Map<string, number>();
   return Array.from({ length: BATCHES }, (_, b) => {
@@ -35,7 +39,9 @@ function batches(withDelivery: boolean, round: number): IngestBatch[] {
         context: {
           page: { path: `/p/${i % 20}`, referrer: 'https://www.google.com/' },
           locale: 'de-DE',
-          ...(withDelivery && { delivery: { install_id: install, seq } }),
+          // `same bytes`: the context as large, under a key the bookkeeping ignores.
+          ...(mode === 'with delivery' && { delivery: { install_id: install, seq } }),
+          ...(mode === 'same bytes' && { deliverx: { install_id: install, seq } }),
         },
       };
     });
@@ -51,12 +57,12 @@ function batches(withDelivery: boolean, round: number): IngestBatch[] {
   });
 }
 
-async function round(withDelivery: boolean, n: number): Promise<{ rate: number; cpu: number }> {
+async function round(mode: Mode, n: number): Promise<{ rate: number; cpu: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'delivery-bench-'));
   const store = await createStore(`sqlite:${join(dir, 'bench.db')}`);
   try {
     await store.migrate();
-    const list = batches(withDelivery, n);
+    const list = batches(mode, n);
     const started = performance.now();
     const cpu = process.cpuUsage();
     let next = 0;
@@ -78,17 +84,21 @@ async function round(withDelivery: boolean, n: number): Promise<{ rate: number; 
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const without: { rate: number; cpu: number }[] = [];
-const withIt: { rate: number; cpu: number }[] = [];
+const MODES: Mode[] = ['without', 'same bytes', 'with delivery'];
+const results = new Map<Mode, { rate: number; cpu: number }[]>(MODES.map((m) => [m, []]));
 const show = (r: { rate: number; cpu: number }) =>
   `${Math.round(r.rate)} ev/s, ${r.cpu.toFixed(1)} µs CPU/event`;
 for (let r = 0; r < ROUNDS; r++) {
-  without.push(await round(false, r));
-  withIt.push(await round(true, r));
-  console.log(`round ${r + 1}: without ${show(without[r]!)}; with delivery ${show(withIt[r]!)}`);
+  const line: string[] = [];
+  for (const mode of MODES) {
+    const result = await round(mode, r);
+    results.get(mode)!.push(result);
+    line.push(`${mode} ${show(result)}`);
+  }
+  console.log(`round ${r + 1}: ${line.join('; ')}`);
 }
 const med = (rs: { rate: number; cpu: number }[]) => ({
   rate: median(rs.map((r) => r.rate)),
   cpu: median(rs.map((r) => r.cpu)),
 });
-console.log(`median: without ${show(med(without))}; with delivery ${show(med(withIt))}`);
+console.log(`median: ${MODES.map((m) => `${m} ${show(med(results.get(m)!))}`).join('; ')}`);

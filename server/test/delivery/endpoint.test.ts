@@ -337,4 +337,41 @@ describe('GET /api/v1/delivery', () => {
       });
     }
   });
+
+  it('loses no seq when batches of the same installs arrive at once', async () => {
+    for (const t of apps) {
+      const org = orgId('concurrent');
+      const headers = { ...bearer(await t.token({ org })), 'content-type': 'application/json' };
+      // 20 batches, each with seqs of both installs, interleaved so each batch extends both installs' ranges.
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, b) =>
+          t.app.inject({
+            method: 'POST',
+            url: '/api/v1/events',
+            headers,
+            payload: {
+              events: ['racerA', 'racerB'].flatMap((install) =>
+                [1, 2, 3].map((k) => ({
+                  event_type: 'page_view',
+                  context: { delivery: { install_id: install, seq: b * 3 + k } },
+                })),
+              ),
+              client: { install_id: 'racerA', queue_depth: 0, dropped: { opt_out: { count: b } } },
+            },
+          }),
+        ),
+      );
+      for (const r of results) expect(r.statusCode, r.body).toBe(202);
+      const res = await t.app.inject({ url: '/api/v1/delivery', headers: bearer(await t.token({ org })) });
+      expect(res.json().totals).toMatchObject({
+        installs: 2,
+        received: 120,
+        duplicates: 0,
+        missing: 0,
+        pending: 0,
+        completeness: 1,
+      });
+      expect(res.json().totals.intentional.opt_out).toBe(19);
+    }
+  }, 60_000);
 });
