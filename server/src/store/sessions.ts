@@ -196,9 +196,12 @@ export interface DailySessionDelta {
 /**
  * How a set of session upserts moves `daily_sessions`: each session counts on the UTC day it starts, so its
  * old share leaves the old start day and its new share enters the new one. Returns the non-zero changes in
- * key order.
+ * key order. With `unitMs` an hour, the same for the hourly rollup (`day` then numbers hours).
  */
-export function dailySessionDeltas(rows: Iterable<UpsertedSession>): DailySessionDelta[] {
+export function dailySessionDeltas(
+  rows: Iterable<UpsertedSession>,
+  unitMs: number = DAY_MS,
+): DailySessionDelta[] {
   const out = new Map<string, DailySessionDelta>();
   const add = (
     isBot: boolean,
@@ -208,7 +211,7 @@ export function dailySessionDeltas(rows: Iterable<UpsertedSession>): DailySessio
     pageviews: number,
     sign: 1 | -1,
   ) => {
-    const day = Math.floor(start / DAY_MS);
+    const day = Math.floor(start / unitMs);
     const key = `${day}\0${isBot ? 1 : 0}`;
     let d = out.get(key);
     if (!d) {

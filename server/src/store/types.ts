@@ -311,6 +311,40 @@ export interface MetricEventRow {
   value?: string | null;
 }
 
+/**
+ * Metric counts per bucket (trends): each array has one entry per bucket. Sessions count in the bucket
+ * they start in; `users` and `visitors` are distinct per bucket, `total*` distinct over all of them.
+ */
+export interface MetricTally {
+  events: number[];
+  pageviews: number[];
+  byType: Record<string, number[]>;
+  users: number[];
+  visitors: number[];
+  totalUsers: number;
+  totalVisitors: number;
+  sessions: number[];
+  bounces: number[];
+  durationMs: number[];
+  sessionPageviews: number[];
+}
+
+/** Unfiltered counts per bucket from a store's rollups (`metricRollups`). */
+export interface RollupQuery {
+  orgId: string;
+  /** Bucket boundaries, epoch ms: bucket i is `[bounds[i], bounds[i + 1])`. */
+  bounds: number[];
+  /** The `events:<type>` counts wanted. */
+  eventTypes: string[];
+  /** Count bot events in `events`, the types and `users`. */
+  countBots: boolean;
+  /** Count bot events in `pageviews`, `visitors` and the sessions. */
+  peopleBots: boolean;
+  users: boolean;
+  visitors: boolean;
+  sessions: boolean;
+}
+
 /** Every event matching the `GET /api/v1/events` filters, oldest first, in chunks (`exportEvents`). */
 export interface ExportQuery extends EventSelection {
   /** Rows per chunk (each chunk is one query within the budget). */
@@ -483,6 +517,12 @@ export interface EventStore {
 
   /** The events insights count (see `VisitorScan`), in chunks in time order. */
   scanVisitorEvents(scan: VisitorScan): AsyncIterable<VisitorEventRow[]>;
+
+  /**
+   * Unfiltered counts per bucket from rollups, in O(hours) rows; `null` when the store's rollups cannot
+   * answer those boundaries (the caller then scans).
+   */
+  metricRollups?(query: RollupQuery): Promise<MetricTally | null>;
 
   /** The events trends and breakdowns count (see `MetricScan`), in chunks in time order. */
   scanMetricEvents(scan: MetricScan): AsyncIterable<MetricEventRow[]>;

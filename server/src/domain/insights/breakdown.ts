@@ -9,7 +9,7 @@ import { ApiError, type FieldError } from '../../lib/errors.js';
 import { startOfLocalDay } from '../../lib/time.js';
 import type { EventStore } from '../../store/types.js';
 import { type Budget, dimensionAt, filtersAt, invalid, range } from './index.js';
-import { compareRanked, countGroups, resolveInsightMetrics, storedRefused } from './trends.js';
+import { compareRanked, countGroups, resolveInsightMetrics, storedRefused, tallyValues } from './trends.js';
 
 export interface BreakdownInput {
   dimension: string;
@@ -95,7 +95,7 @@ export async function runBreakdown(
   const { all, groups } = await countGroups(store, plan, metrics, bounds, budget);
   const rows = [...groups]
     .map(([value, g]) => {
-      const values = g.values(metrics, bounds).map((v) => v.total);
+      const values = tallyValues(g.tally(bounds), metrics).map((v) => v.total);
       return { value, key: values[0]!, values };
     })
     .sort(compareRanked);
@@ -109,7 +109,7 @@ export async function runBreakdown(
     dimension: plan.dimensionName,
     metrics: metrics.map((m) => m.name),
     data: page.map((r) => ({ value: r.value, values: named(r.values) })),
-    totals: named(all.values(metrics, bounds).map((v) => v.total)),
+    totals: named(tallyValues(all.tally(bounds), metrics).map((v) => v.total)),
     next_cursor:
       more && last
         ? encodePosition(plan.secret, plan.orgId, plan.hash, { key: last.key, value: last.value })

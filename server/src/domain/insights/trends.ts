@@ -13,7 +13,7 @@ import { ApiError, type FieldError } from '../../lib/errors.js';
 import type { Dimension, Filter } from '../../lib/filters.js';
 import { DAY_MS, formatDay, startOfLocalDay, zoneOffset } from '../../lib/time.js';
 import { PAGE_VIEW_EVENT } from '../../store/sessions.js';
-import type { EventStore, MetricEventRow, SessionFacts } from '../../store/types.js';
+import type { EventStore, MetricEventRow, MetricTally, SessionFacts } from '../../store/types.js';
 import { type Metric, resolveMetrics } from '../metrics.js';
 import { type Budget, dimensionAt, filtersAt, invalid, range } from './index.js';
 import { periodStart, type RetentionPeriod } from './retention.js';
@@ -138,73 +138,74 @@ export class GroupCounts {
     for (const [k, s] of other.sessions) this.sessions.set(k, s);
   }
 
-  /** Each metric's value per bucket and its total over the range. */
-  values(metrics: Metric[], bounds: number[]): { points: number[]; total: number }[] {
+  /** The group's counts per bucket, sessions by the bucket they start in (inside the range only). */
+  tally(bounds: number[]): MetricTally {
     const n = this.events.length;
-    const sessions = { n: new Float64Array(n), bounces: new Float64Array(n), ms: new Float64Array(n) };
-    const sessionViews = new Float64Array(n);
-    const all = { n: 0, bounces: 0, ms: 0, views: 0 };
-    if (metrics.some((m) => SESSION_KINDS.has(m.kind))) {
-      const from = bounds[0]!;
-      const to = bounds[n]!;
-      for (const s of this.sessions.values()) {
-        if (s.startTs < from || s.startTs >= to) continue;
-        const b = bucketOf(bounds, s.startTs);
-        const bounce = s.events === 1 && s.pageviews === 1 ? 1 : 0;
-        sessions.n[b]!++;
-        sessions.bounces[b]! += bounce;
-        sessions.ms[b]! += s.endTs - s.startTs;
-        sessionViews[b]! += s.pageviews;
-        all.n++;
-        all.bounces += bounce;
-        all.ms += s.endTs - s.startTs;
-        all.views += s.pageviews;
-      }
-    }
-    const per = (x: number, count: number) => (count === 0 ? 0 : x / count);
-    const sum = (xs: ArrayLike<number>) => {
-      let t = 0;
-      for (let i = 0; i < xs.length; i++) t += xs[i]!;
-      return t;
+    const zeros = () => new Array<number>(n).fill(0);
+    const t: MetricTally = {
+      events: [...this.events],
+      pageviews: [...this.pageviews],
+      byType: Object.fromEntries([...this.byType].map(([type, counts]) => [type, [...counts]])),
+      users: Array.from(this.users, (s) => s?.size ?? 0),
+      visitors: Array.from(this.visitors, (s) => s?.size ?? 0),
+      totalUsers: this.allUsers.size,
+      totalVisitors: this.allVisitors.size,
+      sessions: zeros(),
+      bounces: zeros(),
+      durationMs: zeros(),
+      sessionPageviews: zeros(),
     };
-    return metrics.map((m) => {
-      switch (m.kind) {
-        case 'events':
-          return { points: [...this.events], total: sum(this.events) };
-        case 'pageviews':
-          return { points: [...this.pageviews], total: sum(this.pageviews) };
-        case 'event_type': {
-          const counts = this.byType.get(m.eventType) ?? new Float64Array(n);
-          return { points: [...counts], total: sum(counts) };
-        }
-        case 'active_users':
-          return { points: Array.from(this.users, (s) => s?.size ?? 0), total: this.allUsers.size };
-        case 'visitors':
-          return { points: Array.from(this.visitors, (s) => s?.size ?? 0), total: this.allVisitors.size };
-        case 'sessions':
-          return { points: [...sessions.n], total: all.n };
-        case 'bounce_rate':
-          return {
-            points: Array.from(sessions.n, (c, b) => per(sessions.bounces[b]!, c)),
-            total: per(all.bounces, all.n),
-          };
-        case 'avg_session_duration':
-          return {
-            points: Array.from(sessions.n, (c, b) => per(sessions.ms[b]!, c) / 1000),
-            total: per(all.ms, all.n) / 1000,
-          };
-        case 'views_per_session':
-          return {
-            points: Array.from(sessions.n, (c, b) => per(sessionViews[b]!, c)),
-            total: per(all.views, all.n),
-          };
-        case 'stored':
-          // Stored metrics are refused before a scan (`storedValues` answers them).
-          return { points: new Array<number>(n).fill(0), total: 0 };
-      }
-      return m satisfies never;
-    });
+    const from = bounds[0]!;
+    const to = bounds[n]!;
+    for (const s of this.sessions.values()) {
+      if (s.startTs < from || s.startTs >= to) continue;
+      const b = bucketOf(bounds, s.startTs);
+      t.sessions[b]!++;
+      if (s.events === 1 && s.pageviews === 1) t.bounces[b]!++;
+      t.durationMs[b]! += s.endTs - s.startTs;
+      t.sessionPageviews[b]! += s.pageviews;
+    }
+    return t;
   }
+}
+
+/** Each metric's value per bucket and its total over the range, from a group's tally. */
+export function tallyValues(t: MetricTally, metrics: Metric[]): { points: number[]; total: number }[] {
+  const n = t.events.length;
+  const sum = (xs: readonly number[]) => xs.reduce((a, x) => a + x, 0);
+  const per = (x: number, count: number) => (count === 0 ? 0 : x / count);
+  const sessions = sum(t.sessions);
+  const rate = (xs: number[], scale = 1) => ({
+    points: xs.map((x, b) => per(x, t.sessions[b]!) / scale),
+    total: per(sum(xs), sessions) / scale,
+  });
+  const counts = (xs: number[]) => ({ points: xs, total: sum(xs) });
+  return metrics.map((m) => {
+    switch (m.kind) {
+      case 'events':
+        return counts(t.events);
+      case 'pageviews':
+        return counts(t.pageviews);
+      case 'event_type':
+        return counts(t.byType[m.eventType] ?? new Array<number>(n).fill(0));
+      case 'active_users':
+        return { points: t.users, total: t.totalUsers };
+      case 'visitors':
+        return { points: t.visitors, total: t.totalVisitors };
+      case 'sessions':
+        return counts(t.sessions);
+      case 'bounce_rate':
+        return rate(t.bounces);
+      case 'avg_session_duration':
+        return rate(t.durationMs, 1000);
+      case 'views_per_session':
+        return rate(t.sessionPageviews);
+      case 'stored':
+        // Stored metrics are answered apart (`storedValues`).
+        return counts(new Array<number>(n).fill(0));
+    }
+    return m satisfies never;
+  });
 }
 
 /** The set of bucket `b`, made on first use. */
@@ -379,7 +380,7 @@ export interface TrendsOutput {
 }
 
 export async function runTrends(
-  store: Pick<EventStore, 'scanMetricEvents' | 'storedMetricNames' | 'metricsSummary'>,
+  store: Pick<EventStore, 'scanMetricEvents' | 'storedMetricNames' | 'metricsSummary' | 'metricRollups'>,
   plan: TrendsPlan,
   budget: Budget,
 ): Promise<TrendsOutput> {
@@ -406,7 +407,7 @@ export async function runTrends(
 }
 
 async function trendSeries(
-  store: Pick<EventStore, 'scanMetricEvents' | 'metricsSummary'>,
+  store: Pick<EventStore, 'scanMetricEvents' | 'metricsSummary' | 'metricRollups'>,
   plan: TrendsPlan,
   metrics: Metric[],
   start: number,
@@ -421,22 +422,38 @@ async function trendSeries(
     points: v.points.map((value, i) => ({ t: times[i]!, value })),
   });
   const counted = metrics.filter((m) => m.kind !== 'stored');
-  const { all, groups } = await countGroups(store, plan, counted, bounds, budget);
   if (!plan.breakdown) {
-    const values = all.values(counted, bounds);
+    // Without filters the store's rollups may answer, in O(hours) rows; else one scan of the range.
+    const need = needs(counted);
+    const rolled =
+      plan.filters.length === 0 && store.metricRollups
+        ? await store.metricRollups({
+            orgId: plan.orgId,
+            bounds,
+            eventTypes: counted.flatMap((m) => (m.kind === 'event_type' ? [m.eventType] : [])),
+            countBots: plan.includeBots,
+            peopleBots: plan.includeBots,
+            users: need.user,
+            visitors: need.visitor,
+            sessions: need.session,
+          })
+        : null;
+    const tally = rolled ?? (await countGroups(store, plan, counted, bounds, budget)).all.tally(bounds);
+    const values = tallyValues(tally, counted);
     const stored = await storedValues(store, plan, metrics, start, end, bounds);
     let c = 0;
     return metrics.map((m) => series(m.name, m.kind === 'stored' ? stored.get(m.name)! : values[c++]!));
   }
+  const { groups } = await countGroups(store, plan, counted, bounds, budget);
   const ranked = [...groups]
-    .map(([value, g]) => ({ value, g, key: g.values(counted.slice(0, 1), bounds)[0]!.total }))
+    .map(([value, g]) => ({ value, g, key: tallyValues(g.tally(bounds), counted.slice(0, 1))[0]!.total }))
     .sort(compareRanked);
   const top = ranked.slice(0, plan.limit);
   const other = new GroupCounts(bounds.length - 1);
   for (const r of ranked.slice(plan.limit)) other.merge(r.g);
   const perGroup = [
-    ...top.map((r) => ({ value: r.value, values: r.g.values(counted, bounds) })),
-    { value: OTHER as string | null, values: other.values(counted, bounds) },
+    ...top.map((r) => ({ value: r.value, values: tallyValues(r.g.tally(bounds), counted) })),
+    { value: OTHER as string | null, values: tallyValues(other.tally(bounds), counted) },
   ];
   return counted.flatMap((m, i) =>
     perGroup.map((g) => ({ ...series(m.name, g.values[i]!), breakdown_value: g.value })),

@@ -45,6 +45,10 @@ export function applyBackfillChunk(
   const addVisitor = db.prepare(
     'INSERT OR IGNORE INTO daily_visitors (org, day, is_bot, visitor) VALUES (?, ?, 0, ?)',
   );
+  // The hourly rollup's too: its migration could not map these rows' visitors before this fills them.
+  const addHourly = db.prepare(
+    'INSERT OR IGNORE INTO hourly_visitors (org, hour, is_bot, visitor) VALUES (?, ?, 0, ?)',
+  );
   const linked = db.prepare('SELECT user_id FROM identities WHERE org = ? AND anonymous_id = ?').pluck(true);
   for (const [id, org, ts, userId, type, properties] of rows) {
     const page =
@@ -61,7 +65,9 @@ export function applyBackfillChunk(
     );
     if (userId !== null) {
       const merged = (linked.get(org, userId) as string | undefined) ?? userId;
-      addVisitor.run(org, Math.floor(ts / DAY_MS), visitorId(merged));
+      const visitor = visitorId(merged);
+      addVisitor.run(org, Math.floor(ts / DAY_MS), visitor);
+      addHourly.run(org, Math.floor(ts / 3_600_000), visitor);
     }
   }
   const lastId = rows.length > 0 ? rows[rows.length - 1]![0] : range.last;

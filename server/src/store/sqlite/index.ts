@@ -23,6 +23,8 @@ import type {
   MetricEventRow,
   MetricScan,
   MetricsSummaryQuery,
+  MetricTally,
+  RollupQuery,
   SampleData,
   StoredEvent,
   StoreFactory,
@@ -38,6 +40,7 @@ import { Checkpointer, WRITER_AUTOCHECKPOINT_PAGES } from './checkpointer.js';
 import { type Db, openConnection } from './db.js';
 import { readDelivery } from './delivery.js';
 import { toStoredEvent } from './event-row.js';
+import { hourlyTally } from './insights/hourly.js';
 import { sqliteMetricScan } from './insights/metric-scan.js';
 import { ReadPool } from './insights/read-pool.js';
 import { sqliteExport, sqliteScan } from './insights/scan.js';
@@ -598,6 +601,17 @@ export class SqliteEventStore implements EventStore {
   scanVisitorEvents(scan: VisitorScan): AsyncIterable<VisitorEventRow[]> {
     this.#assertOpen();
     return sqliteScan(this.#reads, this.db, scan);
+  }
+
+  async metricRollups(q: RollupQuery): Promise<MetricTally | null> {
+    this.#assertOpen();
+    const wantedTypes = new Map<number, string>();
+    for (const t of q.eventTypes) {
+      const id = this.#findId('event_types', 'name', t);
+      if (id !== undefined) wantedTypes.set(id, t);
+    }
+    const org = this.#findId('orgs', 'org_id', q.orgId);
+    return hourlyTally(this.db, org, q, wantedTypes, this.#findId('event_types', 'name', PAGE_VIEW_EVENT));
   }
 
   scanMetricEvents(scan: MetricScan): AsyncIterable<MetricEventRow[]> {

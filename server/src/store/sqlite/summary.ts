@@ -2,12 +2,15 @@ import { DAY_MS } from '../../lib/time.js';
 import { compileFilters } from '../filter-sql.js';
 import type { MetricsSummaryQuery, SummaryResult } from '../types.js';
 import type { Db } from './db.js';
+import { hourlyTally } from './insights/hourly.js';
+import { forEachId, IdStamps } from './insights/id-stamps.js';
 
 /**
  * The SQLite metrics summary, except the stored metrics (`index.ts` adds those).
  *
  * UTC days without filters come from the rollups, O(days) rows: `daily_counts` (events, types, page views),
- * `daily_bot_counts` (the bots among them), `daily_users`, `daily_visitors` and `daily_sessions`. Anything
+ * `daily_bot_counts` (the bots among them), `daily_users`, `daily_visitors` and `daily_sessions`; the days of
+ * other zones on whole-hour offsets, without filters, from the hourly rollups, O(hours) rows. Anything
  * else scans the org's events in the range once, in time order, applying the filters in SQL; sessions then
  * come from the `sessions` rows of the (matching) events' sessions that start in the range.
  */
@@ -23,9 +26,56 @@ export function sqliteSummary(
 ): void {
   const firstDay = q.dayStarts[0]! / DAY_MS;
   const aligned = Number.isInteger(firstDay) && q.dayStarts.every((t, i) => t === (firstDay + i) * DAY_MS);
-  if (aligned && (q.filters ?? []).length === 0)
-    fromRollups(db, org, q, firstDay, wantedTypes, pageViewType, result);
-  else fromEvents(db, org, q, wantedTypes, pageViewType, result);
+  const unfiltered = (q.filters ?? []).length === 0;
+  if (aligned && unfiltered) fromRollups(db, org, q, firstDay, wantedTypes, pageViewType, result);
+  else if (!unfiltered || !fromHourly(db, org, q, wantedTypes, pageViewType, result)) {
+    fromEvents(db, org, q, wantedTypes, pageViewType, result);
+  }
+}
+
+/**
+ * Local days of a zone on whole-hour offsets, from the hourly rollups (`insights/hourly.ts`): false when a
+ * day boundary is not on a whole hour (the caller then scans).
+ */
+function fromHourly(
+  db: Db,
+  org: number,
+  q: MetricsSummaryQuery,
+  wantedTypes: Map<number, string>,
+  pageViewType: number | undefined,
+  result: SummaryResult,
+): boolean {
+  const t = hourlyTally(
+    db,
+    org,
+    {
+      bounds: q.dayStarts,
+      eventTypes: q.eventTypes,
+      // As the daily rollups count: events, their types and active users with bots, the rest per request.
+      countBots: true,
+      peopleBots: q.includeBots === true,
+      users: q.activeUsers,
+      visitors: q.visitors === true,
+      sessions: q.sessions === true,
+    },
+    wantedTypes,
+    pageViewType,
+  );
+  if (!t) return false;
+  result.days.forEach((d, i) => {
+    if (q.events) d.events = t.events[i]!;
+    for (const name of q.eventTypes) d.byType[name] = t.byType[name]?.[i] ?? 0;
+    if (q.pageviews) d.pageviews = t.pageviews[i]!;
+    d.activeUsers = t.users[i]!;
+    d.visitors = t.visitors[i]!;
+    d.sessions = t.sessions[i]!;
+    d.bounces = t.bounces[i]!;
+    d.sessionDurationMs = t.durationMs[i]!;
+    d.sessionPageviews = t.sessionPageviews[i]!;
+  });
+  result.totalActiveUsers = t.totalUsers;
+  result.totalVisitors = t.totalVisitors;
+  return true;
 }
 
 function fromRollups(
@@ -223,36 +273,5 @@ function fromEvents(
     if (events === 1 && pageviews === 1) d.bounces++;
     d.sessionDurationMs += end - start;
     d.sessionPageviews += pageviews;
-  }
-}
-
-/** Calls `fn` with each integer of a comma-separated list (what group_concat makes of integer ids). */
-function forEachId(list: string, fn: (id: number) => void): void {
-  let n = 0;
-  for (let p = 0; p < list.length; p++) {
-    const c = list.charCodeAt(p);
-    if (c === 44) {
-      fn(n);
-      n = 0;
-    } else n = n * 10 + (c - 48);
-  }
-  if (list.length > 0) fn(n);
-}
-
-/** A stamp per integer id: `mark(id, stamp)` is true the first time an id gets that stamp. */
-class IdStamps {
-  #stamps = new Uint32Array(1024);
-
-  mark(id: number, stamp: number): boolean {
-    if (id >= this.#stamps.length) {
-      let size = this.#stamps.length;
-      while (size <= id) size *= 2;
-      const grown = new Uint32Array(size);
-      grown.set(this.#stamps);
-      this.#stamps = grown;
-    }
-    if (this.#stamps[id] === stamp) return false;
-    this.#stamps[id] = stamp;
-    return true;
   }
 }

@@ -20,6 +20,9 @@ import { writeDelivery } from './delivery.js';
 
 type Statement = ReturnType<Db['prepare']>;
 
+/** The unit of the hourly rollups. */
+const HOUR_MS = 3_600_000;
+
 /** Rows per multi-row INSERT: one call into SQLite per 100 events instead of one per event. */
 const INSERT_CHUNK = 100;
 /**
@@ -673,10 +676,20 @@ export class SqliteWriter {
     const counts = new Map<string, { day: number; type: number; n: number; lastTs: number }>();
     const bots = new Map<string, { day: number; type: number; n: number }>();
     const users = new Map<string, { day: number; user: number }>();
+    // The hourly rollups (any zone's days, weeks, months and hours are unions of hours): one row per
+    // batch's distinct (hour, type, bot flag) and (hour, bot flag, user).
+    const hourly = new Map<string, number[]>();
+    const hourlyUsers = new Map<string, number[]>();
     for (const k of fresh) {
       const ts = events.ts[k]!;
       const day = Math.floor(ts / DAY_MS);
       const type = this.#typeId(events.eventTypes[k]!, layers);
+      const hour = Math.floor(ts / HOUR_MS);
+      const bot = at(events.isBots, k) ?? 0;
+      const hk = `${hour}:${type}:${bot}`;
+      const h = hourly.get(hk);
+      if (h) h[4]!++;
+      else hourly.set(hk, [org, hour, type, bot, 1]);
       const ck = `${day}:${type}`;
       const c = counts.get(ck);
       if (c) {
@@ -693,8 +706,22 @@ export class SqliteWriter {
         const user = this.#userId(userId, layers);
         const uk = `${day}:${user}`;
         if (!users.has(uk)) users.set(uk, { day, user });
+        const huk = `${hour}:${bot}:${user}`;
+        if (!hourlyUsers.has(huk)) hourlyUsers.set(huk, [org, hour, bot, user]);
       }
     }
+    this.#insertRows(
+      'INSERT INTO hourly_counts (org, hour, type, is_bot, n) VALUES',
+      5,
+      'ON CONFLICT (org, hour, type, is_bot) DO UPDATE SET n = n + excluded.n',
+      [...hourly.values()].flat(),
+    );
+    this.#insertRows(
+      'INSERT OR IGNORE INTO hourly_users (org, hour, is_bot, user) VALUES',
+      4,
+      '',
+      [...hourlyUsers.values()].flat(),
+    );
     const countRows: number[] = [];
     for (const c of counts.values()) countRows.push(org, c.day, c.type, c.n, c.lastTs);
     this.#insertRows(
@@ -759,6 +786,12 @@ export class SqliteWriter {
         from,
       ]);
       db.run('DELETE FROM daily_visitors WHERE org = ? AND visitor = ?', [org, from]);
+      db.run('UPDATE OR IGNORE hourly_visitors SET visitor = ? WHERE org = ? AND visitor = ?', [
+        to,
+        org,
+        from,
+      ]);
+      db.run('DELETE FROM hourly_visitors WHERE org = ? AND visitor = ?', [org, from]);
     }
   }
 
@@ -781,22 +814,34 @@ export class SqliteWriter {
 
   #addDailyVisitors(org: number, events: EventColumns, fresh: number[], layers: Pending[]): void {
     const rows: number[] = [];
+    const hourRows: number[] = [];
     const seen = new Set<string>();
     for (const k of fresh) {
       const visitor = events.visitorIds[k];
       if (visitor === null || visitor === undefined) continue;
       const day = Math.floor(events.ts[k]! / DAY_MS);
       const bot = at(events.isBots, k)!;
+      const hour = Math.floor(events.ts[k]! / HOUR_MS);
+      const firstInHour = `h${hour}:${bot}:${visitor}`;
+      if (seen.has(firstInHour)) continue;
+      seen.add(firstInHour);
+      const id = this.#visitorId(this.#mergedVisitor(org, visitor, layers), layers);
+      hourRows.push(org, hour, bot, id);
       const first = `${day}:${bot}:${visitor}`;
       if (seen.has(first)) continue;
       seen.add(first);
-      const id = this.#visitorId(this.#mergedVisitor(org, visitor, layers), layers);
       const known = `${org}:${day}:${bot}:${id}`;
       if (this.#isKnown('activeVisitors', known, layers)) continue;
       rows.push(org, day, bot, id);
       layers[0]!.activeVisitors.add(known);
     }
     this.#insertRows('INSERT OR IGNORE INTO daily_visitors (org, day, is_bot, visitor) VALUES', 4, '', rows);
+    this.#insertRows(
+      'INSERT OR IGNORE INTO hourly_visitors (org, hour, is_bot, visitor) VALUES',
+      4,
+      '',
+      hourRows,
+    );
   }
 
   /**
@@ -877,6 +922,18 @@ export class SqliteWriter {
     for (const d of dailySessionDeltas(upserted)) {
       daily.run(org, d.day, d.isBot ? 1 : 0, d.sessions, d.bounces, d.durationMs, d.pageviews);
     }
+    const hourRows: number[] = [];
+    for (const d of dailySessionDeltas(upserted, HOUR_MS)) {
+      hourRows.push(org, d.day, d.isBot ? 1 : 0, d.sessions, d.bounces, d.durationMs, d.pageviews);
+    }
+    this.#insertRows(
+      'INSERT INTO hourly_sessions (org, hour, is_bot, sessions, bounces, duration_ms, pageviews) VALUES',
+      7,
+      `ON CONFLICT (org, hour, is_bot) DO UPDATE SET sessions = sessions + excluded.sessions,
+         bounces = bounces + excluded.bounces, duration_ms = duration_ms + excluded.duration_ms,
+         pageviews = pageviews + excluded.pageviews`,
+      hourRows,
+    );
   }
 
   #sessionUpsert(rows: number): Statement {
