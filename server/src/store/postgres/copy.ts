@@ -27,9 +27,10 @@ import { inTransaction } from './transaction.js';
  * every query below reads both. Version 3 added the visitor columns and tables: an older source's events get
  * their visitor and page columns as the backfill fills them, and its daily visitors from daily_users.
  * Version 4 added `ingest_keys` (publishable keys), copied from sources that have it; version 5 the
- * delivery-completeness bookkeeping (`delivery_*`, the same columns on both sides).
+ * delivery-completeness bookkeeping (`delivery_*`, the same columns on both sides); version 6 the hourly
+ * rollups, derived from the events and not kept by PostgreSQL, so nothing of them is copied.
  */
-export const SQLITE_SCHEMA_VERSIONS = [1, 2, 3, 4, 5];
+export const SQLITE_SCHEMA_VERSIONS = [1, 2, 3, 4, 5, 6];
 
 type Value = string | number | Buffer | null;
 type Key = Value[];
