@@ -5,6 +5,7 @@
 // the field names are still pinned, and the difference may only go the compatible way (said at each).
 import type * as Wire from '@acme/analytics-server/contract';
 import { describe, expectTypeOf, it } from 'vitest';
+import type * as Delivery from '../src/delivery.js';
 import type * as Insights from '../src/insights-types.js';
 import type * as Sdk from '../src/types.js';
 
@@ -57,6 +58,15 @@ describe('the SDK’s wire types are the server’s schemas', () => {
       Omit<Wire.EventsQuery, 'event_type' | 'cursor'>
     >();
     expectTypeOf<Wire.EventsQuery['event_type']>().toExtend<Sdk.EventFilters['event_type']>();
+  });
+
+  // The SDK's drop entries are one type for every reason (count-only reasons just never get ranges), and its
+  // ranges are pairs; every report the SDK makes is one the API takes, with the same reasons and fields.
+  it('ClientReport is the batch body’s client, with every reason the API knows', () => {
+    expectTypeOf<Delivery.ClientReport>().toExtend<Wire.ClientReport>();
+    expectTypeOf<keyof Delivery.ClientReport>().toEqualTypeOf<keyof Wire.ClientReport>();
+    expectTypeOf<Delivery.DropReason>().toEqualTypeOf<keyof Wire.DroppedReport>();
+    expectTypeOf<NonNullable<Sdk.EventContext['delivery']>>().toEqualTypeOf<Wire.EventDelivery>();
   });
 
   // The SDK also reads problems that did not come from the API (a proxy's HTML error page, an empty body: it
