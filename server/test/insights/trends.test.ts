@@ -238,6 +238,51 @@ describe('GET /api/v1/insights/trends', () => {
     }
   });
 
+  it('sums a stored metric over the dates of each week, and refuses it by the hour', async () => {
+    for (const s of stores) {
+      const t = await createTestApp(s, { seed: 'sample' });
+      try {
+        const token = await t.token({ org: 'org_acme' });
+        // The sample moves with the calendar (its newest event is now): the default range, the last 30 days.
+        const range = 'tz=Europe/Berlin';
+        const summary = await t.app.inject({
+          method: 'GET',
+          url: `/api/v1/metrics/summary?${range}&metrics=errors`,
+          headers: bearer(token),
+        });
+        const days = summary.json().daily as { date: string; values: { errors: number } }[];
+        const res = await t.app.inject({
+          method: 'GET',
+          url: `/api/v1/insights/trends?${range}&metric=errors&interval=week`,
+          headers: bearer(token),
+        });
+        expect(res.statusCode, res.body).toBe(200);
+        const [series] = res.json().series as { total: number; points: { t: string; value: number }[] }[];
+        const weekly = series!.points.map((p, i, all) => {
+          const next = all[i + 1]?.t.slice(0, 10) ?? '9999';
+          return days
+            .filter((d) => d.date >= p.t.slice(0, 10) && d.date < next)
+            .reduce((a, d) => a + d.values.errors, 0);
+        });
+        expect(
+          series!.points.map((p) => p.value),
+          s.name,
+        ).toEqual(weekly);
+        expect(series!.total).toBe(summary.json().totals.errors);
+        expect(series!.total).toBeGreaterThan(0);
+        const hourly = await t.app.inject({
+          method: 'GET',
+          url: '/api/v1/insights/trends?metric=errors&interval=hour',
+          headers: bearer(token),
+        });
+        expect(hourly.statusCode).toBe(422);
+        expect(hourly.json().errors[0].path).toBe('/metric');
+      } finally {
+        await t.close();
+      }
+    }
+  }, 60_000);
+
   it('answers a prop. key and values full of SQL as data: nothing matches', async () => {
     for (const a of apps) {
       const res = await get(a, {
