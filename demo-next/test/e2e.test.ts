@@ -194,6 +194,34 @@ describe('the dashboard, end to end', { skip: skip && 'ANALYTICS_SKIP_BROWSER=1'
     assert.ok((await rowOrgs()).every((org) => org === 'org_acme'));
   });
 
+  it('has the summary and the newest events in the HTML, before any script runs', async () => {
+    const session = (await page.context().cookies()).find((c) => c.name === 'demo_session')!;
+    const response = await fetch(`${origin}/dashboard?org=org_acme`, {
+      headers: { cookie: `${session.name}=${session.value}` },
+    });
+    assert.equal(response.status, 200);
+    const html = await response.text();
+    const summary = await apiGet<MetricsSummary>(
+      'org_acme',
+      '/api/v1/metrics/summary?metrics=active_users&metrics=events&metrics=events:purchase&metrics=events:signup',
+    );
+    const format = new Intl.NumberFormat('en');
+    for (const metric of ['events', 'active_users', 'events:purchase', 'events:signup']) {
+      const card = new RegExp(
+        `data-metric="${metric}"><div class="label">[^<]*</div><div class="value">([^<]*)<`,
+      );
+      assert.equal(html.match(card)?.[1], format.format(summary.totals[metric] ?? 0), metric);
+    }
+    assert.equal(html.match(/<rect /g)?.length, summary.daily.length);
+    const newest = await apiGet<EventsPage>('org_acme', '/api/v1/events?limit=20');
+    assert.deepEqual(
+      [...html.matchAll(/<tr data-event-id="([^"]+)"/g)].map((match) => match[1]),
+      newest.data.map((event) => event.event_id),
+    );
+    // The token the page read with stays on the server.
+    assert.ok(!/eyJ[\w-]+\.eyJ/.test(html), 'no token in the HTML');
+  });
+
   it("offers the signed-in user's organisations in the switcher, and no other", async () => {
     const mine = new Set(
       csv('user_orgs.csv')
