@@ -12,6 +12,20 @@ import type {
   MetricsStore,
 } from '@acme/analytics-sdk';
 import { createEventsStore, createEventTypesStore, createMetricsStore } from '@acme/analytics-sdk';
+import {
+  type BreakdownQuery,
+  type BreakdownStore,
+  createBreakdownStore,
+  createFunnelStore,
+  createRetentionStore,
+  createTrendsStore,
+  type FunnelQuery,
+  type FunnelStore,
+  type RetentionQuery,
+  type RetentionStore,
+  type TrendsQuery,
+  type TrendsStore,
+} from '@acme/analytics-sdk/insights';
 // Installs the render hooks that let components and text nodes subscribe to the signals they read.
 import '@preact/signals';
 import { type ComponentChildren, type Context, createContext, h, type JSX } from 'preact';
@@ -61,4 +75,28 @@ export function useMetrics(params: MetricsParams = {}): MetricsStore {
 export function useEventTypes(): EventTypesStore {
   const client = useAnalytics();
   return useStore([client], () => createEventTypesStore(client));
+}
+
+/** The trends store for `query`, from the client's shared cache (`@acme/analytics-sdk/insights`). */
+export function useTrends(query: TrendsQuery = {}): TrendsStore {
+  const client = useAnalytics();
+  return useStore([client, keyOf(query)], () => createTrendsStore(client, query));
+}
+
+/** The breakdown store for `query`, from the client's shared cache. */
+export function useBreakdown(query: BreakdownQuery): BreakdownStore {
+  const client = useAnalytics();
+  return useStore([client, keyOf(query)], () => createBreakdownStore(client, query));
+}
+
+/** The funnel store for `query`, from the client's shared cache. */
+export function useFunnel(query: FunnelQuery): FunnelStore {
+  const client = useAnalytics();
+  return useStore([client, keyOf(query)], () => createFunnelStore(client, query));
+}
+
+/** The retention store for `query`, from the client's shared cache. */
+export function useRetention(query: RetentionQuery = {}): RetentionStore {
+  const client = useAnalytics();
+  return useStore([client, keyOf(query)], () => createRetentionStore(client, query));
 }

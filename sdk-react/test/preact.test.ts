@@ -5,9 +5,16 @@ import { waitFor } from '@testing-library/dom';
 import { type ComponentChild, h, render } from 'preact';
 import { act } from 'preact/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AnalyticsProvider, useAnalytics, useEvents, useMetrics, useTrackEvent } from '../src/preact.js';
-import { PAGE_VIEWS, SIGNUPS } from './fixture.js';
-import { clientFor, fixture } from './helpers.js';
+import {
+  AnalyticsProvider,
+  useAnalytics,
+  useEvents,
+  useMetrics,
+  useTrackEvent,
+  useTrends,
+} from '../src/preact.js';
+import { orgAEvents, PAGE_VIEWS, SIGNUPS } from './fixture.js';
+import { clientFor, fixture, requestCount } from './helpers.js';
 
 let root: HTMLElement;
 afterEach(() => {
@@ -35,6 +42,12 @@ function Total({ onRender }: { onRender: (store: MetricsStore) => void }) {
   const store = useMetrics({ metrics: ['events'] });
   onRender(store);
   return h('p', null, store.data.value ? `events ${store.data.value.totals.events}` : 'none');
+}
+
+function Signups({ id }: { id: string }) {
+  // The fixture's events come from Node, whose User-Agent reads as a bot's: insights leave bots out unless asked.
+  const trends = useTrends({ metric: ['events:signup'], include_bots: true });
+  return h('p', { id }, trends.data.value ? `signups ${trends.data.value.series[0]!.total}` : 'none');
 }
 
 function ClientProbe({ onClient }: { onClient: (client: AnalyticsClient, track: unknown) => void }) {
@@ -99,5 +112,20 @@ describe('@acme/analytics-react/preact', () => {
     const el = mount(h(AnalyticsProvider, { client: clientFor(fixture.tokens.a) }, h(Total, { onRender })));
     await waitFor(() => expect(el.textContent).toBe(`events ${PAGE_VIEWS + SIGNUPS}`));
     expect(store!.loading.value).toBe(false);
+  });
+
+  it('useTrends() returns the insight store, shared by components asking the same query', async () => {
+    const signups = orgAEvents(Date.now()).filter((e) => e.event_type === 'signup').length;
+    const before = await requestCount('/api/v1/insights/trends');
+    const el = mount(
+      h(
+        AnalyticsProvider,
+        { client: clientFor(fixture.tokens.a) },
+        h(Signups, { id: 'one' }),
+        h(Signups, { id: 'two' }),
+      ),
+    );
+    await waitFor(() => expect(el.textContent).toBe(`signups ${signups}`.repeat(2)));
+    expect(await requestCount('/api/v1/insights/trends')).toBe(before + 1);
   });
 });
