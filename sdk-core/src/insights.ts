@@ -152,7 +152,14 @@ export function createTrendsStore(
   query: TrendsQuery = {},
   options?: QueryStoreOptions,
 ): TrendsStore {
-  return insightStore(client, 'trends', query, { interval: 'day' }, (i, q, o) => i.getTrends(q, o), options);
+  return insightStore(
+    client,
+    'trends',
+    query,
+    { interval: 'day', limit: 5 },
+    (i, q, o) => i.getTrends(q, o),
+    options,
+  );
 }
 
 /** One page of a breakdown for `query`, cached and shared like `createTrendsStore`. */
