@@ -1,7 +1,7 @@
 // The insights entry's reads against the real API server over real HTTP (Node's fetch: streaming, gzip),
 // with every expected answer worked out from the seeded events (insights-data.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AnalyticsApiError } from '../src/index.js';
+import { AnalyticsApiError, AnalyticsClient } from '../src/index.js';
 import { createInsights } from '../src/insights.js';
 import {
   DAYS,
@@ -184,6 +184,43 @@ describe('createInsights(client)', () => {
       });
       expect(retention).toEqual({ period: 'day', cohorts });
     });
+  });
+});
+
+describe('through the client’s transport', () => {
+  it('shares the one token refresh after a 401 with tracking and the other reads', async () => {
+    const expired = await ctx.server.token({ org: 'org_insights_refresh', ttl: '-1m' });
+    const fresh = await ctx.server.token({ org: 'org_insights_refresh' });
+    const forced: boolean[] = [];
+    const client = new AnalyticsClient({
+      baseUrl: ctx.server.url,
+      persistence: 'memory',
+      getToken: ({ forceRefresh }) => {
+        forced.push(forceRefresh);
+        return forceRefresh || forced.includes(true) ? fresh : expired;
+      },
+    });
+    await client.trackEvent({ event_type: 'view' });
+    const insights = createInsights(client);
+    await Promise.all([
+      client.flush(),
+      client.getMetricsSummary(),
+      insights.getTrends({ metric: ['events'] }),
+      insights.getFunnel({
+        steps: [{ event_type: 'view' }, { event_type: 'signup' }],
+        window_seconds: 60,
+        start_date: START,
+        end_date: END,
+      }),
+      // The export too: its request is the transport's, only its body is read as a stream.
+      (async () => {
+        for await (const _ of insights.exportEvents());
+      })(),
+    ]);
+    expect(forced.filter(Boolean)).toHaveLength(1);
+    // Node's User-Agent reads as a bot's: counted only with include_bots.
+    const trends = await insights.getTrends({ metric: ['events'], include_bots: true });
+    expect(trends.series[0]!.total).toBe(1);
   });
 });
 
