@@ -502,7 +502,10 @@ describe.each(stores)('hostile input ($name)', (storeCase) => {
   describe('query strings', () => {
     it('answers generated query strings on every read route with 200, 403 or a 422 naming the parameter', async () => {
       const spec = (await t.app.inject({ url: '/openapi.json' })).json() as {
-        paths: Record<string, Record<string, { parameters?: { in: string; name: string }[] }>>;
+        paths: Record<
+          string,
+          Record<string, { parameters?: { in: string; name: string; required?: boolean }[] }>
+        >;
       };
       // The script-tag bundle files take no query parameters and answer 404 until `npm run build` made
       // them; their own suite (routes/sdk.test.ts) covers them.
@@ -514,6 +517,9 @@ describe.each(stores)('hostile input ($name)', (storeCase) => {
             .map(([, op]) => ({
               path,
               params: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
+              required: (op.parameters ?? [])
+                .filter((p) => p.in === 'query' && p.required)
+                .map((p) => p.name),
             })),
         );
       expect(routes.map((r) => r.path)).toEqual(
@@ -584,12 +590,18 @@ describe.each(stores)('hostile input ($name)', (storeCase) => {
           }
           if (res.statusCode === 422) {
             // Each error names a parameter of the route (a defaulted one, e.g. `end_date` for a range
-            // that grew too long from a `start_date`, counts), and at least one was sent.
+            // that grew too long from a `start_date`, counts), and at least one was sent, or is a
+            // required one that was not (`dimension` of the breakdown).
             const errors = (res.json().errors ?? []) as { path: string }[];
             expect(errors.length, label).toBeGreaterThan(0);
             const param = (e: { path: string }) => e.path.split('/')[1] ?? '';
             for (const e of errors) expect(route.params, `${label}: ${e.path}`).toContain(param(e));
-            expect(errors.some((e) => names.has(param(e))) || names.has('start_date'), label).toBe(true);
+            const missing = (e: { path: string }) =>
+              route.required.includes(param(e)) && !names.has(param(e));
+            expect(
+              errors.some((e) => names.has(param(e)) || missing(e)) || names.has('start_date'),
+              label,
+            ).toBe(true);
             return;
           }
           expect(res.statusCode, label).toBe(200);

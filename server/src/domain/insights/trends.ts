@@ -489,11 +489,10 @@ async function storedValues(
     eventTypes: [],
     storedMetrics: names,
   });
-  const localStarts = bounds.map((t) => t);
   for (const name of names) {
     const points = new Array<number>(bounds.length - 1).fill(0);
     summary.days.forEach((day, i) => {
-      const b = bucketOf(localStarts, startOfLocalDay(start + i, plan.tz));
+      const b = bucketOf(bounds, startOfLocalDay(start + i, plan.tz));
       points[b]! += day.stored[name] ?? 0;
     });
     out.set(name, { points, total: points.reduce((a, x) => a + x, 0) });
