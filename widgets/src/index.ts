@@ -8,6 +8,7 @@ import { DateRangePicker } from './date-range-picker.js';
 import { EventTypeSelect } from './event-type-select.js';
 import { EventsTable } from './events-table.js';
 import { MetricsCard } from './metrics-card.js';
+import { TrendChart } from './trend-chart.js';
 
 export { AnalyticsElement } from './analytics-element.js';
 export { clientContext, defaultClient, setDefaultClient } from './context.js';
@@ -21,7 +22,15 @@ export {
 } from './dashboard-state.js';
 export { type MessageKey, type Messages, message, registerMessages } from './messages.js';
 export { type Theme, WidgetElement } from './widget-element.js';
-export { AnalyticsDashboard, AnalyticsProvider, DateRangePicker, EventsTable, EventTypeSelect, MetricsCard };
+export {
+  AnalyticsDashboard,
+  AnalyticsProvider,
+  DateRangePicker,
+  EventsTable,
+  EventTypeSelect,
+  MetricsCard,
+  TrendChart,
+};
 
 /** Every element this package defines, by tag name. */
 export const elements = {
@@ -30,6 +39,7 @@ export const elements = {
   'metrics-card': MetricsCard,
   'event-type-select': EventTypeSelect,
   'date-range-picker': DateRangePicker,
+  'trend-chart': TrendChart,
   'analytics-dashboard': AnalyticsDashboard,
 } as const;
 

@@ -66,6 +66,13 @@ const en = {
   from: 'From',
   to: 'To',
   compare: 'Compare with the previous period',
+  // <trend-chart>
+  byDimension: '{label} by {dimension}',
+  chartLabel: '{label}: chart; the arrow keys move between points',
+  previousPeriod: 'previous period',
+  other: 'Other',
+  notSet: '(not set)',
+  noData: 'No data for this period.',
 };
 
 /** The keys a catalogue may hold. */
@@ -128,6 +135,12 @@ const de: Messages = {
   from: 'Von',
   to: 'Bis',
   compare: 'Mit dem vorherigen Zeitraum vergleichen',
+  byDimension: '{label} nach {dimension}',
+  chartLabel: '{label}: Diagramm; die Pfeiltasten wechseln zwischen den Punkten',
+  previousPeriod: 'vorheriger Zeitraum',
+  other: 'Andere',
+  notSet: '(nicht gesetzt)',
+  noData: 'Keine Daten für diesen Zeitraum.',
 };
 
 // Keyed by lower-case BCP 47 tag; a Map, so no tag ('__proto__', say) can reach Object.prototype.
