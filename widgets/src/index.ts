@@ -4,6 +4,7 @@
  */
 import { AnalyticsDashboard } from './analytics-dashboard.js';
 import { AnalyticsProvider } from './analytics-provider.js';
+import { BreakdownList } from './breakdown-list.js';
 import { DateRangePicker } from './date-range-picker.js';
 import { EventTypeSelect } from './event-type-select.js';
 import { EventsTable } from './events-table.js';
@@ -25,6 +26,7 @@ export { type Theme, WidgetElement } from './widget-element.js';
 export {
   AnalyticsDashboard,
   AnalyticsProvider,
+  BreakdownList,
   DateRangePicker,
   EventsTable,
   EventTypeSelect,
@@ -40,6 +42,7 @@ export const elements = {
   'event-type-select': EventTypeSelect,
   'date-range-picker': DateRangePicker,
   'trend-chart': TrendChart,
+  'breakdown-list': BreakdownList,
   'analytics-dashboard': AnalyticsDashboard,
 } as const;
 

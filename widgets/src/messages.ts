@@ -73,6 +73,9 @@ const en = {
   other: 'Other',
   notSet: '(not set)',
   noData: 'No data for this period.',
+  // <breakdown-list>
+  filterHint: '{label}; choose a value to filter by it',
+  showMore: 'Show more',
 };
 
 /** The keys a catalogue may hold. */
@@ -141,6 +144,8 @@ const de: Messages = {
   other: 'Andere',
   notSet: '(nicht gesetzt)',
   noData: 'Keine Daten für diesen Zeitraum.',
+  filterHint: '{label}; einen Wert wählen, um danach zu filtern',
+  showMore: 'Mehr anzeigen',
 };
 
 // Keyed by lower-case BCP 47 tag; a Map, so no tag ('__proto__', say) can reach Object.prototype.
