@@ -8,6 +8,7 @@ import { BreakdownList } from './breakdown-list.js';
 import { DateRangePicker } from './date-range-picker.js';
 import { EventTypeSelect } from './event-type-select.js';
 import { EventsTable } from './events-table.js';
+import { FunnelChart } from './funnel-chart.js';
 import { MetricsCard } from './metrics-card.js';
 import { TrendChart } from './trend-chart.js';
 
@@ -30,6 +31,7 @@ export {
   DateRangePicker,
   EventsTable,
   EventTypeSelect,
+  FunnelChart,
   MetricsCard,
   TrendChart,
 };
@@ -43,6 +45,7 @@ export const elements = {
   'date-range-picker': DateRangePicker,
   'trend-chart': TrendChart,
   'breakdown-list': BreakdownList,
+  'funnel-chart': FunnelChart,
   'analytics-dashboard': AnalyticsDashboard,
 } as const;
 

@@ -76,6 +76,13 @@ const en = {
   // <breakdown-list>
   filterHint: '{label}; choose a value to filter by it',
   showMore: 'Show more',
+  // <funnel-chart>
+  funnel: 'Funnel',
+  funnelSteps: 'A funnel needs at least two steps.',
+  step: '{n}. {type}',
+  stepFigures: '{visitors} visitors · {percent}',
+  fromPrevious: '{percent} of the previous step',
+  fromPreviousIn: '{percent} of the previous step, median {duration} later',
 };
 
 /** The keys a catalogue may hold. */
@@ -146,6 +153,12 @@ const de: Messages = {
   noData: 'Keine Daten für diesen Zeitraum.',
   filterHint: '{label}; einen Wert wählen, um danach zu filtern',
   showMore: 'Mehr anzeigen',
+  funnel: 'Trichter',
+  funnelSteps: 'Ein Trichter braucht mindestens zwei Schritte.',
+  step: '{n}. {type}',
+  stepFigures: '{visitors} Besucher · {percent}',
+  fromPrevious: '{percent} des vorherigen Schritts',
+  fromPreviousIn: '{percent} des vorherigen Schritts, im Median {duration} später',
 };
 
 // Keyed by lower-case BCP 47 tag; a Map, so no tag ('__proto__', say) can reach Object.prototype.
