@@ -45,7 +45,15 @@ function customElementsManifest() {
       );
       const files = ['context', 'widget-element', 'analytics-element', 'analytics-provider', 'events-table']
         .concat(['metrics-card', 'event-type-select', 'date-range-picker', 'analytics-dashboard'])
-        .concat(['trend-chart', 'breakdown-list', 'funnel-chart', 'dashboard-state', 'messages', 'index'])
+        .concat([
+          'trend-chart',
+          'breakdown-list',
+          'funnel-chart',
+          'retention-grid',
+          'dashboard-state',
+          'messages',
+          'index',
+        ])
         .map((name) => src(`${name}.ts`));
       const modules = files.map((file) =>
         ts.createSourceFile(relative(here, file), readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true),

@@ -10,6 +10,7 @@ import { EventTypeSelect } from './event-type-select.js';
 import { EventsTable } from './events-table.js';
 import { FunnelChart } from './funnel-chart.js';
 import { MetricsCard } from './metrics-card.js';
+import { RetentionGrid } from './retention-grid.js';
 import { TrendChart } from './trend-chart.js';
 
 export { AnalyticsElement } from './analytics-element.js';
@@ -33,6 +34,7 @@ export {
   EventTypeSelect,
   FunnelChart,
   MetricsCard,
+  RetentionGrid,
   TrendChart,
 };
 
@@ -46,6 +48,7 @@ export const elements = {
   'trend-chart': TrendChart,
   'breakdown-list': BreakdownList,
   'funnel-chart': FunnelChart,
+  'retention-grid': RetentionGrid,
   'analytics-dashboard': AnalyticsDashboard,
 } as const;
 

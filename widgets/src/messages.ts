@@ -83,6 +83,13 @@ const en = {
   stepFigures: '{visitors} visitors · {percent}',
   fromPrevious: '{percent} of the previous step',
   fromPreviousIn: '{percent} of the previous step, median {duration} later',
+  // <retention-grid>
+  retention: 'Retention',
+  cohort: 'Cohort',
+  dayN: 'Day {n}',
+  weekN: 'Week {n}',
+  monthN: 'Month {n}',
+  retainedOf: '{n} of {size}',
 };
 
 /** The keys a catalogue may hold. */
@@ -159,6 +166,12 @@ const de: Messages = {
   stepFigures: '{visitors} Besucher · {percent}',
   fromPrevious: '{percent} des vorherigen Schritts',
   fromPreviousIn: '{percent} des vorherigen Schritts, im Median {duration} später',
+  retention: 'Bindung',
+  cohort: 'Kohorte',
+  dayN: 'Tag {n}',
+  weekN: 'Woche {n}',
+  monthN: 'Monat {n}',
+  retainedOf: '{n} von {size}',
 };
 
 // Keyed by lower-case BCP 47 tag; a Map, so no tag ('__proto__', say) can reach Object.prototype.
