@@ -1,11 +1,16 @@
 'use client';
 import type { AnalyticsEvent } from '@acme/analytics-sdk';
+import type { FilterChangeDetail } from '@acme/analytics-widgets';
 import {
   AnalyticsDashboard as AnalyticsDashboardElement,
+  BreakdownList as BreakdownListElement,
   defineElements,
   EventsTable as EventsTableElement,
   EventTypeSelect as EventTypeSelectElement,
+  FunnelChart as FunnelChartElement,
   MetricsCard as MetricsCardElement,
+  RetentionGrid as RetentionGridElement,
+  TrendChart as TrendChartElement,
 } from '@acme/analytics-widgets';
 import { createComponent, type EventName } from '@lit/react';
 import React, {
@@ -18,7 +23,16 @@ import React, {
 } from 'react';
 import { AnalyticsContext } from './context.js';
 
-export type { AnalyticsDashboardElement, EventsTableElement, EventTypeSelectElement, MetricsCardElement };
+export type {
+  AnalyticsDashboardElement,
+  BreakdownListElement,
+  EventsTableElement,
+  EventTypeSelectElement,
+  FunnelChartElement,
+  MetricsCardElement,
+  RetentionGridElement,
+  TrendChartElement,
+};
 
 export type RowSelectEvent = CustomEvent<AnalyticsEvent>;
 export type LoadErrorEvent = CustomEvent<{ error: Error }>;
@@ -59,6 +73,31 @@ export type AnalyticsDashboardProps = Base<AnalyticsDashboardElement> &
     onRowSelect?: (event: RowSelectEvent) => void;
     onLoadError?: (event: LoadErrorEvent) => void;
   };
+
+type Range = 'range' | 'startDate' | 'endDate' | 'label' | 'includeBots';
+
+export type TrendChartProps = Base<TrendChartElement> &
+  Own<
+    TrendChartElement,
+    Shared | Range | 'metric' | 'type' | 'interval' | 'breakdown' | 'limit' | 'compare' | 'format' | 'orgId'
+  >;
+
+export type FilterChangeEvent = CustomEvent<FilterChangeDetail>;
+
+export type BreakdownListProps = Base<BreakdownListElement> &
+  Own<BreakdownListElement, Shared | Range | 'dimension' | 'metric' | 'limit' | 'format' | 'orgId'> & {
+    /** A value was chosen; `event.detail.add` is its `<dimension>==<value>` filter. */
+    onFilterChange?: (event: FilterChangeEvent) => void;
+  };
+
+export type FunnelChartProps = Base<FunnelChartElement> &
+  Own<FunnelChartElement, Shared | Range | 'steps' | 'windowSeconds' | 'filters'>;
+
+export type RetentionGridProps = Base<RetentionGridElement> &
+  Own<
+    RetentionGridElement,
+    Shared | Range | 'startEvent' | 'returnEvent' | 'period' | 'periods' | 'filters' | 'orgId'
+  >;
 
 const rowEvents = {
   onRowSelect: 'row-select' as EventName<RowSelectEvent>,
@@ -129,4 +168,36 @@ export const AnalyticsDashboard = wrap<AnalyticsDashboardElement, AnalyticsDashb
   AnalyticsDashboardElement,
   { ...rowEvents, ...changeEvent },
   'AnalyticsDashboard',
+);
+
+/** `<trend-chart>`: metrics over time as an SVG line, area or bar chart. */
+export const TrendChart = wrap<TrendChartElement, TrendChartProps>(
+  'trend-chart',
+  TrendChartElement,
+  {},
+  'TrendChart',
+);
+
+/** `<breakdown-list>`: a dimension's top values; choosing one fires `onFilterChange`. */
+export const BreakdownList = wrap<BreakdownListElement, BreakdownListProps>(
+  'breakdown-list',
+  BreakdownListElement,
+  { onFilterChange: 'filter-change' as EventName<FilterChangeEvent> },
+  'BreakdownList',
+);
+
+/** `<funnel-chart>`: funnel steps with visitors, conversion and the median time between them. */
+export const FunnelChart = wrap<FunnelChartElement, FunnelChartProps>(
+  'funnel-chart',
+  FunnelChartElement,
+  {},
+  'FunnelChart',
+);
+
+/** `<retention-grid>`: retention cohorts as a shaded table. */
+export const RetentionGrid = wrap<RetentionGridElement, RetentionGridProps>(
+  'retention-grid',
+  RetentionGridElement,
+  {},
+  'RetentionGrid',
 );
