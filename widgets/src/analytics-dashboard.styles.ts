@@ -14,4 +14,22 @@ export const analyticsDashboardStyles = css`
     gap: var(--_space);
     grid-template-columns: repeat(auto-fit, minmax(var(--acme-dashboard-card-min, 14em), 1fr));
   }
+  .breakdowns {
+    display: grid;
+    gap: var(--_space);
+    grid-template-columns: repeat(auto-fit, minmax(min(100%, var(--acme-dashboard-breakdown-min, 20em)), 1fr));
+  }
+  .filters {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 6px;
+    margin: 0;
+    padding: 0;
+    list-style: none;
+    min-height: 2em;
+  }
+  .filters button {
+    padding: 2px 10px;
+    border-radius: 1em;
+  }
 `;

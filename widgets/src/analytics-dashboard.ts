@@ -1,10 +1,24 @@
-import { html, type PropertyValues } from 'lit';
+import { html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { ifDefined } from 'lit/directives/if-defined.js';
 import { analyticsDashboardStyles } from './analytics-dashboard.styles.js';
 import { AnalyticsElement } from './analytics-element.js';
 import { type DashboardState, DashboardStateController } from './dashboard-state.js';
 import { tokens } from './tokens.styles.js';
+
+const DEFAULT_METRICS = 'events,active_users';
+/** The insights layout's key figures, unless `metrics` names others. */
+const KPIS = 'visitors,pageviews,bounce_rate,avg_session_duration,events';
+const FORMATS: Record<string, string> = { bounce_rate: 'percent', avg_session_duration: 'unit:second' };
+/** The insights layout's breakdowns: dimension, metric, title. */
+const BREAKDOWNS = [
+  ['path', 'pageviews', 'topPages'],
+  ['referrer_host', 'visitors', 'referrers'],
+  ['utm_campaign', 'visitors', 'campaigns'],
+  ['device', 'visitors', 'devices'],
+  ['country', 'visitors', 'countries'],
+  ['event_type', 'events', 'eventTypes'],
+] as const;
 
 /**
  * The one-tag dashboard: a date range picker, a metrics card per metric, the event-type filter and the
@@ -15,6 +29,11 @@ import { tokens } from './tokens.styles.js';
  * With `sync-url`, the range, comparison and filters are kept in the page's query string (`range`,
  * `start_date`, `end_date`, `compare`, repeated `filter`; replaced, not pushed) and read back on load,
  * so a link or a reload shows the same view.
+ *
+ * With `layout="insights"` it is a full report: key figures (visitors, page views, bounce rate, visit
+ * duration, events; or `metrics` when set to other ones) with their change, the visitors' trend, and the
+ * top pages, referrers, campaigns, devices, countries and event types, each of which filters the whole
+ * dashboard when a value is chosen; the filters in effect are listed above, each with a button to remove it.
  *
  * @tagname analytics-dashboard
  * @slot heading - Content above the picker and cards (a title, say).
@@ -28,7 +47,13 @@ import { tokens } from './tokens.styles.js';
  * @csspart card - Each `<metrics-card>`.
  * @csspart filter - The `<event-type-select>`.
  * @csspart table - The `<events-table>`.
+ * @csspart filters - The list of filters in effect (insights layout).
+ * @csspart remove-filter - A filter's remove button.
+ * @csspart trend - The `<trend-chart>` (insights layout).
+ * @csspart breakdowns - The grid of `<breakdown-list>`s (insights layout).
+ * @csspart breakdown - Each `<breakdown-list>`.
  * @cssprop [--acme-dashboard-card-min=14em] - Narrowest a card gets before the grid wraps.
+ * @cssprop [--acme-dashboard-breakdown-min=20em] - Narrowest a breakdown gets before the grid wraps.
  * @cssprop --acme-space - Gap between the pieces and padding.
  * @cssprop --acme-color-surface - Background behind the pieces.
  * @cssprop --acme-radius - Corner radius.
@@ -38,7 +63,7 @@ export class AnalyticsDashboard extends AnalyticsElement {
 
   /** Comma-separated metrics, one card each. */
   @property()
-  metrics = 'events,active_users';
+  metrics = DEFAULT_METRICS;
 
   /** The period: `today`, `7d`, `30d`, `90d`, `12m` (any `<n>d`), or `custom` with `start-date` and `end-date`. */
   @property()
@@ -63,6 +88,14 @@ export class AnalyticsDashboard extends AnalyticsElement {
   /** Keep the range, comparison and filters in the page URL's query, and start from it. */
   @property({ attribute: 'sync-url', type: Boolean })
   syncUrl = false;
+
+  /** `classic` (default: cards, filter, table) or `insights` (key figures, trend, breakdowns, table). */
+  @property({ reflect: true })
+  layout: 'classic' | 'insights' = 'classic';
+
+  /** Count the events of bots in the trend and the breakdowns too (insights layout). */
+  @property({ attribute: 'include-bots', type: Boolean })
+  includeBots = false;
 
   /** Events per page in the table. */
   @property({ attribute: 'page-size', type: Number })
@@ -146,7 +179,8 @@ export class AnalyticsDashboard extends AnalyticsElement {
 
   override render() {
     const client = this._client;
-    const metrics = this.metrics
+    const insights = this.layout === 'insights';
+    const metrics = (insights && this.metrics === DEFAULT_METRICS ? KPIS : this.metrics)
       .split(',')
       .map((m) => m.trim())
       .filter(Boolean);
@@ -154,6 +188,7 @@ export class AnalyticsDashboard extends AnalyticsElement {
     const theme = ifDefined(this.theme);
     return html`<slot name="heading"></slot>
       <date-range-picker part="picker" locale=${locale} theme=${theme}></date-range-picker>
+      ${insights ? this.#filters() : nothing}
       <div class="cards" part="cards">
         ${metrics.map(
           (metric) =>
@@ -161,12 +196,14 @@ export class AnalyticsDashboard extends AnalyticsElement {
               part="card"
               .client=${client}
               metric=${metric}
+              format=${FORMATS[metric] ?? 'number'}
               locale=${locale}
               theme=${theme}
               time-zone=${ifDefined(this.timeZone)}
             ></metrics-card>`,
         )}
       </div>
+      ${insights ? this.#insights() : nothing}
       <slot></slot>
       <event-type-select
         part="filter"
@@ -185,6 +222,50 @@ export class AnalyticsDashboard extends AnalyticsElement {
         theme=${theme}
         time-zone=${ifDefined(this.timeZone)}
       ></events-table>`;
+  }
+
+  /** The filters in effect, each a button that removes it. */
+  #filters() {
+    const filters = this.#state.value.filters;
+    return html`<ul class="filters" part="filters" aria-label=${this._t('filtersLabel')}>
+      ${filters.map(
+        (filter) => html`<li>
+          <button part="remove-filter" @click=${() => this.removeFilter(filter)} aria-label=${this._t('removeFilter', { filter })}>
+            ${filter} <span aria-hidden="true">×</span>
+          </button>
+        </li>`,
+      )}
+    </ul>`;
+  }
+
+  #insights() {
+    const client = this._client;
+    const locale = ifDefined(this.locale);
+    const theme = ifDefined(this.theme);
+    return html`<trend-chart
+        part="trend"
+        .client=${client}
+        metric="visitors,pageviews"
+        type="area"
+        ?include-bots=${this.includeBots}
+        locale=${locale}
+        theme=${theme}
+      ></trend-chart>
+      <div class="breakdowns" part="breakdowns">
+        ${BREAKDOWNS.map(
+          ([dimension, metric, label]) => html`<breakdown-list
+            part="breakdown"
+            .client=${client}
+            dimension=${dimension}
+            metric=${metric}
+            limit="5"
+            label=${this._t(label)}
+            ?include-bots=${this.includeBots}
+            locale=${locale}
+            theme=${theme}
+          ></breakdown-list>`,
+        )}
+      </div>`;
   }
 
   #onFilter = (event: Event): void => {

@@ -90,6 +90,15 @@ const en = {
   weekN: 'Week {n}',
   monthN: 'Month {n}',
   retainedOf: '{n} of {size}',
+  // <analytics-dashboard layout="insights">
+  filtersLabel: 'Filters in effect',
+  removeFilter: 'Remove the filter {filter}',
+  topPages: 'Top pages',
+  referrers: 'Referrers',
+  campaigns: 'Campaigns',
+  devices: 'Devices',
+  countries: 'Countries',
+  eventTypes: 'Event types',
 };
 
 /** The keys a catalogue may hold. */
@@ -172,6 +181,14 @@ const de: Messages = {
   weekN: 'Woche {n}',
   monthN: 'Monat {n}',
   retainedOf: '{n} von {size}',
+  filtersLabel: 'Aktive Filter',
+  removeFilter: 'Filter {filter} entfernen',
+  topPages: 'Top-Seiten',
+  referrers: 'Verweise',
+  campaigns: 'Kampagnen',
+  devices: 'Geräte',
+  countries: 'Länder',
+  eventTypes: 'Ereignistypen',
 };
 
 // Keyed by lower-case BCP 47 tag; a Map, so no tag ('__proto__', say) can reach Object.prototype.
