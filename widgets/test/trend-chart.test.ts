@@ -4,7 +4,18 @@ import { addDays, today } from '../src/format.js';
 import type { TrendChart } from '../src/trend-chart.js';
 import { assert, deepEqual, equal, waitFor } from './support/assert.js';
 import { expectAccessible } from './support/axe.js';
-import { cleanup, client, env, type Fixture, make, mount, type Org, shadow, text } from './support/env.js';
+import {
+  cleanup,
+  client,
+  deepActive,
+  env,
+  type Fixture,
+  make,
+  mount,
+  type Org,
+  shadow,
+  text,
+} from './support/env.js';
 
 // The suite's fixtures are ingested by a script, whose User-Agent flags them as bot traffic, which the
 // insights leave out unless asked.
@@ -85,7 +96,9 @@ describe('<trend-chart>', () => {
     const counts = perDay('acme', list);
     const element = chart('acme', { metric: 'events', range: '7d' });
     await table(element);
-    plot(element).focus();
+    // The plot is the chart's one tab stop (keyboard focus, as a user would give it).
+    await sendKeys({ press: 'Tab' });
+    equal(deepActive(), plot(element));
     await element.updateComplete;
     // Focus starts on the latest bucket.
     equal(live(element), `${dayLabel('en-US', list[6]!)}: Events ${counts[6]}`);
