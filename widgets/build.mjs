@@ -43,8 +43,20 @@ function customElementsManifest() {
       const { litPlugin } = await import(
         '@custom-elements-manifest/analyzer/src/features/framework-plugins/lit/lit.js'
       );
-      const files = ['context', 'widget-element', 'analytics-element', 'analytics-provider', 'events-table']
-        .concat(['metrics-card', 'event-type-select', 'date-range-picker', 'analytics-dashboard'])
+      const files = [
+        'context',
+        'widget-element',
+        'analytics-element',
+        'insight-element',
+        'analytics-provider',
+      ]
+        .concat([
+          'events-table',
+          'metrics-card',
+          'event-type-select',
+          'date-range-picker',
+          'analytics-dashboard',
+        ])
         .concat([
           'trend-chart',
           'breakdown-list',

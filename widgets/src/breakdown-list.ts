@@ -4,13 +4,14 @@ import {
   type BreakdownStore,
   createBreakdownStore,
 } from '@acme/analytics-sdk/insights';
-import { html, nothing, type PropertyValues } from 'lit';
+import { html, nothing } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import { AnalyticsElement, emit } from './analytics-element.js';
+import { emit } from './analytics-element.js';
 import { breakdownListStyles } from './breakdown-list.styles.js';
-import { consumeDashboard, type FilterChangeDetail } from './dashboard-state.js';
+import type { FilterChangeDetail } from './dashboard-state.js';
 import { describeError } from './errors.js';
-import { type DateRange, formatOptions, numberFormat, periods } from './format.js';
+import { formatOptions, numberFormat } from './format.js';
+import { InsightElement } from './insight-element.js';
 import { metricLabel } from './metric-label.js';
 import { StoreController } from './store-controller.js';
 import { tokens } from './tokens.styles.js';
@@ -50,7 +51,7 @@ type Row = BreakdownResponse['data'][number];
  * @cssprop --acme-radius - Corner radius.
  * @cssprop --acme-space - Padding.
  */
-export class BreakdownList extends AnalyticsElement {
+export class BreakdownList extends InsightElement {
   static override styles = [tokens, breakdownListStyles];
 
   /** `path`, `referrer_host`, `utm_campaign`, `device`, `country`, `prop.<key>`, ... */
@@ -65,22 +66,6 @@ export class BreakdownList extends AnalyticsElement {
   @property({ type: Number })
   limit = 10;
 
-  /** `7d`, `30d`, `90d`, `12m` (any `<n>d`), ending today; ignored when `start-date` is set. */
-  @property()
-  range = '30d';
-
-  /** First day, `YYYY-MM-DD`, inclusive. */
-  @property({ attribute: 'start-date' })
-  startDate?: string;
-
-  /** Last day, `YYYY-MM-DD`, inclusive; today by default. */
-  @property({ attribute: 'end-date' })
-  endDate?: string;
-
-  /** IANA time zone days are counted in; `UTC` by default. */
-  @property({ attribute: 'time-zone' })
-  timeZone?: string;
-
   /** Shown title; "<metric> by <dimension>" by default. */
   @property()
   label?: string;
@@ -88,10 +73,6 @@ export class BreakdownList extends AnalyticsElement {
   /** Values' format: `number` (default), `compact`, `percent`, `currency:EUR`, `unit:second`. */
   @property()
   format = 'number';
-
-  /** Count the events of bots too; left out by default. */
-  @property({ attribute: 'include-bots', type: Boolean })
-  includeBots = false;
 
   /** The tenant; must match the token's when given. */
   @property({ attribute: 'org-id' })
@@ -101,8 +82,6 @@ export class BreakdownList extends AnalyticsElement {
   @state()
   private _more: BreakdownStore[] = [];
 
-  #shared = consumeDashboard(this);
-  #range!: DateRange;
   #first = new StoreController(this, {
     client: () => this._client,
     params: () => this.#query(),
@@ -111,34 +90,19 @@ export class BreakdownList extends AnalyticsElement {
   });
 
   #query(): BreakdownQuery {
-    const shared = this.#shared.value;
     const query: BreakdownQuery = {
       dimension: this.dimension,
       metric: [this.metric],
-      start_date: this.#range.start,
-      end_date: this.#range.end,
-      tz: shared?.tz ?? (this.timeZone || 'UTC'),
+      ...this._scope(),
       limit: this.limit,
     };
-    if (shared?.filters.length) query.filter = shared.filters;
     if (this.orgId) query.org_id = this.orgId;
-    if (this.includeBots) query.include_bots = true;
     return query;
   }
 
   #drop(): void {
     for (const store of this._more) store.dispose();
     this._more = [];
-  }
-
-  override willUpdate(changed: PropertyValues<this>): void {
-    super.willUpdate(changed);
-    const shared = this.#shared.value;
-    this.#range = (
-      shared
-        ? periods(shared.range, shared.start_date, shared.end_date, shared.tz)
-        : periods(this.range, this.startDate, this.endDate, this.timeZone)
-    ).current;
   }
 
   override disconnectedCallback(): void {

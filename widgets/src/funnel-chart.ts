@@ -1,11 +1,10 @@
 import { createFunnelStore, type FunnelQuery, type FunnelStep } from '@acme/analytics-sdk/insights';
-import { html, nothing, type PropertyValues } from 'lit';
+import { html, nothing } from 'lit';
 import { property } from 'lit/decorators.js';
-import { AnalyticsElement } from './analytics-element.js';
-import { consumeDashboard } from './dashboard-state.js';
 import { describeError } from './errors.js';
-import { type DateRange, numberFormat, periods } from './format.js';
+import { numberFormat } from './format.js';
 import { funnelChartStyles } from './funnel-chart.styles.js';
+import { InsightElement } from './insight-element.js';
 import { StoreController } from './store-controller.js';
 import { tokens } from './tokens.styles.js';
 
@@ -58,7 +57,7 @@ export function formatDuration(locale: string, seconds: number): string {
  * @cssprop --acme-radius - Corner radius.
  * @cssprop --acme-space - Padding.
  */
-export class FunnelChart extends AnalyticsElement {
+export class FunnelChart extends InsightElement {
   static override styles = [tokens, funnelChartStyles];
 
   /**
@@ -79,65 +78,18 @@ export class FunnelChart extends AnalyticsElement {
   @property({ attribute: 'window-seconds', type: Number })
   windowSeconds = 7 * 86_400;
 
-  /** `7d`, `30d`, `90d`, `12m` (any `<n>d`), ending today; ignored when `start-date` is set. */
-  @property()
-  range = '30d';
-
-  /** First day, `YYYY-MM-DD`, inclusive. */
-  @property({ attribute: 'start-date' })
-  startDate?: string;
-
-  /** Last day, `YYYY-MM-DD`, inclusive; today by default. */
-  @property({ attribute: 'end-date' })
-  endDate?: string;
-
-  /** IANA time zone days are counted in; `UTC` by default. */
-  @property({ attribute: 'time-zone' })
-  timeZone?: string;
-
-  /** `<dimension><op><value>` filters every step is narrowed by (with the dashboard's). */
-  @property({ attribute: false })
-  filters: string[] = [];
-
   /** Shown title; "Funnel" by default. */
   @property()
   label?: string;
 
-  /** Count the events of bots too; left out by default. */
-  @property({ attribute: 'include-bots', type: Boolean })
-  includeBots = false;
-
-  #shared = consumeDashboard(this);
-  #range!: DateRange;
   #funnel = new StoreController(this, {
     // Fewer than two steps is no funnel: nothing to ask.
     client: () => (this.steps.length > 1 ? this._client : undefined),
     params: (): FunnelQuery => {
-      const shared = this.#shared.value;
-      const query: FunnelQuery = {
-        steps: this.steps,
-        window_seconds: this.windowSeconds,
-        start_date: this.#range.start,
-        end_date: this.#range.end,
-        tz: shared?.tz ?? (this.timeZone || 'UTC'),
-      };
-      const filters = [...this.filters, ...(shared?.filters ?? [])];
-      if (filters.length) query.filter = filters;
-      if (this.includeBots) query.include_bots = true;
-      return query;
+      return { steps: this.steps, window_seconds: this.windowSeconds, ...this._scope() };
     },
     create: (client, query) => createFunnelStore(client, query),
   });
-
-  override willUpdate(changed: PropertyValues<this>): void {
-    super.willUpdate(changed);
-    const shared = this.#shared.value;
-    this.#range = (
-      shared
-        ? periods(shared.range, shared.start_date, shared.end_date, shared.tz)
-        : periods(this.range, this.startDate, this.endDate, this.timeZone)
-    ).current;
-  }
 
   /** Fetches the funnel again. */
   refresh(): Promise<void> {

@@ -1,10 +1,9 @@
 import { createRetentionStore, type RetentionQuery } from '@acme/analytics-sdk/insights';
-import { html, nothing, type PropertyValues } from 'lit';
+import { html, nothing } from 'lit';
 import { property } from 'lit/decorators.js';
-import { AnalyticsElement } from './analytics-element.js';
-import { consumeDashboard } from './dashboard-state.js';
 import { describeError } from './errors.js';
-import { type DateRange, dateTimeFormat, numberFormat, periods } from './format.js';
+import { dateTimeFormat, numberFormat } from './format.js';
+import { InsightElement } from './insight-element.js';
 import { retentionGridStyles } from './retention-grid.styles.js';
 import { StoreController } from './store-controller.js';
 import { tokens } from './tokens.styles.js';
@@ -43,7 +42,7 @@ const HEAD = { day: 'dayN', week: 'weekN', month: 'monthN' } as const;
  * @cssprop --acme-radius - Corner radius.
  * @cssprop --acme-space - Padding.
  */
-export class RetentionGrid extends AnalyticsElement {
+export class RetentionGrid extends InsightElement {
   static override styles = [tokens, retentionGridStyles];
 
   /** The event that puts a visitor in a cohort; any by default. */
@@ -62,71 +61,29 @@ export class RetentionGrid extends AnalyticsElement {
   @property({ type: Number })
   periods = 8;
 
-  /** The cohorts' days: `7d`, `30d`, `90d`, `12m` (any `<n>d`), ending today; ignored with `start-date`. */
+  /** The cohorts' days: `7d` (default), `30d`, `90d`, `12m` (any `<n>d`), ending today; ignored with `start-date`. */
   @property()
-  range = '7d';
-
-  /** First cohort day, `YYYY-MM-DD`. */
-  @property({ attribute: 'start-date' })
-  startDate?: string;
-
-  /** Last cohort day, `YYYY-MM-DD`; today by default. */
-  @property({ attribute: 'end-date' })
-  endDate?: string;
-
-  /** IANA time zone of the periods; `UTC` by default. */
-  @property({ attribute: 'time-zone' })
-  timeZone?: string;
-
-  /** `<dimension><op><value>` filters (with the dashboard's). */
-  @property({ attribute: false })
-  filters: string[] = [];
+  override range = '7d';
 
   /** Shown title (the table's caption); "Retention" by default. */
   @property()
   label?: string;
 
-  /** Count the events of bots too; left out by default. */
-  @property({ attribute: 'include-bots', type: Boolean })
-  includeBots = false;
-
   /** The tenant; must match the token's when given. */
   @property({ attribute: 'org-id' })
   orgId?: string;
 
-  #shared = consumeDashboard(this);
-  #range!: DateRange;
   #retention = new StoreController(this, {
     client: () => this._client,
     params: (): RetentionQuery => {
-      const shared = this.#shared.value;
-      const query: RetentionQuery = {
-        period: this.period,
-        periods: this.periods,
-        start_date: this.#range.start,
-        end_date: this.#range.end,
-        tz: shared?.tz ?? (this.timeZone || 'UTC'),
-      };
+      const query: RetentionQuery = { period: this.period, periods: this.periods, ...this._scope() };
       if (this.startEvent) query.start_event = this.startEvent;
       if (this.returnEvent) query.return_event = this.returnEvent;
-      const filters = [...this.filters, ...(shared?.filters ?? [])];
-      if (filters.length) query.filter = filters;
       if (this.orgId) query.org_id = this.orgId;
-      if (this.includeBots) query.include_bots = true;
       return query;
     },
     create: (client, query) => createRetentionStore(client, query),
   });
-
-  override willUpdate(changed: PropertyValues<this>): void {
-    super.willUpdate(changed);
-    const shared = this.#shared.value;
-    this.#range = (
-      shared
-        ? periods(shared.range, shared.start_date, shared.end_date, shared.tz)
-        : periods(this.range, this.startDate, this.endDate, this.timeZone)
-    ).current;
-  }
 
   /** Fetches the cohorts again. */
   refresh(): Promise<void> {
@@ -159,7 +116,7 @@ export class RetentionGrid extends AnalyticsElement {
     const cohortName = dateTimeFormat(this._locale, COHORT[this.period]);
     // While loading, a row per cohort day of the range (as many as a daily grid will have), so the box
     // keeps its size when the figures arrive.
-    const loadingRows = Math.min(this.period === 'day' ? this.#range.days : 1, 31);
+    const loadingRows = Math.min(this.period === 'day' ? this._range.days : 1, 31);
     return html`<div class="box" part="box" aria-busy=${data ? 'false' : 'true'}>
       <table part="table">
         <caption>${title}</caption>

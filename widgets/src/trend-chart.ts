@@ -1,10 +1,9 @@
 import { createTrendsStore, type TrendSeries, type TrendsQuery } from '@acme/analytics-sdk/insights';
 import { html, nothing, type PropertyValues, svg } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import { AnalyticsElement } from './analytics-element.js';
-import { consumeDashboard } from './dashboard-state.js';
 import { describeError } from './errors.js';
-import { type DateRange, dateTimeFormat, formatOptions, numberFormat, periods } from './format.js';
+import { dateTimeFormat, formatOptions, numberFormat } from './format.js';
+import { InsightElement } from './insight-element.js';
 import { metricLabel } from './metric-label.js';
 import { StoreController } from './store-controller.js';
 import { tokens } from './tokens.styles.js';
@@ -76,7 +75,7 @@ interface Line {
  * @cssprop --acme-radius - Corner radius.
  * @cssprop --acme-space - Padding.
  */
-export class TrendChart extends AnalyticsElement {
+export class TrendChart extends InsightElement {
   static override styles = [tokens, trendChartStyles];
 
   /** Comma-separated metrics (`visitors`, `pageviews`, `events`, `events:<type>`, ...), one series each. */
@@ -99,25 +98,9 @@ export class TrendChart extends AnalyticsElement {
   @property({ type: Number })
   limit?: number;
 
-  /** `7d`, `30d`, `90d`, `12m` (any `<n>d`), ending today; ignored when `start-date` is set. */
-  @property()
-  range = '30d';
-
-  /** First day, `YYYY-MM-DD`, inclusive. */
-  @property({ attribute: 'start-date' })
-  startDate?: string;
-
-  /** Last day, `YYYY-MM-DD`, inclusive; today by default. */
-  @property({ attribute: 'end-date' })
-  endDate?: string;
-
   /** Also draw the previous period (dashed). Inside a dashboard, its comparison switch decides. */
   @property({ type: Boolean })
   compare = false;
-
-  /** IANA time zone of the buckets and the axis; `UTC` by default. */
-  @property({ attribute: 'time-zone' })
-  timeZone?: string;
 
   /** Shown title; derived from the metrics by default. */
   @property()
@@ -126,10 +109,6 @@ export class TrendChart extends AnalyticsElement {
   /** Values' format: `number` (default), `compact`, `percent`, `currency:EUR`, `unit:second`. */
   @property()
   format = 'number';
-
-  /** Count the events of bots (crawlers, monitors, automation clients) too; left out by default. */
-  @property({ attribute: 'include-bots', type: Boolean })
-  includeBots = false;
 
   /** The tenant; must match the token's when given. */
   @property({ attribute: 'org-id' })
@@ -143,28 +122,21 @@ export class TrendChart extends AnalyticsElement {
   @state()
   private _size = { width: 0, height: 0 };
 
-  #shared = consumeDashboard(this);
-  #range!: DateRange;
   #resize?: ResizeObserver;
   #box?: Element;
   #trends = new StoreController(this, {
     client: () => this._client,
     params: (): TrendsQuery => {
-      const shared = this.#shared.value;
       const metrics = this.#metrics;
       const query: TrendsQuery = {
         metric: this.breakdown ? metrics.slice(0, 1) : metrics,
-        start_date: this.#range.start,
-        end_date: this.#range.end,
-        tz: this.#tz,
+        ...this._scope(),
         interval: this.interval,
       };
       if (this.breakdown) query.breakdown = this.breakdown;
       if (this.breakdown && this.limit) query.limit = this.limit;
       if (this.#compare) query.compare = 'previous';
-      if (shared?.filters.length) query.filter = shared.filters;
       if (this.orgId) query.org_id = this.orgId;
-      if (this.includeBots) query.include_bots = true;
       return query;
     },
     create: (client, query) => createTrendsStore(client, query),
@@ -181,12 +153,8 @@ export class TrendChart extends AnalyticsElement {
       .filter(Boolean);
   }
 
-  get #tz(): string {
-    return this.#shared.value?.tz ?? (this.timeZone || 'UTC');
-  }
-
   get #compare(): boolean {
-    return this.#shared.value?.compare ?? this.compare;
+    return this._shared.value?.compare ?? this.compare;
   }
 
   override updated(changed: PropertyValues<this>): void {
@@ -208,16 +176,6 @@ export class TrendChart extends AnalyticsElement {
     super.disconnectedCallback();
     this.#resize?.disconnect();
     this.#box = undefined;
-  }
-
-  override willUpdate(changed: PropertyValues<this>): void {
-    super.willUpdate(changed);
-    const shared = this.#shared.value;
-    this.#range = (
-      shared
-        ? periods(shared.range, shared.start_date, shared.end_date, shared.tz)
-        : periods(this.range, this.startDate, this.endDate, this.timeZone)
-    ).current;
   }
 
   /** Fetches the trend again. */
@@ -326,7 +284,7 @@ export class TrendChart extends AnalyticsElement {
     const top = step * 4;
     const y = (v: number) => PAD.top + h - (v / top) * h;
     const compact = numberFormat(this._locale, { notation: 'compact', maximumFractionDigits: 1 });
-    const tick = dateTimeFormat(this._locale, { ...TICK[this.interval], timeZone: this.#tz });
+    const tick = dateTimeFormat(this._locale, { ...TICK[this.interval], timeZone: this._tz });
     // As many date labels as fit, about 70 px apart, on evenly spaced buckets.
     const every = Math.max(1, Math.ceil(n / Math.max(1, Math.floor(w / 70))));
     const active = this._active;
@@ -432,7 +390,7 @@ export class TrendChart extends AnalyticsElement {
   }
 
   #date(times: number[], i: number): string {
-    return dateTimeFormat(this._locale, { ...FULL[this.interval], timeZone: this.#tz }).format(times[i]);
+    return dateTimeFormat(this._locale, { ...FULL[this.interval], timeZone: this._tz }).format(times[i]);
   }
 
   /** The sentence the live region reads: "Tue, Dec 1, 2026: Visitors 12 (previous period 9), ...". */
