@@ -2,8 +2,12 @@
  * Date and time handling shared by every store: RFC 3339 instants, calendar dates, and the boundaries of
  * local days in an IANA zone. Everything is epoch milliseconds in UTC once parsed.
  */
+import type { FieldError } from './errors.js';
 
 export const DAY_MS = 86_400_000;
+
+/** The longest range of local days a read covers (the summary, the insights, delivery). */
+export const MAX_DAYS = 366;
 
 const RFC3339_RE =
   /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|([+-])(\d{2}):(\d{2}))$/;
@@ -229,4 +233,32 @@ export function dayBoundaries(firstDay: number, lastDay: number, tz: string): nu
   const out: number[] = [];
   for (let day = firstDay; day <= lastDay + 1; day++) out.push(startOfLocalDay(day, tz));
   return out;
+}
+
+/**
+ * The local days `start..end` (day numbers) of a read's `start_date`/`end_date` in its zone `tz` (default
+ * UTC), or `undefined` with every bad field pushed onto `errors`. Without `end_date` the range ends today
+ * in the zone; without `start_date` it spans `defaultDays` days. At most `MAX_DAYS` days.
+ */
+export function parseDayRange(
+  q: { start_date?: string | undefined; end_date?: string | undefined; tz?: string | undefined },
+  errors: FieldError[],
+  { defaultDays = 30, now = Date.now() }: { defaultDays?: number; now?: number } = {},
+): { start: number; end: number; tz: string } | undefined {
+  const before = errors.length;
+  const tz = q.tz ?? 'UTC';
+  const zoneOk = isValidTimeZone(tz);
+  if (!zoneOk) errors.push({ path: '/tz', message: 'must be an IANA time zone, e.g. Europe/Berlin' });
+  const today = localDay(now, zoneOk ? tz : 'UTC');
+  const end = q.end_date === undefined ? today : parseDate(q.end_date);
+  if (end === null) errors.push({ path: '/end_date', message: 'must be a date YYYY-MM-DD' });
+  const start = q.start_date === undefined ? (end ?? today) - defaultDays + 1 : parseDate(q.start_date);
+  if (start === null) errors.push({ path: '/start_date', message: 'must be a date YYYY-MM-DD' });
+  if (start !== null && end !== null) {
+    if (start > end) errors.push({ path: '/start_date', message: 'must not be after end_date' });
+    else if (end - start + 1 > MAX_DAYS) {
+      errors.push({ path: '/end_date', message: `the range may cover at most ${MAX_DAYS} days` });
+    }
+  }
+  return errors.length > before || start === null || end === null ? undefined : { start, end, tz };
 }

@@ -6,9 +6,9 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { ApiError, type FieldError } from '../../lib/errors.js';
-import { startOfLocalDay } from '../../lib/time.js';
+import { parseDayRange, startOfLocalDay } from '../../lib/time.js';
 import type { EventStore } from '../../store/types.js';
-import { type Budget, dimensionAt, filtersAt, invalid, range } from './index.js';
+import { type Budget, dimensionAt, filtersAt, invalid } from './index.js';
 import { compareRanked, countGroups, resolveInsightMetrics, storedRefused, tallyValues } from './trends.js';
 
 export interface BreakdownInput {
@@ -39,7 +39,7 @@ interface Position {
 /** Validate a breakdown request completely, its cursor included (before any slot or query is taken). */
 export function prepareBreakdown(orgId: string, q: BreakdownInput, secret: string) {
   const errors: FieldError[] = [];
-  const r = range(q, errors, 30);
+  const r = parseDayRange(q, errors);
   const filters = filtersAt(q.filter, '/filter', errors);
   const dimension = dimensionAt(q.dimension, '/dimension', errors);
   if (errors.length > 0 || !r || !dimension) throw invalid(errors);

@@ -5,13 +5,13 @@
  */
 import { ApiError, type FieldError } from '../../lib/errors.js';
 import { type Dimension, type Filter, parseDimension, parseFilters } from '../../lib/filters.js';
-import { isValidTimeZone, localDay, parseDate, startOfLocalDay } from '../../lib/time.js';
+import { parseDayRange, startOfLocalDay } from '../../lib/time.js';
 import type { EventStore } from '../../store/types.js';
 import { breakdownResults, FunnelCounter, type FunnelStepResult, stepResults } from './funnel.js';
 import { RetentionCounter, type RetentionPeriod, retentionPlan } from './retention.js';
 
 /** The longest range of days an insight reads. */
-export const MAX_DAYS = 366;
+export { MAX_DAYS } from '../../lib/time.js';
 
 /** What every insight runs with (`app.startRead`). */
 export interface Budget {
@@ -39,33 +39,6 @@ export function filtersAt(raw: string[] | undefined, pointer: string, errors: Fi
     }
     throw err;
   }
-}
-
-/** The local days `start..end` of a range and its zone, or field errors. */
-export function range(
-  q: { start_date?: string | undefined; end_date?: string | undefined; tz?: string | undefined },
-  errors: FieldError[],
-  defaultDays?: number,
-): { start: number; end: number; tz: string } | undefined {
-  const tz = q.tz ?? 'UTC';
-  const zoneOk = isValidTimeZone(tz);
-  if (!zoneOk) errors.push({ path: '/tz', message: 'must be an IANA time zone, e.g. Europe/Berlin' });
-  const today = localDay(Date.now(), zoneOk ? tz : 'UTC');
-  const end = q.end_date === undefined ? today : parseDate(q.end_date);
-  if (end === null) errors.push({ path: '/end_date', message: 'must be a date YYYY-MM-DD' });
-  const start =
-    q.start_date === undefined ? (end ?? today) - (defaultDays ?? 30) + 1 : parseDate(q.start_date);
-  if (start === null) errors.push({ path: '/start_date', message: 'must be a date YYYY-MM-DD' });
-  if (start === null || end === null || !zoneOk) return undefined;
-  if (start > end) {
-    errors.push({ path: '/start_date', message: 'must not be after end_date' });
-    return undefined;
-  }
-  if (end - start + 1 > MAX_DAYS) {
-    errors.push({ path: '/end_date', message: `the range may cover at most ${MAX_DAYS} days` });
-    return undefined;
-  }
-  return { start, end, tz };
 }
 
 /** One 422 listing every field error. */
@@ -99,7 +72,7 @@ export interface FunnelOutput {
 /** Validate a funnel request completely (before any slot or query is taken). */
 export function prepareFunnel(orgId: string, body: FunnelInput) {
   const errors: FieldError[] = [];
-  const r = range(body, errors);
+  const r = parseDayRange(body, errors);
   const steps = body.steps.map((s, i) => ({
     eventType: s.event_type,
     filters: filtersAt(s.filter, `/steps/${i}/filter`, errors),
@@ -152,7 +125,7 @@ export interface RetentionInput {
 
 export function prepareRetention(orgId: string, q: RetentionInput) {
   const errors: FieldError[] = [];
-  const r = range(q, errors);
+  const r = parseDayRange(q, errors);
   const filters = filtersAt(q.filter, '/filter', errors);
   if (errors.length > 0 || !r) throw invalid(errors);
   const period = q.period ?? 'day';

@@ -11,11 +11,11 @@
  */
 import { ApiError, type FieldError } from '../../lib/errors.js';
 import type { Dimension, Filter } from '../../lib/filters.js';
-import { DAY_MS, formatDay, startOfLocalDay, zoneOffset } from '../../lib/time.js';
+import { DAY_MS, formatDay, parseDayRange, startOfLocalDay, zoneOffset } from '../../lib/time.js';
 import { PAGE_VIEW_EVENT } from '../../store/sessions.js';
 import type { EventStore, MetricEventRow, MetricTally, SessionFacts } from '../../store/types.js';
 import { type Metric, resolveMetrics } from '../metrics.js';
-import { type Budget, dimensionAt, filtersAt, invalid, range } from './index.js';
+import { type Budget, dimensionAt, filtersAt, invalid } from './index.js';
 import { periodStart, type RetentionPeriod } from './retention.js';
 
 export type Interval = 'hour' | 'day' | 'week' | 'month';
@@ -337,7 +337,7 @@ export interface TrendsInput {
 /** Validate a trends request completely (before any slot or query is taken). */
 export function prepareTrends(orgId: string, q: TrendsInput) {
   const errors: FieldError[] = [];
-  const r = range(q, errors, 30);
+  const r = parseDayRange(q, errors);
   const filters = filtersAt(q.filter, '/filter', errors);
   const breakdown = q.breakdown === undefined ? undefined : dimensionAt(q.breakdown, '/breakdown', errors);
   const interval = q.interval ?? 'day';

@@ -1,12 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { deliveryForRange } from '../../../domain/delivery.js';
 import { ApiError, type FieldError } from '../../../lib/errors.js';
-import { DAY_MS, isValidTimeZone, localDay, parseDate } from '../../../lib/time.js';
+import { parseDayRange } from '../../../lib/time.js';
 import { principalOf } from '../../../plugins/app/auth.js';
 import { problems } from '../../../schemas/common.js';
 import { DeliveryQuery, DeliveryResponse } from '../../../schemas/delivery.js';
-
-const MAX_DAYS = 366;
 
 const delivery: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -37,23 +35,10 @@ const delivery: FastifyPluginAsyncTypebox = async (app) => {
       const now = Date.now();
 
       const errors: FieldError[] = [];
-      const tz = q.tz ?? 'UTC';
-      if (!isValidTimeZone(tz))
-        errors.push({ path: '/tz', message: 'must be an IANA time zone, e.g. Europe/Berlin' });
-      const today = errors.length === 0 ? localDay(now, tz) : Math.floor(now / DAY_MS);
-      const end = q.end_date === undefined ? today : parseDate(q.end_date);
-      if (end === null) errors.push({ path: '/end_date', message: 'must be a date YYYY-MM-DD' });
-      const start = q.start_date === undefined ? (end ?? today) - 29 : parseDate(q.start_date);
-      if (start === null) errors.push({ path: '/start_date', message: 'must be a date YYYY-MM-DD' });
-      if (start !== null && end !== null) {
-        if (start > end) errors.push({ path: '/start_date', message: 'must not be after end_date' });
-        else if (end - start + 1 > MAX_DAYS) {
-          errors.push({ path: '/end_date', message: `the range may cover at most ${MAX_DAYS} days` });
-        }
-      }
-      if (errors.length > 0 || start === null || end === null) {
+      const days = parseDayRange(q, errors, { now });
+      if (!days)
         throw new ApiError('validation_failed', 'The query string is invalid; see `errors`.', { errors });
-      }
+      const { start, end, tz } = days;
       return deliveryForRange(app.store, {
         orgId: principal.orgId,
         start,

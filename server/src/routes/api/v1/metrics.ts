@@ -2,12 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { metricsSummary } from '../../../domain/metrics.js';
 import { ApiError, type FieldError } from '../../../lib/errors.js';
 import { parseFilters } from '../../../lib/filters.js';
-import { isValidTimeZone, localDay, parseDate } from '../../../lib/time.js';
+import { parseDayRange } from '../../../lib/time.js';
 import { principalOf } from '../../../plugins/app/auth.js';
 import { problems } from '../../../schemas/common.js';
 import { SummaryQuery, SummaryResponse } from '../../../schemas/metrics.js';
-
-const MAX_DAYS = 366;
 
 const metrics: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -38,23 +36,10 @@ const metrics: FastifyPluginAsyncTypebox = async (app) => {
       const q = request.query;
 
       const errors: FieldError[] = [];
-      const tz = q.tz ?? 'UTC';
-      if (!isValidTimeZone(tz))
-        errors.push({ path: '/tz', message: 'must be an IANA time zone, e.g. Europe/Berlin' });
-      const today = errors.length === 0 ? localDay(Date.now(), tz) : Math.floor(Date.now() / 86_400_000);
-      const end = q.end_date === undefined ? today : parseDate(q.end_date);
-      if (end === null) errors.push({ path: '/end_date', message: 'must be a date YYYY-MM-DD' });
-      const start = q.start_date === undefined ? (end ?? today) - 29 : parseDate(q.start_date);
-      if (start === null) errors.push({ path: '/start_date', message: 'must be a date YYYY-MM-DD' });
-      if (start !== null && end !== null) {
-        if (start > end) errors.push({ path: '/start_date', message: 'must not be after end_date' });
-        else if (end - start + 1 > MAX_DAYS) {
-          errors.push({ path: '/end_date', message: `the range may cover at most ${MAX_DAYS} days` });
-        }
-      }
-      if (errors.length > 0 || start === null || end === null) {
+      const days = parseDayRange(q, errors);
+      if (!days)
         throw new ApiError('validation_failed', 'The query string is invalid; see `errors`.', { errors });
-      }
+      const { start, end, tz } = days;
 
       const filters = parseFilters(q.filter);
       return metricsSummary(app.store, {
