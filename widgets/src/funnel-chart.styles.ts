@@ -5,16 +5,6 @@ export const funnelChartStyles = css`
   :host {
     display: block;
   }
-  .box {
-    display: grid;
-    gap: 6px;
-    line-height: 1.25;
-    box-sizing: border-box;
-    padding: var(--_space);
-    background: var(--_bg);
-    border: 1px solid var(--_border);
-    border-radius: var(--_radius);
-  }
   .label,
   .between {
     margin: 0;

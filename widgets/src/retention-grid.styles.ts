@@ -6,14 +6,6 @@ export const retentionGridStyles = css`
     display: block;
   }
   .box {
-    display: grid;
-    gap: 6px;
-    line-height: 1.25;
-    box-sizing: border-box;
-    padding: var(--_space);
-    background: var(--_bg);
-    border: 1px solid var(--_border);
-    border-radius: var(--_radius);
     overflow-x: auto;
   }
   table {

@@ -83,6 +83,17 @@ export const tokens = css`
     outline: 2px solid var(--_focus);
     outline-offset: 2px;
   }
+  /* The panel the insight elements draw in. */
+  .box {
+    display: grid;
+    gap: 6px;
+    line-height: 1.25;
+    box-sizing: border-box;
+    padding: var(--_space);
+    background: var(--_bg);
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+  }
   .error {
     display: flex;
     flex-wrap: wrap;
