@@ -140,6 +140,26 @@ describe('createMetricsStore()', () => {
     expect(a.data).toBe(b.data);
   });
 
+  it('sends the filters and the bot switch, the same filters in any order sharing one request', async () => {
+    const h = harness({}, (req) => summary(req));
+    api = h.api;
+    const a = createMetricsStore(h.client, { filter: ['country==DE', 'device==mobile'], include_bots: true });
+    const b = createMetricsStore(h.client, {
+      filter: ['device==mobile', 'country==DE', 'device==mobile'],
+      include_bots: true,
+    });
+    expect(a.data).toBe(b.data);
+    expect(createMetricsStore(h.client, { filter: ['country==DE'] }).data).not.toBe(a.data);
+    expect(createMetricsStore(h.client, {}).data).not.toBe(a.data);
+    const stop = watch(a);
+    await until(() => a.data.value !== undefined);
+    expect(h.api.requests).toHaveLength(1);
+    const params = h.api.requests[0]!.url.searchParams;
+    expect(params.getAll('filter')).toEqual(['country==DE', 'device==mobile']);
+    expect(params.get('include_bots')).toBe('true');
+    stop();
+  });
+
   it('serves a fresh result from the cache and revalidates a stale one while still showing it', async () => {
     vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
     const h = harness({}, (req) => summary(req));

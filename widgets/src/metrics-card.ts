@@ -1,4 +1,4 @@
-import type { MetricsParams, MetricsSummary } from '@acme/analytics-sdk';
+import { createMetricsStore, type MetricsParams, type MetricsSummary } from '@acme/analytics-sdk';
 import { html, nothing, type PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
 import { AnalyticsElement } from './analytics-element.js';
@@ -7,7 +7,6 @@ import { describeError } from './errors.js';
 import { type DateRange, dateTimeFormat, formatOptions, numberFormat, periods } from './format.js';
 import type { MessageKey } from './messages.js';
 import { metricsCardStyles } from './metrics-card.styles.js';
-import { metricsStore } from './metrics-store.js';
 import { StoreController } from './store-controller.js';
 import { tokens } from './tokens.styles.js';
 
@@ -125,7 +124,7 @@ export class MetricsCard extends AnalyticsElement {
         if (this.orgId) params.org_id = this.orgId;
         return params;
       },
-      create: metricsStore,
+      create: (client, params) => createMetricsStore(client, params),
     });
   }
 

@@ -123,6 +123,10 @@ export function normaliseMetricsParams(params: MetricsParams): MetricsParams {
   if (params.start_date) out.start_date = params.start_date;
   if (params.end_date) out.end_date = params.end_date;
   if (params.tz && params.tz !== 'UTC') out.tz = params.tz;
+  // Sorted and deduplicated: the same filters in another order are the same query (one cache entry).
+  const filter = [...new Set(params.filter)].sort();
+  if (filter.length) out.filter = filter;
+  if (params.include_bots) out.include_bots = true;
   return out;
 }
 
